@@ -1,0 +1,62 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from dentalbridge.accounts import views as account_views
+from dentalbridge.core import views as core_views
+from dentalbridge.organizations import views as org_views
+
+org = "organizations/<uuid:organization_id>"
+
+urlpatterns = [
+    path("", core_views.dashboard, name="dashboard"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    # Accounts: allauth for sign-up/in, e-mail, password, 2FA, sessions (ACC-1, ACC-3).
+    path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/photo/<uuid:user_id>/", account_views.profile_photo, name="profile_photo"),
+    path("accounts/tokens/", account_views.tokens, name="api_tokens"),
+    path(
+        "accounts/tokens/<uuid:token_id>/revoke/",
+        account_views.token_revoke,
+        name="api_token_revoke",
+    ),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/sessions/", include("allauth.usersessions.urls")),
+    # Organizations (ACC-2).
+    path("organizations/new/", org_views.organization_create, name="organization_create"),
+    path("organizations/switch/", org_views.organization_switch, name="organization_switch"),
+    path(f"{org}/", org_views.organization_detail, name="organization_detail"),
+    path(f"{org}/edit/", org_views.organization_edit, name="organization_edit"),
+    path(f"{org}/members/", org_views.members, name="members"),
+    path(
+        f"{org}/members/<uuid:membership_id>/",
+        org_views.member_update,
+        name="member_update",
+    ),
+    path(
+        f"{org}/members/<uuid:membership_id>/remove/",
+        org_views.member_remove,
+        name="member_remove",
+    ),
+    path(f"{org}/invitations/", org_views.invitation_create, name="invitation_create"),
+    path(
+        f"{org}/invitations/<uuid:invitation_id>/revoke/",
+        org_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(f"{org}/connections/", org_views.connections, name="connections"),
+    path(
+        f"{org}/connections/<uuid:connection_id>/",
+        org_views.connection_update,
+        name="connection_update",
+    ),
+    path(f"{org}/audit/", org_views.audit_log, name="audit_log"),
+    path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    # API (versioned, token or session auth).
+    path("api/v1/", include("dentalbridge.api.urls")),
+]
+
+handler400 = "dentalbridge.core.views.bad_request"
+handler403 = "dentalbridge.core.views.permission_denied"
+handler404 = "dentalbridge.core.views.page_not_found"
+handler500 = "dentalbridge.core.views.server_error"

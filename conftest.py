@@ -1,0 +1,74 @@
+"""Fixed, fictional personas (STYLE.md §4) shared by every test.
+
+Two practices, one lab (manager, technician, freelance designer), the platform (DPO), and a user
+in two organizations. Everyone who can reach patient data has TOTP enrolled with DEMO_SECRET.
+"""
+
+import pytest
+from django.test import Client
+
+from dentalbridge.accounts.models import User
+from dentalbridge.accounts.services import totp_enrol
+from dentalbridge.organizations.models import Membership, Organization
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+PASSWORD = "correct horse battery staple 42"
+
+
+def make_user(email: str, name: str, *, mfa: bool = True) -> User:
+    user = User.objects.create_user(email, PASSWORD, full_name=name)
+    user.emailaddress_set.create(email=email, verified=True, primary=True)
+    if mfa:
+        totp_enrol(user=user, secret=TOTP_SECRET)
+    return user
+
+
+def make_org(kind: str, name: str, country: str = "NL", **fields) -> Organization:
+    return Organization.objects.create(kind=kind, name=name, country=country, **fields)
+
+
+class World:
+    """Everyone, as attributes: ``world.owner``, ``world.practice``, …"""
+
+
+@pytest.fixture
+def world(db) -> World:
+    w = World()
+    w.practice = make_org("practice", "Smile Studio", city="Utrecht")
+    w.other_practice = make_org("practice", "Other Dental", country="IT", city="Bologna")
+    w.lab = make_org("lab", "Precision Lab", city="Rotterdam")
+    w.other_lab = make_org("lab", "Faraway Lab", country="RO", city="Cluj-Napoca")
+    w.platform = make_org("platform", "DentalBridge Operator")
+    people = {
+        "owner": ("olivia.owner@smile.example", "Olivia Owner", w.practice, "owner"),
+        "dentist": ("dan.dentist@smile.example", "Dan Dentist", w.practice, "dentist"),
+        "assistant": ("ada.assistant@smile.example", "Ada Assistant", w.practice, "assistant"),
+        "other_owner": ("oscar.other@other.example", "Oscar Other", w.other_practice, "owner"),
+        "manager": ("mia.manager@lab.example", "Mia Manager", w.lab, "manager"),
+        "technician": ("tom.technician@lab.example", "Tom Technician", w.lab, "technician"),
+        "designer": ("dora.designer@freelance.example", "Dora Designer", w.lab, "designer"),
+        "other_manager": ("fay.faraway@faraway.example", "Fay Faraway", w.other_lab, "manager"),
+        "dpo": ("dee.dpo@platform.example", "Dee DPO", w.platform, "dpo"),
+    }
+    for attr, (email, name, org, role) in people.items():
+        user = make_user(email, name)
+        Membership.objects.create(user=user, organization=org, role=role)
+        setattr(w, attr, user)
+    w.newcomer = make_user("nina.new@newcomer.example", "Nina Newcomer", mfa=False)
+    return w
+
+
+def client_for(user: User | None, *, membership: Membership | None = None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+        if membership is not None:
+            session = client.session
+            session["dentalbridge_active_membership"] = str(membership.public_id)
+            session.save()
+    return client
+
+
+@pytest.fixture
+def as_user():
+    return client_for

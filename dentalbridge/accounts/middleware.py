@@ -1,0 +1,53 @@
+"""ACC-3: a user whose role can reach patient data must enrol a second factor before reaching any
+page beyond their own account settings."""
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from dentalbridge.privacy.policy import ROLES_REQUIRING_SECOND_FACTOR
+
+# Paths a not-yet-enrolled user still needs: enrolment itself, sign-out, e-mail and password
+# management, language, static files and health checks.
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/media/", "/invitations/")
+
+
+def has_second_factor(user) -> bool:
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+def needs_second_factor(user, memberships) -> bool:
+    if not user.is_authenticated:
+        return False
+    requires = user.is_staff or any(m.role in ROLES_REQUIRING_SECOND_FACTOR for m in memberships)
+    return requires and not has_second_factor(user)
+
+
+class RequireSecondFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(EXEMPT_PREFIXES) and needs_second_factor(
+            request.user, request.memberships
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "code": "second_factor_required",
+                            "message": _("Enrol a second factor before using the API."),
+                        }
+                    },
+                    status=403,
+                )
+            messages.info(
+                request,
+                _("Your role gives access to patient data: set up two-factor sign-in first."),
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)

@@ -1,0 +1,87 @@
+"""One JSON shape for every API error:
+
+{"error": {"code": "not_found", "message": "Not found.", "fields": {"email": ["…"]}}}
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from dentalbridge.core.errors import DomainError
+
+_DEFAULT_MESSAGES = {
+    400: ("bad_request", "The request is not valid."),
+    401: ("not_authenticated", "Authentication is required."),
+    403: ("forbidden", "You do not have permission to do this."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    409: ("conflict", "The request conflicts with the current state."),
+    410: ("gone", "This is no longer available."),
+    415: ("unsupported_media_type", "Send JSON (Content-Type: application/json)."),
+    429: ("throttled", "Too many requests; try again later."),
+    500: ("server_error", "Something went wrong on our side."),
+}
+
+
+def error_body(status: int, *, code: str | None = None, message: str | None = None, fields=None):
+    default_code, default_message = _DEFAULT_MESSAGES.get(status, ("error", "Error."))
+    body = {"code": code or default_code, "message": message or _(default_message)}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def _flatten(detail) -> dict:
+    if isinstance(detail, dict):
+        return {
+            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
+    return {"non_field_errors": [str(item) for item in detail]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        set_rollback()
+        body = error_body(exc.status, code=exc.code, message=exc.message, fields=exc.fields)
+        return Response(body, status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    set_rollback()
+    status = exc.status_code
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body(
+            400,
+            code="validation_failed",
+            message=_("Please correct the fields."),
+            fields=_flatten(exc.detail),
+        )
+    else:
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
+        body = error_body(status, code=code, message=detail)
+    return Response(body, status=status, headers=headers)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()

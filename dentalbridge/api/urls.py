@@ -1,0 +1,34 @@
+from django.urls import path
+
+from dentalbridge.accounts.api import MeView
+from dentalbridge.api import views
+from dentalbridge.organizations import api as org_api
+
+org = "organizations/<uuid:organization_id>"
+
+urlpatterns = [
+    path("openapi.json", views.SchemaView.as_view(), name="api_schema"),
+    path("docs/", views.docs, name="api_docs"),
+    path("me/", MeView.as_view(), name="api_me"),
+    path("organizations/", org_api.OrganizationListView.as_view(), name="api_organizations"),
+    path(f"{org}/", org_api.OrganizationDetailView.as_view(), name="api_organization"),
+    path(f"{org}/members/", org_api.MemberListView.as_view(), name="api_members"),
+    path(
+        f"{org}/members/<uuid:membership_id>/",
+        org_api.MemberDetailView.as_view(),
+        name="api_member",
+    ),
+    path(f"{org}/invitations/", org_api.InvitationListView.as_view(), name="api_invitations"),
+    path(
+        f"{org}/invitations/<uuid:invitation_id>/",
+        org_api.InvitationDetailView.as_view(),
+        name="api_invitation",
+    ),
+    path(f"{org}/connections/", org_api.ConnectionListView.as_view(), name="api_connections"),
+    path(
+        f"{org}/connections/<uuid:connection_id>/",
+        org_api.ConnectionDetailView.as_view(),
+        name="api_connection",
+    ),
+    path(f"{org}/audit-events/", org_api.AuditEventListView.as_view(), name="api_audit_events"),
+]

@@ -1,0 +1,45 @@
+"""Domain errors raised by services and the access layer; views map them to responses."""
+
+
+class DomainError(Exception):
+    """Base of all expected, user-facing failures. ``code`` is machine-readable."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+
+class NotFound(DomainError):
+    """The object does not exist *or* the actor may not know it exists (STYLE.md §2)."""
+
+    code = "not_found"
+    status = 404
+
+    def __init__(self, message: str = "Not found.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+class Forbidden(DomainError):
+    """The actor may see the object but not do this to it."""
+
+    code = "forbidden"
+    status = 403
+
+    def __init__(self, message: str = "You do not have permission to do this.", **kwargs):
+        super().__init__(message, **kwargs)
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 400

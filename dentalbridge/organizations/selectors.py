@@ -1,0 +1,40 @@
+"""Reads on organizations that are not scoped to one tenant's data (the user's own memberships,
+the lab directory)."""
+
+from django.db.models import Q, QuerySet
+
+from dentalbridge.organizations.models import Membership, Organization, OrganizationKind
+
+SESSION_KEY = "dentalbridge_active_membership"
+
+
+def memberships_of(user) -> list[Membership]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def active_membership(user, session, memberships) -> Membership | None:
+    """The membership chosen in this session, or else the user's first one."""
+    chosen = session.get(SESSION_KEY)
+    for membership in memberships:
+        if str(membership.public_id) == chosen:
+            return membership
+    return memberships[0] if memberships else None
+
+
+def lab_directory(*, search: str = "", exclude_connected_to=None) -> QuerySet[Organization]:
+    """Labs a practice may ask to connect with: name, city, country only (NET-1)."""
+    labs = Organization.objects.filter(kind=OrganizationKind.LAB)
+    if search:
+        labs = labs.filter(Q(name__icontains=search) | Q(city__icontains=search))
+    if exclude_connected_to is not None:
+        labs = labs.exclude(
+            practice_connections__practice=exclude_connected_to,
+            practice_connections__status__in=["pending", "accepted"],
+        )
+    return labs.only("public_id", "name", "city", "country").order_by("name")

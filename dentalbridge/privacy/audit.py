@@ -1,0 +1,209 @@
+"""The tamper-evident audit log (PRV-6, DESIGN.md §3).
+
+``record()`` appends one event in the caller's transaction: it takes the chain lock, reads the last
+row, and inserts the new row with ``prev_hash`` = last row's hash and
+``hash`` = SHA-256(prev_hash ‖ canonical JSON of the row). ``verify()`` recomputes the chain and
+reports the first row that does not match, so a quiet edit, a deleted row or a reordering is found.
+
+The chain lock is PostgreSQL's transaction-scoped advisory lock; on SQLite the database runs its
+transactions in IMMEDIATE mode (settings), which already serializes writers.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from enum import StrEnum
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dentalbridge.privacy.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+# Any constant works; it names the lock in pg_locks.
+_CHAIN_LOCK_KEY = 0x0DE7A1B1
+
+
+class AuditAction(StrEnum):
+    """Every auditable action; adding one is a one-line, reviewed diff (STYLE.md §3)."""
+
+    SIGNED_IN = "account.signed_in"
+    SIGN_IN_FAILED = "account.sign_in_failed"
+    SIGNED_OUT = "account.signed_out"
+    SIGNED_UP = "account.signed_up"
+    EMAIL_CONFIRMED = "account.email_confirmed"
+    PASSWORD_CHANGED = "account.password_changed"
+    PASSWORD_RESET = "account.password_reset"
+    MFA_ENABLED = "account.mfa_enabled"
+    MFA_DISABLED = "account.mfa_disabled"
+    SESSIONS_ENDED = "account.sessions_ended"
+    PROFILE_UPDATED = "account.profile_updated"
+    TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"
+    ORGANIZATION_CREATED = "organization.created"
+    ORGANIZATION_UPDATED = "organization.updated"
+    ORGANIZATION_SWITCHED = "organization.switched"
+    MEMBER_ROLE_CHANGED = "member.role_changed"
+    MEMBER_REMOVED = "member.removed"
+    INVITATION_SENT = "invitation.sent"
+    INVITATION_REVOKED = "invitation.revoked"
+    INVITATION_ACCEPTED = "invitation.accepted"
+    INVITATION_REFUSED = "invitation.refused"
+    CONNECTION_REQUESTED = "connection.requested"
+    CONNECTION_ACCEPTED = "connection.accepted"
+    CONNECTION_DECLINED = "connection.declined"
+    CONNECTION_ENDED = "connection.ended"
+    ACCESS_DENIED = "access.denied"
+
+
+class AuditOutcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"
+
+
+_HASHED_FIELDS = (
+    "seq",
+    "created_at",
+    "action",
+    "outcome",
+    "actor_id",
+    "organization_id",
+    "target_type",
+    "target_id",
+    "patient_id",
+    "reason",
+    "via",
+    "ip",
+    "user_agent",
+    "data",
+)
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    row = {}
+    for name in _HASHED_FIELDS:
+        value = getattr(event, name)
+        if name == "created_at":
+            value = value.astimezone(UTC).isoformat(timespec="microseconds")
+        elif value is not None and name in {"actor_id", "organization_id", "patient_id"}:
+            value = str(value)
+        row[name] = value
+    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(event)).hexdigest()
+
+
+def _take_chain_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def _clean_data(data: dict | None) -> dict:
+    """Audit data holds ids, codes and counts — plain JSON scalars only, so the canonical form
+    survives a round trip through either database unchanged."""
+    clean = {}
+    for key, value in (data or {}).items():
+        if not isinstance(value, str | int | bool | type(None)):
+            value = str(value)
+        clean[str(key)] = value
+    return clean
+
+
+def record(
+    action: AuditAction,
+    *,
+    principal=None,
+    actor=None,
+    organization=None,
+    target=None,
+    patient=None,
+    reason: str = "",
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    data: dict | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> AuditEvent:
+    """Append one event. Call it inside the transaction of the action it records, so that the
+    action and its audit line commit or roll back together.
+
+    ``principal`` supplies actor, organization, channel and client; ``actor``/``organization``
+    override or stand in for it (sign-in events have a user but no organization yet).
+    """
+    if principal is not None:
+        actor = actor or principal.user
+        if organization is None and principal.membership is not None:
+            organization = principal.membership.organization
+        ip = ip or principal.ip
+        user_agent = user_agent or principal.user_agent
+        via = principal.via
+    else:
+        via = "system" if actor is None else "web"
+    event = AuditEvent(
+        action=str(AuditAction(action)),
+        outcome=str(AuditOutcome(outcome)),
+        actor_id=getattr(actor, "public_id", None),
+        organization_id=getattr(organization, "public_id", None),
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(getattr(target, "public_id", None) or getattr(target, "pk", "") or ""),
+        patient_id=getattr(patient, "public_id", None),
+        reason=reason[:300],
+        via=via,
+        ip=ip or None,
+        user_agent=(user_agent or "")[:300],
+        data=_clean_data(data),
+    )
+    with transaction.atomic():
+        _take_chain_lock()
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        event.seq, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        event.created_at = timezone.now()
+        event.hash = compute_hash(event.prev_hash, event)
+        event.save(force_insert=True)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    pk: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"row seq={self.seq} (id={self.pk}): {self.problem}"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def _rows() -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def verify() -> VerifyResult:
+    """Recompute the whole chain; stop at the first row that does not link or hash correctly."""
+    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
+    for event in _rows():
+        problem = None
+        if event.seq != expected_seq:
+            problem = f"sequence gap: expected seq {expected_seq} (a row was removed or reordered)"
+        elif event.prev_hash != prev_hash:
+            problem = "prev_hash does not match the previous row's hash"
+        elif compute_hash(prev_hash, event) != event.hash:
+            problem = "content does not match its hash (the row was altered)"
+        if problem:
+            return VerifyResult(checked, ChainBreak(event.seq, event.pk, problem))
+        prev_hash, expected_seq, checked = event.hash, event.seq + 1, checked + 1
+    return VerifyResult(checked, None)

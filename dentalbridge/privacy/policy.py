@@ -1,0 +1,67 @@
+"""Who may do what: pure functions over a principal, table-tested (DESIGN.md §3, STYLE.md §3).
+
+Permissions are a closed vocabulary. Each role holds a fixed set; an object-level check adds the
+tenant rule: the object must belong to the organization the principal acts for.
+"""
+
+from enum import StrEnum
+
+from dentalbridge.organizations.models import Role
+
+
+class Perm(StrEnum):
+    ORGANIZATION_VIEW = "organization.view"
+    ORGANIZATION_EDIT = "organization.edit"
+    MEMBER_VIEW = "member.view"
+    MEMBER_MANAGE = "member.manage"
+    INVITATION_MANAGE = "invitation.manage"
+    CONNECTION_VIEW = "connection.view"
+    CONNECTION_REQUEST = "connection.request"
+    CONNECTION_RESPOND = "connection.respond"
+    AUDIT_VIEW = "audit.view"
+    TOKEN_MANAGE = "token.manage"
+    DIRECTORY_VIEW = "directory.view"
+
+
+_EVERY_MEMBER = frozenset({Perm.ORGANIZATION_VIEW, Perm.TOKEN_MANAGE})
+_STAFF = _EVERY_MEMBER | {Perm.MEMBER_VIEW, Perm.CONNECTION_VIEW, Perm.DIRECTORY_VIEW}
+_ADMIN = _STAFF | {
+    Perm.ORGANIZATION_EDIT,
+    Perm.MEMBER_MANAGE,
+    Perm.INVITATION_MANAGE,
+    Perm.AUDIT_VIEW,
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.OWNER: _ADMIN | {Perm.CONNECTION_REQUEST},
+    Role.DENTIST: _STAFF,
+    Role.ASSISTANT: _STAFF,
+    Role.MANAGER: _ADMIN | {Perm.CONNECTION_RESPOND},
+    Role.TECHNICIAN: _STAFF,
+    # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients.
+    Role.DESIGNER: _EVERY_MEMBER,
+    Role.DPO: _ADMIN - {Perm.DIRECTORY_VIEW},
+    Role.SUPPORT: _EVERY_MEMBER | {Perm.MEMBER_VIEW},
+}
+
+# Every role above can reach patient data (identified or pseudonymized), so every one of them must
+# have a second factor before it reaches any organization page (ACC-3).
+ROLES_REQUIRING_SECOND_FACTOR = frozenset(ROLE_PERMISSIONS)
+
+
+def role_may(role: str | None, perm: Perm) -> bool:
+    return role is not None and perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def may(principal, perm: Perm, organization=None) -> bool:
+    """May ``principal`` use ``perm`` — and, given ``organization``, on that organization's data?
+
+    ``organization`` is the tenant owning the object; a principal only ever acts for the one
+    organization of its active membership (or its token), never for another.
+    """
+    membership = principal.membership
+    if membership is None:
+        return False
+    if organization is not None and organization.pk != membership.organization_id:
+        return False
+    return role_may(membership.role, perm)

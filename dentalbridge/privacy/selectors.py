@@ -1,0 +1,22 @@
+"""Reads of the audit log, scoped through the access layer."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from dentalbridge.privacy import access
+from dentalbridge.privacy.models import AuditEvent
+from dentalbridge.privacy.policy import Perm
+
+
+def audit_events_for_organization(principal, organization_id, *, action: str = "") -> QuerySet:
+    """Events recorded while acting for this organization, newest first, with the actor's name
+    resolved in the same query (constant query count per page)."""
+    organization = access.organization_access(principal, organization_id, Perm.AUDIT_VIEW)
+    users = get_user_model().objects.filter(public_id=OuterRef("actor_id"))
+    events = AuditEvent.objects.filter(organization_id=organization.public_id).annotate(
+        actor_email=Subquery(users.values("email")[:1]),
+        actor_name=Subquery(users.values("full_name")[:1]),
+    )
+    if action:
+        events = events.filter(action__startswith=action[:64])
+    return events.order_by("-seq")

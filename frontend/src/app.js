@@ -1,0 +1,96 @@
+// DentalBridge site-wide script: htmx + small progressive enhancements.
+// Loaded as <script type="module" src="{% static 'app.js' %}">; no inline
+// scripts anywhere, so the site can run under script-src 'self'.
+import htmx from "htmx.org";
+import "./app.css";
+import "./styles.css";
+
+// CSP: htmx would otherwise inject an inline <style> for .htmx-indicator
+// (blocked by style-src 'self'); those rules belong in styles.css instead.
+// It also would evaluate hx-on / js: expressions, which need 'unsafe-eval'.
+// A <meta name="htmx-config"> in the page can still override these.
+htmx.config.includeIndicatorStyles = false;
+htmx.config.allowEval = false;
+window.htmx = htmx;
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.getAttribute("content") : null;
+}
+
+// Send Django's CSRF token with every htmx request.
+document.addEventListener("htmx:configRequest", (event) => {
+  const token = csrfToken();
+  if (token) {
+    event.detail.headers["X-CSRFToken"] = token;
+  }
+});
+
+// (a) <button data-copy="#selector" data-copied-label="Copied">
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-copy]") : null;
+  if (!button) return;
+  event.preventDefault();
+  const source = document.querySelector(button.dataset.copy);
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+    const label = button.dataset.copiedLabel;
+    if (!label) return;
+    if (button.dataset.originalLabel === undefined) {
+      button.dataset.originalLabel = button.textContent;
+    }
+    button.textContent = label;
+    clearTimeout(button._copyTimer);
+    button._copyTimer = setTimeout(() => {
+      button.textContent = button.dataset.originalLabel;
+      delete button.dataset.originalLabel;
+    }, 2000);
+  }).catch(() => {
+    /* clipboard denied: leave the button as is */
+  });
+});
+
+// (b) <form data-confirm="Are you sure?">
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const message = form.dataset.confirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
+// (c) <select data-autosubmit> submits its form on change.
+document.addEventListener("change", (event) => {
+  const select = event.target;
+  if (!(select instanceof HTMLSelectElement) || !select.hasAttribute("data-autosubmit")) return;
+  const form = select.form;
+  if (!form) return;
+  // requestSubmit() fires the submit event (so data-confirm and htmx apply).
+  if (typeof form.requestSubmit === "function") {
+    form.requestSubmit();
+  } else {
+    form.submit();
+  }
+});
+
+// Elements only needed without JS (e.g. the submit button next to an
+// autosubmit <select>) are hidden once this script runs.
+function hideNoJsElements(root) {
+  const scope = root && root.querySelectorAll ? root : document;
+  if (scope instanceof Element && scope.hasAttribute("data-js-hide")) {
+    scope.hidden = true;
+  }
+  scope.querySelectorAll("[data-js-hide]").forEach((el) => {
+    el.hidden = true;
+  });
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", () => hideNoJsElements(document));
+} else {
+  hideNoJsElements(document);
+}
+// Also for content swapped in by htmx.
+document.addEventListener("htmx:load", (event) => hideNoJsElements(event.target));
