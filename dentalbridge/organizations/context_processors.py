@@ -9,4 +9,4 @@ def principal(request):
     principal = request.principal
     role = principal.role if principal.is_authenticated else None
     can = {str(perm) for perm in ROLE_PERMISSIONS.get(role, ())}
-    return {"principal": principal, "memberships": request.memberships, "can": can}
+    return {"principal": principal, "my_memberships": request.memberships, "can": can}

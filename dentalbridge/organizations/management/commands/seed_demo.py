@@ -1,0 +1,97 @@
+"""Demo data: one practice (owner-dentist, assistant), one lab (manager, technician), one
+freelance designer, one platform DPO, a practice-lab connection. Idempotent.
+
+Every demo account shares one password and one *published* TOTP secret, so a visitor can sign in
+with any authenticator app. Never run this against a production database: it refuses to in the
+production profile.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from dentalbridge.accounts.models import User
+from dentalbridge.accounts.services import totp_enrol
+from dentalbridge.organizations.models import (
+    ConnectionStatus,
+    LabConnection,
+    Membership,
+    Organization,
+)
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 — published demo credential
+DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"  # noqa: S105 — published demo credential
+
+ORGANIZATIONS = {
+    "practice": {
+        "kind": "practice",
+        "name": "Studio Dentistico Demo",
+        "country": "IT",
+        "city": "Bologna",
+        "street": "Via dell'Esempio 1",
+        "postal_code": "40121",
+        "vat_number": "IT00743110157",
+        "sdi_code": "ABC1234",
+        "pec": "studio@pec.demo.example",
+        "billing_email": "billing@studio.demo.example",
+        "contact_person": "Giulia Demo",
+        "salutation": "dr",
+    },
+    "lab": {
+        "kind": "lab",
+        "name": "Demo Dental Lab",
+        "country": "NL",
+        "city": "Utrecht",
+        "street": "Voorbeeldstraat 12",
+        "postal_code": "3511 AB",
+        "vat_number": "NL004495445B01",
+        "billing_email": "billing@lab.demo.example",
+        "contact_person": "Lars Demo",
+    },
+    "platform": {"kind": "platform", "name": "DentalBridge Demo Operator", "country": "NL"},
+}
+
+ACCOUNTS = [
+    # e-mail, name, organization, role
+    ("owner@studio.demo.example", "Dr Giulia Demo", "practice", "owner"),
+    ("assistant@studio.demo.example", "Marco Assistant", "practice", "assistant"),
+    ("manager@lab.demo.example", "Lars Manager", "lab", "manager"),
+    ("technician@lab.demo.example", "Sanne Technician", "lab", "technician"),
+    ("designer@freelance.demo.example", "Ioana Designer", "lab", "designer"),
+    ("dpo@platform.demo.example", "Pieter DPO", "platform", "dpo"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo organizations and one account per role (idempotent)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run in the production profile.")
+        with transaction.atomic():
+            orgs = {}
+            for key, fields in ORGANIZATIONS.items():
+                fields = dict(fields)
+                org = Organization.objects.filter(name=fields["name"], kind=fields["kind"]).first()
+                orgs[key] = org or Organization.objects.create(**fields)
+            for email, name, org_key, role in ACCOUNTS:
+                user = User.objects.filter(email=email).first()
+                if user is None:
+                    user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
+                user.emailaddress_set.get_or_create(
+                    email=email, defaults={"verified": True, "primary": True}
+                )
+                totp_enrol(user=user, secret=DEMO_TOTP_SECRET)
+                Membership.objects.get_or_create(
+                    user=user, organization=orgs[org_key], defaults={"role": role}
+                )
+            LabConnection.objects.get_or_create(
+                practice=orgs["practice"],
+                lab=orgs["lab"],
+                defaults={"status": ConnectionStatus.ACCEPTED},
+            )
+        self.stdout.write("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
+        for email, _name, org_key, role in ACCOUNTS:
+            self.stdout.write(f"  {email:<34} {role:<11} {orgs[org_key].name}")
+        self.stdout.write(f"  password: {DEMO_PASSWORD}")
+        self.stdout.write(f"  2FA (TOTP) secret for every demo account: {DEMO_TOTP_SECRET}")
