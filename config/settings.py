@@ -90,8 +90,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.google",
-    "allauth.socialaccount.providers.facebook",
     "allauth.usersessions",
     "rest_framework",
     "drf_spectacular",
@@ -332,6 +330,11 @@ for _provider, _scope in (("google", ["profile", "email"]), ("facebook", ["email
             ],
             "SCOPE": _scope,
         }
+        # A provider's routes exist only when the operator configured its keys.
+        INSTALLED_APPS.insert(
+            INSTALLED_APPS.index("allauth.socialaccount") + 1,
+            f"allauth.socialaccount.providers.{_provider}",
+        )
 
 # --- Sessions and cookies ---------------------------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -21,7 +21,6 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path("accounts/", include("allauth.urls")),
-    path("accounts/sessions/", include("allauth.usersessions.urls")),
     # Organizations (ACC-2).
     path("organizations/new/", org_views.organization_create, name="organization_create"),
     path("organizations/switch/", org_views.organization_switch, name="organization_switch"),

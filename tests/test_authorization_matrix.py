@@ -1,0 +1,402 @@
+"""The authorization matrix (non-negotiable 3, STYLE.md §4).
+
+One table states, for every URL pattern of the project (HTML and API, ours and allauth's), what
+four audiences get: the *right role*, a *wrong role* of the same organization, a member of
+*another tenant*, and an *anonymous* visitor. ``test_every_url_pattern_has_an_entry`` walks the URL
+conf and fails when a pattern is missing from the table (or the table names one that no longer
+exists); ``test_matrix`` runs every entry.
+
+An outcome is an HTTP status, ``LOGIN`` (a redirect to the sign-in page), or ``NA("why")`` when an
+audience does not apply (e.g. a page about one's own account has no "other tenant").
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import World, client_for
+from dentalbridge.accounts.services import api_token_create
+from dentalbridge.organizations.models import (
+    LabConnection,
+    Membership,
+)
+from dentalbridge.privacy.access import Principal
+
+LOGIN = "login"
+
+
+@dataclass(frozen=True)
+class NA:
+    why: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """``persona`` names are attributes of ``conftest.World``."""
+
+    method: str = "get"
+    kwargs: Callable[[World], dict] = lambda w: {}
+    data: Callable[[World], dict] = lambda w: {}
+    right: tuple[str, int] | NA = NA("no role applies")
+    wrong: tuple[str, int] | NA = NA("every signed-in user may use it")
+    other: tuple[str, int] | NA = NA("about the signed-in user only, not an organization")
+    anon: int | str = LOGIN
+    api: bool = False
+    path: Callable[[World], str] | None = field(default=None)
+
+
+def own(status=200, method="get"):
+    """A page about the signed-in user's own account (allauth): any persona is the right one."""
+    return Case(method=method, right=("owner", status))
+
+
+def public(status=200, signed_in=200):
+    return Case(right=("owner", signed_in), anon=status)
+
+
+def practice(w):
+    return {"organization_id": w.practice.public_id}
+
+
+def lab(w):
+    return {"organization_id": w.lab.public_id}
+
+
+def member_of_practice(w):
+    assistant = Membership.objects.get(user=w.assistant)
+    return {"organization_id": w.practice.public_id, "membership_id": assistant.public_id}
+
+
+def invitation(w):
+    from dentalbridge.organizations.services import invitation_create
+
+    owner = Principal(user=w.owner, membership=Membership.objects.get(user=w.owner))
+    inv = invitation_create(
+        actor=owner, organization_id=w.practice.public_id, email="inv@x.example", role="assistant"
+    )
+    return {"organization_id": w.practice.public_id, "invitation_id": inv.public_id}
+
+
+def pending_connection(w):
+    link = LabConnection.objects.create(practice=w.practice, lab=w.lab, requested_by=w.owner)
+    return {"organization_id": w.lab.public_id, "connection_id": link.public_id}
+
+
+def accepted_connection_for_practice(w):
+    link = LabConnection.objects.create(
+        practice=w.practice, lab=w.lab, requested_by=w.owner, status="accepted"
+    )
+    return {"organization_id": w.practice.public_id, "connection_id": link.public_id}
+
+
+def invitation_token(w):
+    return {"token": "no-such-invitation-token"}
+
+
+def own_token(w):
+    owner = Principal(user=w.owner, membership=Membership.objects.get(user=w.owner))
+    issued = api_token_create(actor=owner, name="matrix", valid_days=30)
+    return {"token_id": issued.token.public_id}
+
+
+NOT_TENANT = NA("not tenant data: the user's own record")
+ALL_MEMBERS = NA("every member of the organization may view it")
+
+MATRIX: dict[str, Case] = {
+    # --- core ----------------------------------------------------------------------------------
+    "": Case(right=("owner", 302), other=NOT_TENANT),
+    "healthz": Case(right=("owner", 200), anon=200, other=NA("not tenant data")),
+    "i18n/setlang/": Case(
+        method="post", data=lambda w: {"language": "nl"}, right=("owner", 302), anon=302
+    ),
+    # --- our account pages ------------------------------------------------------------------------
+    "accounts/profile/": own(),
+    "accounts/photo/<uuid:user_id>/": Case(
+        kwargs=lambda w: {"user_id": w.assistant.public_id},
+        right=("owner", 404),  # same organization, but the assistant has no photo
+        other=("other_owner", 404),
+    ),
+    "accounts/tokens/": Case(right=("owner", 200), wrong=NA("every member may hold tokens")),
+    "accounts/tokens/<uuid:token_id>/revoke/": Case(
+        method="post", kwargs=own_token, right=("owner", 302), other=("other_owner", 404)
+    ),
+    # --- allauth: sign-in, sign-up, e-mail, password -------------------------------------------
+    "accounts/login/": public(200, signed_in=302),
+    "accounts/logout/": Case(right=("owner", 200), anon=302),
+    "accounts/inactive/": public(),
+    "accounts/signup/": public(200, signed_in=302),
+    "accounts/reauthenticate/": own(),
+    "accounts/email/": own(),
+    "accounts/confirm-email/": public(),
+    "accounts/password/change/": own(),
+    "accounts/password/set/": own(302),
+    "accounts/password/reset/": public(200, signed_in=200),
+    "accounts/login/code/confirm/": public(302, signed_in=302),
+    "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": Case(
+        path=lambda w: "/accounts/confirm-email/not-a-real-key/", right=("owner", 200), anon=200
+    ),
+    "accounts/password/reset/key/done/": public(),
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": Case(
+        path=lambda w: "/accounts/password/reset/key/zz-not-a-key/",
+        right=("owner", 200),
+        anon=200,
+    ),
+    "accounts/password/reset/done/": public(),
+    # --- allauth: two-factor ---------------------------------------------------------------------
+    "accounts/2fa/": own(),
+    "accounts/2fa/authenticate/": public(302, signed_in=302),
+    "accounts/2fa/reauthenticate/": own(),
+    "accounts/2fa/totp/activate/": own(302),
+    "accounts/2fa/totp/deactivate/": own(302),
+    "accounts/2fa/recovery-codes/": own(302),
+    "accounts/2fa/recovery-codes/generate/": own(302),
+    "accounts/2fa/recovery-codes/download/": own(302),
+    "accounts/2fa/webauthn/": own(),
+    "accounts/2fa/webauthn/add/": own(302),
+    "accounts/2fa/webauthn/reauthenticate/": own(302),
+    "accounts/2fa/webauthn/keys/<int:pk>/remove/": Case(
+        kwargs=lambda w: {"pk": 999999}, right=("owner", 302)
+    ),
+    "accounts/2fa/webauthn/keys/<int:pk>/edit/": Case(
+        kwargs=lambda w: {"pk": 999999}, right=("owner", 302)
+    ),
+    # --- allauth: sessions, social sign-in (providers off when the operator set no keys) ----
+    "accounts/sessions/": own(),
+    "accounts/3rdparty/login/cancelled/": public(),
+    "accounts/3rdparty/login/error/": public(401, signed_in=401),
+    "accounts/3rdparty/signup/": public(302, signed_in=302),
+    "accounts/3rdparty/": own(),
+    # Legacy addresses: permanent redirects to accounts/3rdparty/…
+    "accounts/social/login/cancelled/": public(301, signed_in=301),
+    "accounts/social/login/error/": public(301, signed_in=301),
+    "accounts/social/signup/": public(301, signed_in=301),
+    "accounts/social/connections/": public(301, signed_in=301),
+    # --- organizations (HTML) -------------------------------------------------------------
+    "organizations/new/": Case(right=("owner", 200), other=NA("creates a new tenant")),
+    "organizations/switch/": Case(
+        method="post",
+        data=lambda w: {"membership": str(Membership.objects.get(user=w.owner).public_id)},
+        right=("owner", 302),
+        other=("other_owner", 404),
+    ),
+    "organizations/<uuid:organization_id>/": Case(
+        kwargs=practice, right=("assistant", 200), wrong=ALL_MEMBERS, other=("other_owner", 404)
+    ),
+    "organizations/<uuid:organization_id>/edit/": Case(
+        kwargs=practice, right=("owner", 200), wrong=("assistant", 403), other=("other_owner", 404)
+    ),
+    "organizations/<uuid:organization_id>/members/": Case(
+        kwargs=lab, right=("technician", 200), wrong=("designer", 403), other=("other_manager", 404)
+    ),
+    "organizations/<uuid:organization_id>/members/<uuid:membership_id>/": Case(
+        method="post",
+        kwargs=member_of_practice,
+        data=lambda w: {"role": "dentist"},
+        right=("owner", 302),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
+    ),
+    "organizations/<uuid:organization_id>/members/<uuid:membership_id>/remove/": Case(
+        method="post",
+        kwargs=member_of_practice,
+        right=("owner", 302),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+    ),
+    "organizations/<uuid:organization_id>/invitations/": Case(
+        method="post",
+        kwargs=practice,
+        data=lambda w: {"email": "new.person@x.example", "role": "assistant"},
+        right=("owner", 302),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
+    ),
+    "organizations/<uuid:organization_id>/invitations/<uuid:invitation_id>/revoke/": Case(
+        method="post",
+        kwargs=invitation,
+        right=("owner", 302),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
+    ),
+    "organizations/<uuid:organization_id>/connections/": Case(
+        kwargs=practice, right=("dentist", 200), other=("other_owner", 404), wrong=NA("n/a")
+    ),
+    "organizations/<uuid:organization_id>/connections/<uuid:connection_id>/": Case(
+        method="post",
+        kwargs=pending_connection,
+        data=lambda w: {"decision": "accept"},
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+    ),
+    "organizations/<uuid:organization_id>/audit/": Case(
+        kwargs=practice, right=("owner", 200), wrong=("assistant", 403), other=("other_owner", 404)
+    ),
+    "invitations/<str:token>/": Case(
+        kwargs=invitation_token, right=("newcomer", 404), other=NA("the token is the key")
+    ),
+    # --- API -------------------------------------------------------------------------------------
+    "api/v1/openapi.json": Case(api=True, right=("owner", 200), anon=200, other=NOT_TENANT),
+    "api/v1/docs/": Case(right=("owner", 200), anon=200, other=NOT_TENANT),
+    "api/v1/me/": Case(api=True, right=("owner", 200), anon=401),
+    "api/v1/organizations/": Case(
+        api=True, right=("designer", 200), anon=401, other=NA("lists only one's own")
+    ),
+    "api/v1/organizations/<uuid:organization_id>/": Case(
+        api=True,
+        method="patch",
+        kwargs=practice,
+        data=lambda w: {"city": "Amersfoort"},
+        right=("owner", 200),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/organizations/<uuid:organization_id>/members/": Case(
+        api=True,
+        kwargs=lab,
+        right=("technician", 200),
+        wrong=("designer", 403),
+        other=("other_manager", 404),
+        anon=401,
+    ),
+    "api/v1/organizations/<uuid:organization_id>/members/<uuid:membership_id>/": Case(
+        api=True,
+        method="patch",
+        kwargs=member_of_practice,
+        data=lambda w: {"role": "dentist"},
+        right=("owner", 200),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/organizations/<uuid:organization_id>/invitations/": Case(
+        api=True,
+        method="post",
+        kwargs=practice,
+        data=lambda w: {"email": "api.person@x.example", "role": "assistant"},
+        right=("owner", 201),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/organizations/<uuid:organization_id>/invitations/<uuid:invitation_id>/": Case(
+        api=True,
+        method="delete",
+        kwargs=invitation,
+        right=("owner", 204),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/organizations/<uuid:organization_id>/connections/": Case(
+        api=True,
+        method="post",
+        kwargs=practice,
+        data=lambda w: {"lab": str(w.lab.public_id)},
+        right=("owner", 201),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/organizations/<uuid:organization_id>/connections/<uuid:connection_id>/": Case(
+        api=True,
+        method="patch",
+        kwargs=accepted_connection_for_practice,
+        data=lambda w: {"decision": "end"},
+        right=("owner", 200),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/organizations/<uuid:organization_id>/audit-events/": Case(
+        api=True,
+        kwargs=practice,
+        right=("owner", 200),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+}
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _routes() -> dict[str, URLPattern]:
+    return dict(_walk(get_resolver().url_patterns))
+
+
+def test_every_url_pattern_has_an_entry():
+    routes = set(_routes())
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"URL patterns without an authorization entry: {missing}"
+    assert not stale, f"authorization entries for patterns that no longer exist: {stale}"
+
+
+def _request(case: Case, route: str, world: World, persona: str | None):
+    pattern = _routes()[route]
+    if case.path is not None:
+        url = case.path(world)
+    else:
+        url = reverse(pattern.name, kwargs=case.kwargs(world)) if pattern.name else "/" + route
+    user = getattr(world, persona) if persona else None
+    if case.api:
+        client = client_for(None)
+        headers = {}
+        if user is not None:
+            membership = Membership.objects.get(user=user)
+            secret = api_token_create(
+                actor=Principal(user=user, membership=membership), name="m", valid_days=1
+            ).secret
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+        return getattr(client, case.method)(
+            url, data=case.data(world), content_type="application/json", **headers
+        )
+    client = client_for(user)
+    return getattr(client, case.method)(url, data=case.data(world))
+
+
+def _check(response, expected):
+    if expected == LOGIN:
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith(reverse("account_login"))
+    else:
+        assert response.status_code == expected, (response.status_code, expected)
+
+
+AUDIENCES = ("right", "wrong", "other", "anon")
+CASES = [
+    pytest.param(route, audience, id=f"{audience}:{route or '/'}")
+    for route in MATRIX
+    for audience in AUDIENCES
+    if not isinstance(getattr(MATRIX[route], audience), NA)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "audience"), CASES)
+def test_matrix(world, route, audience):
+    case = MATRIX[route]
+    outcome = getattr(case, audience)
+    if audience == "anon":
+        persona, expected = None, outcome
+    else:
+        persona, expected = outcome
+    _check(_request(case, route, world, persona), expected)
+
+
+def test_tenant_scoped_routes_state_all_four_audiences():
+    """Every route carrying an organization id must say what the other tenant gets."""
+    for route, case in MATRIX.items():
+        if "<uuid:organization_id>" in route:
+            assert not isinstance(case.other, NA), route
+            assert not isinstance(case.right, NA), route
