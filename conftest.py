@@ -72,3 +72,60 @@ def client_for(user: User | None, *, membership: Membership | None = None) -> Cl
 @pytest.fixture
 def as_user():
     return client_for
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3-protocol server (moto) on a free loopback port, for the whole test session."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_endpoint, settings):
+    """Point default storage at a fresh bucket on the S3 server, as production does."""
+    import uuid
+
+    import boto3
+
+    bucket = f"test-{uuid.uuid4().hex[:12]}"
+    credentials = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    boto3.client(
+        "s3", endpoint_url=s3_endpoint, region_name="us-east-1", **credentials
+    ).create_bucket(Bucket=bucket)
+    settings.STORAGE_BACKEND = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_endpoint,
+                "access_key": "test",
+                "secret_key": "test",
+                "region_name": "us-east-1",
+                "signature_version": "s3v4",
+                "addressing_style": "path",
+                "file_overwrite": False,
+            },
+        },
+    }
+    return bucket

@@ -1,5 +1,7 @@
 """allauth adapters: DentalBridge mail goes through the task queue; sign-up stays open."""
 
+from dataclasses import dataclass
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
@@ -8,14 +10,28 @@ from django.db import transaction
 from dentalbridge.messaging.tasks import deliver_email
 
 
+@dataclass(frozen=True)
+class _ConfiguredSite:
+    """The site as e-mail templates need it, when no request is at hand."""
+
+    domain: str
+    name: str = "DentalBridge"
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render now (in the request's language), deliver from the queue after commit."""
         from allauth.account.adapter import context as allauth_context
-        from django.contrib.sites.shortcuts import get_current_site
+        from django.conf import settings
+        from django.contrib.sites.requests import RequestSite
 
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        # Mail may be rendered after the request (on commit): name the site from SITE_URL.
+        if request is not None:
+            current_site = RequestSite(request)
+        else:
+            current_site = _ConfiguredSite(settings.SITE_URL.split("://", 1)[-1])
+        ctx = {"request": request, "email": email, "current_site": current_site}
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         html = next(

@@ -137,6 +137,8 @@ class _Base(APIView):
 
 
 class OrganizationListView(_Base):
+    pagination_class = None  # at most one: the organization the principal acts for
+
     @extend_schema(
         operation_id="organizations_list",
         summary="Organizations you act for",
