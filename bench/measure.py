@@ -1,0 +1,233 @@
+"""The two measurements: request cost and audit write overhead.
+
+Both interleave the variants they compare (round-robin, with the order rotated every round), so a
+slow phase of the machine (a WAL checkpoint, a noisy neighbour, the CPU clocking down) hits every
+variant alike instead of skewing one of them. Ratios are always taken against a baseline measured
+in the same process, in the same run.
+"""
+
+import gc
+import itertools
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+
+class BenchError(RuntimeError):
+    """A measurement did not do what it claims (wrong status, broken audit chain)."""
+
+
+def rotated(items: Sequence, shift: int) -> list:
+    shift %= len(items)
+    return [*items[shift:], *items[:shift]]
+
+
+def percentile(values: Sequence[float], pct: int) -> float:
+    """Linear-interpolated percentile (``statistics.quantiles``' inclusive method)."""
+    if len(values) == 1:
+        return float(values[0])
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def count_queries(action: Callable[[], object]) -> int:
+    """How many SQL statements one call runs (measured apart from the timed loop, because
+    capturing queries forces Django's debug cursor)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured.captured_queries)
+
+
+# --- Request cost -------------------------------------------------------------------------------
+
+
+def _clients(world):
+    """A signed-in browser session, an anonymous one and an API client holding only a token."""
+    from django.test import Client
+
+    from dentalbridge.organizations.selectors import SESSION_KEY
+
+    browser = Client()
+    browser.force_login(world.user)
+    session = browser.session
+    session[SESSION_KEY] = str(world.membership.public_id)
+    session.save()
+    api = Client(headers={"Authorization": f"Bearer {world.token_secret}"})
+    return browser, Client(), api
+
+
+def measure_requests(world, *, requests: int, warmup: int) -> dict:
+    """Median and p99 latency of the dashboard and the API member list, against the bare view.
+
+    ``django.test.Client`` runs the real WSGI handler and middleware in this process, without a
+    network or server in between; it also keeps the database connection open across requests
+    (as ``CONN_MAX_AGE`` does in production), so connecting is not part of the numbers.
+    """
+    browser, anonymous, api = _clients(world)
+    org_id = world.organization.public_id
+    members_url = f"/api/v1/organizations/{org_id}/members/"
+    endpoints = {
+        # The baseline: no view work, full middleware, signed in like the dashboard.
+        "bare": (browser, "/bench/bare/"),
+        # For scale only: the same view without a session shows what signing in costs on every
+        # request (session and user lookups, allauth's activity tracking, the 2FA check).
+        "bare-anon": (anonymous, "/bench/bare/"),
+        # "/" only redirects here: the page a signed-in user lands on.
+        "dashboard": (browser, f"/organizations/{org_id}/"),
+        "api-members": (api, members_url),
+    }
+    names = list(endpoints)
+
+    def get(name: str):
+        client, url = endpoints[name]
+        response = client.get(url)
+        if response.status_code != 200:
+            raise BenchError(f"GET {url} ({name}) answered {response.status_code}, not 200")
+        return response
+
+    listed = get("api-members").json()
+    if listed["count"] != world.member_count:
+        raise BenchError(f"member list has {listed['count']} rows, not {world.member_count}")
+
+    for _ in range(warmup):
+        for name in names:
+            get(name)
+
+    timings: dict[str, list[int]] = {name: [] for name in names}
+    gc.collect()
+    for i in range(requests):
+        for name in rotated(names, i):
+            client, url = endpoints[name]
+            start = time.perf_counter_ns()
+            response = client.get(url)
+            elapsed = time.perf_counter_ns() - start
+            if response.status_code != 200:
+                raise BenchError(f"GET {url} ({name}) answered {response.status_code}, not 200")
+            timings[name].append(elapsed)
+
+    results = {}
+    for name in names:
+        ms = [t / 1e6 for t in timings[name]]
+        results[name] = {
+            "requests": len(ms),
+            "median_ms": statistics.median(ms),
+            "p99_ms": percentile(ms, 99),
+            "mean_ms": statistics.fmean(ms),
+            "min_ms": min(ms),
+            "queries": count_queries(lambda name=name: get(name)),
+        }
+    bare = results["bare"]
+    for row in results.values():
+        row["ratio_median"] = row["median_ms"] / bare["median_ms"]
+        row["ratio_p99"] = row["p99_ms"] / bare["p99_ms"]
+
+    # N+1 check: a list whose query count depends on the page size runs a query per row.
+    small_page = count_queries(lambda: api.get(members_url + "?page_size=5"))
+    results["api-members"]["queries_page_size_5"] = small_page
+    results["api-members"]["rows"] = world.member_count
+    return results
+
+
+# --- Audit write overhead -----------------------------------------------------------------------
+
+
+def _write_variants(world) -> dict[str, Callable[[], object]]:
+    """Three ways to make the same change (a new city for the practice).
+
+    - ``plain``: the bare UPDATE in a transaction.
+    - ``audited``: the same UPDATE plus the hash-chained audit line, in the same transaction.
+    - ``service``: ``organization_update``, i.e. access check, validation, save and audit.
+
+    Each write uses a new value, otherwise the service would find nothing changed and skip the
+    write. ``updated_at`` is set by hand so the UPDATE is the one the service's ``save`` runs.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from dentalbridge.organizations.models import Organization
+    from dentalbridge.organizations.services import organization_update
+    from dentalbridge.privacy.audit import AuditAction, record
+
+    organization, user, principal = world.organization, world.user, world.principal
+    counter = itertools.count()
+
+    def new_city() -> str:
+        return f"Utrecht {next(counter)}"
+
+    def plain():
+        with transaction.atomic():
+            Organization.objects.filter(pk=organization.pk).update(
+                city=new_city(), updated_at=timezone.now()
+            )
+
+    def audited():
+        with transaction.atomic():
+            Organization.objects.filter(pk=organization.pk).update(
+                city=new_city(), updated_at=timezone.now()
+            )
+            record(
+                AuditAction.ORGANIZATION_UPDATED,
+                actor=user,
+                organization=organization,
+                target=organization,
+                data={"fields": "city"},
+            )
+
+    def service():
+        organization_update(
+            actor=principal, organization_id=organization.public_id, city=new_city()
+        )
+
+    return {"plain": plain, "audited": audited, "service": service}
+
+
+def measure_writes(world, *, writes: int, round_size: int, warmup: int) -> dict:
+    """Throughput of each write variant; the median over rounds of ``round_size`` writes."""
+    variants = _write_variants(world)
+    names = list(variants)
+    for name in names:
+        for _ in range(warmup):
+            variants[name]()
+
+    per_round: dict[str, list[float]] = {name: [] for name in names}
+    gc.collect()
+    for i in range(writes // round_size):
+        for name in rotated(names, i):
+            write = variants[name]
+            start = time.perf_counter_ns()
+            for _ in range(round_size):
+                write()
+            elapsed = time.perf_counter_ns() - start
+            per_round[name].append(round_size / (elapsed / 1e9))
+
+    results = {}
+    for name in names:
+        rates = per_round[name]
+        results[name] = {
+            "writes": len(rates) * round_size,
+            "rounds": len(rates),
+            "round_size": round_size,
+            "median_writes_per_s": statistics.median(rates),
+            "min_writes_per_s": min(rates),
+            "max_writes_per_s": max(rates),
+            "queries": count_queries(variants[name]),
+        }
+    plain = results["plain"]["median_writes_per_s"]
+    for row in results.values():
+        row["throughput_ratio"] = row["median_writes_per_s"] / plain
+        row["cost_ratio"] = plain / row["median_writes_per_s"]
+    return results
+
+
+def verify_audit_chain() -> dict:
+    """The benchmark appended thousands of events; the chain must still verify end to end."""
+    from dentalbridge.privacy.audit import verify
+
+    start = time.perf_counter()
+    result = verify()
+    seconds = time.perf_counter() - start
+    if not result.ok:
+        raise BenchError(f"audit chain broken after the run: {result.first_break}")
+    return {"ok": True, "checked": result.checked, "seconds": seconds}

@@ -1,0 +1,231 @@
+"""Run the DentalBridge benchmarks: ``.venv/bin/python bench/run.py [--quick] [--database ...]``.
+
+Measures request cost (dashboard and API member list against a bare view) and audit write
+overhead (a write with its audit line against the same write without), on SQLite and, when it is
+reachable, PostgreSQL. Prints one table per database and writes JSON to bench/results/latest.json.
+See bench/README.md for what the numbers mean.
+
+Django can be configured once per process, so this script is two things: the parent parses the
+options and starts one child process per database (``--child``); each child sets up its own
+Django, database and data, measures, and hands its results back as JSON.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts bench/ first on the path; the project root is what we import from.
+if sys.path and Path(sys.path[0]).resolve() == REPO / "bench":
+    sys.path[0] = str(REPO)
+elif str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+DEFAULT_OUTPUT = REPO / "bench" / "results" / "latest.json"
+
+# (requests per endpoint, request warm-up, writes per variant, writes per round, write warm-up)
+FULL = {"requests": 400, "request_warmup": 20, "writes": 1000, "round_size": 50, "write_warmup": 20}
+# Quick keeps several rounds so the median still has something to choose from.
+QUICK = {"requests": 50, "request_warmup": 5, "writes": 100, "round_size": 25, "write_warmup": 5}
+
+
+def postgres_reachable(server: str) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{server}/postgres", connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+# --- Output ---------------------------------------------------------------------------------------
+
+
+def report_lines(name: str, result: dict) -> list[str]:
+    """The table for one database; the ratio lines are the headline."""
+    sizes = result["sizes"]
+    lines = [
+        f"== {name}: {result['database']}",
+        f"   {sizes['requests']} requests per endpoint, interleaved; {sizes['writes']} writes "
+        f"per variant in rounds of {sizes['round_size']}; set-up {result['setup_seconds']:.1f} s",
+    ]
+    for endpoint, row in result["requests"].items():
+        line = (
+            f"request  {endpoint:<12} median {row['median_ms']:6.2f} ms  "
+            f"p99 {row['p99_ms']:6.2f} ms  queries {row['queries']:>2}"
+        )
+        if endpoint == "bare":
+            line += "  (baseline)"
+        else:
+            line += (
+                f"  = {row['ratio_median']:.2f}x bare (median), {row['ratio_p99']:.2f}x bare (p99)"
+            )
+        lines.append(line)
+    for variant, row in result["writes"].items():
+        line = (
+            f"write    {variant:<12} {row['median_writes_per_s']:7.0f} writes/s (median)  "
+            f"queries {row['queries']:>2}"
+        )
+        if variant == "plain":
+            line += "  (baseline)"
+        else:
+            line += (
+                f"  = {row['throughput_ratio']:.2f}x plain throughput, "
+                f"{row['cost_ratio']:.2f}x time per write"
+            )
+        lines.append(line)
+    members = result["requests"]["api-members"]
+    n_plus_one = members["queries"] != members["queries_page_size_5"]
+    lines.append(
+        f"{'WARNING' if n_plus_one else 'check':<8} api-members: {members['queries']} queries for "
+        f"{members['rows']} rows, {members['queries_page_size_5']} for 5 rows "
+        + ("(a query per row: N+1)" if n_plus_one else "(no N+1)")
+    )
+    chain = result["audit_chain"]
+    lines.append(
+        f"audit    chain verified: {chain['checked']} events, ok ({chain['seconds']:.2f} s)"
+    )
+    return lines
+
+
+# --- Child: one database ------------------------------------------------------------------------
+
+
+def run_child(database: str, quick: bool, postgres_server: str, json_path: Path) -> None:
+    from bench import world as bench_world
+
+    sizes = QUICK if quick else FULL
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"dentalbridge-bench-{database}-") as tmp:
+        bench_world.configure_environment(database, Path(tmp), postgres_server)
+        if database == "postgres":
+            bench_world.postgres_create(postgres_server)
+        try:
+            bench_world.prepare_django()
+            import django  # configured by prepare_django; the models are importable from here on
+
+            from bench import measure
+
+            world = bench_world.build_world()
+            setup_seconds = time.perf_counter() - started
+            result = {
+                "django": django.get_version(),
+                "database": bench_world.database_description(),
+                "sizes": sizes,
+                "setup_seconds": setup_seconds,
+                "requests": measure.measure_requests(
+                    world, requests=sizes["requests"], warmup=sizes["request_warmup"]
+                ),
+                "writes": measure.measure_writes(
+                    world,
+                    writes=sizes["writes"],
+                    round_size=sizes["round_size"],
+                    warmup=sizes["write_warmup"],
+                ),
+                "audit_chain": measure.verify_audit_chain(),
+            }
+            result["seconds"] = time.perf_counter() - started
+        finally:
+            if "django" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            if database == "postgres":
+                bench_world.postgres_drop(postgres_server)
+    print("\n".join(report_lines(database, result)), flush=True)
+    json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+# --- Parent: pick databases, start a child per database, collect ------------------------------
+
+
+def run_parent(args) -> int:
+    server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES).rstrip("/")
+    choice = args.database
+    if choice is None:
+        choice = "both" if postgres_reachable(server) else "sqlite"
+        if choice == "sqlite":
+            print(f"PostgreSQL is not reachable at {server}: SQLite only.", flush=True)
+    elif choice in ("postgres", "both") and not postgres_reachable(server):
+        print(f"PostgreSQL is not reachable at {server} (set BENCH_POSTGRES_URL).", flush=True)
+        return 2
+    databases = ["sqlite", "postgres"] if choice == "both" else [choice]
+    # Pages link the built front-end through the static manifest; without it they answer 500.
+    if not (REPO / "frontend" / "dist" / "app.css").exists():
+        print("frontend/dist is missing: run `make frontend` first.", flush=True)
+        return 2
+
+    started = time.perf_counter()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="dentalbridge-bench-") as tmp:
+        for database in databases:
+            json_path = Path(tmp) / f"{database}.json"
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--database",
+                database,
+                "--child",
+                str(json_path),
+            ]
+            if args.quick:
+                command.append("--quick")
+            completed = subprocess.run(  # noqa: S603 — our own script, fixed arguments
+                command, cwd=REPO, env={**os.environ, "BENCH_POSTGRES_URL": server}, check=False
+            )
+            if completed.returncode != 0:
+                print(f"The {database} benchmark failed (exit {completed.returncode}).")
+                return completed.returncode
+            results[database] = json.loads(json_path.read_text(encoding="utf-8"))
+
+    output = {
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick": args.quick,
+        "python": platform.python_version(),
+        # The parent never imports Django; the children report the version they ran.
+        "django": next(iter(results.values()))["django"],
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "seconds": time.perf_counter() - started,
+        "databases": results,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
+    print(f"\nResults: {args.output}  ({output['seconds']:.0f} s in all)")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="few iterations: checks that it works, not timing"
+    )
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres", "both"],
+        help="default: both if PostgreSQL is reachable (BENCH_POSTGRES_URL), else sqlite",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"JSON results (default: {DEFAULT_OUTPUT})",
+    )
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES).rstrip("/")
+        run_child(args.database, args.quick, server, args.child)
+        return 0
+    return run_parent(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
