@@ -1,9 +1,15 @@
 """Reads on organizations that are not scoped to one tenant's data (the user's own memberships,
 the lab directory)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from dentalbridge.organizations.models import Membership, Organization, OrganizationKind
+from dentalbridge.organizations.models import (
+    ConnectionStatus,
+    LabConnection,
+    Membership,
+    Organization,
+    OrganizationKind,
+)
 
 SESSION_KEY = "dentalbridge_active_membership"
 
@@ -33,8 +39,12 @@ def lab_directory(*, search: str = "", exclude_connected_to=None) -> QuerySet[Or
     if search:
         labs = labs.filter(Q(name__icontains=search) | Q(city__icontains=search))
     if exclude_connected_to is not None:
-        labs = labs.exclude(
-            practice_connections__practice=exclude_connected_to,
-            practice_connections__status__in=["pending", "accepted"],
+        # One link row must match both conditions (a plain exclude() across the relation would
+        # test them on different rows and hide labs linked to any other practice).
+        active_link = LabConnection.objects.filter(
+            practice=exclude_connected_to,
+            lab=OuterRef("pk"),
+            status__in=[ConnectionStatus.PENDING, ConnectionStatus.ACCEPTED],
         )
+        labs = labs.exclude(Exists(active_link))
     return labs.only("public_id", "name", "city", "country").order_by("name")

@@ -22,6 +22,7 @@ from dentalbridge.organizations.models import (
     ROLES_BY_KIND,
     ConnectionStatus,
     Invitation,
+    InvitationStatus,
     LabConnection,
     Membership,
     Organization,
@@ -108,14 +109,15 @@ def organization_create(*, actor: Principal, kind: str, **fields) -> Organizatio
 
 def organization_update(*, actor: Principal, organization_id, **fields) -> Organization:
     organization = access.organization_access(actor, organization_id, Perm.ORGANIZATION_EDIT)
-    changed = []
+    before = {name: str(getattr(organization, name)) for name in EDITABLE_FIELDS}
     for name, value in fields.items():
-        if name in EDITABLE_FIELDS and getattr(organization, name) != value:
+        if name in EDITABLE_FIELDS:
             setattr(organization, name, value)
-            changed.append(name)
+    # Compare the normalized values: "004495445B01" and "NL004495445B01" are the same number.
+    _validated(organization)
+    changed = [name for name in EDITABLE_FIELDS if str(getattr(organization, name)) != before[name]]
     if not changed:
         return organization
-    _validated(organization)
     with transaction.atomic():
         organization.save(update_fields=[*changed, "updated_at"])
         record(
@@ -145,13 +147,32 @@ def active_membership_switch(*, user, membership_id, session, ip=None, user_agen
     return membership
 
 
-def _owners_left(organization: Organization, without: Membership) -> int:
+def _lock_admins(
+    organization: Organization, membership: Membership, *, new_role: str | None = None
+) -> Membership:
+    """Lock the organization's owners (managers) and the membership being changed, and refuse to
+    take away the last one. Two owners demoting each other at once: the second waits for the
+    first, then sees it is alone (PostgreSQL re-checks locked rows; SQLite serializes writers).
+    Returns the membership as it is now."""
     admin_role = FOUNDING_ROLE[organization.kind]
-    return (
-        Membership.objects.filter(organization=organization, role=admin_role)
-        .exclude(pk=without.pk)
-        .count()
+    admins = set(
+        Membership.objects.select_for_update()
+        .filter(organization=organization, role=admin_role)
+        .values_list("pk", flat=True)
     )
+    current = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "organization")
+        .get(pk=membership.pk)
+    )
+    loses_admin = current.role == admin_role and new_role != admin_role
+    if loses_admin and admins - {current.pk} == set():
+        raise Conflict(
+            _("The organization must keep at least one %(role)s.")
+            % {"role": Role(admin_role).label.lower()},
+            code="last_admin",
+        )
+    return current
 
 
 def membership_change_role(*, actor: Principal, organization_id, membership_id, role: str):
@@ -163,16 +184,10 @@ def membership_change_role(*, actor: Principal, organization_id, membership_id, 
             % {"kind": organization.get_kind_display()},
             fields={"role": [_("Choose a role of this organization.")]},
         )
-    if membership.role == role:
-        return membership
     with transaction.atomic():
-        if membership.role == FOUNDING_ROLE[organization.kind] and not _owners_left(
-            organization, membership
-        ):
-            raise Conflict(
-                _("The organization must keep at least one %(role)s.")
-                % {"role": Role(membership.role).label.lower()}
-            )
+        membership = _lock_admins(organization, membership, new_role=role)
+        if membership.role == role:
+            return membership
         previous = membership.role
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
@@ -189,13 +204,7 @@ def membership_remove(*, actor: Principal, organization_id, membership_id) -> No
     membership = access.membership_access(actor, organization_id, membership_id, Perm.MEMBER_MANAGE)
     organization = membership.organization
     with transaction.atomic():
-        if membership.role == FOUNDING_ROLE[organization.kind] and not _owners_left(
-            organization, membership
-        ):
-            raise Conflict(
-                _("The organization must keep at least one %(role)s.")
-                % {"role": Role(membership.role).label.lower()}
-            )
+        membership = _lock_admins(organization, membership)
         # The user's tokens for this organization die with the membership.
         membership.user.api_tokens.filter(organization=organization, revoked_at=None).update(
             revoked_at=timezone.now()
@@ -294,45 +303,50 @@ def invitation_lookup(token: str) -> Invitation:
 
 def invitation_accept(*, actor: Principal, token: str) -> Membership:
     """The invited person accepts; the link works once, before it expires, for the invited
-    address only."""
+    address only. A refusal is audited (and committed) even though the call fails."""
     with transaction.atomic():
         invitation = invitation_lookup(token)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        status = invitation.status
         problem = {
-            "accepted": _("This invitation has already been used."),
-            "revoked": _("This invitation was withdrawn."),
-            "expired": _("This invitation has expired. Ask for a new one."),
-        }.get(invitation.status)
+            InvitationStatus.ACCEPTED: _("This invitation has already been used."),
+            InvitationStatus.REVOKED: _("This invitation was withdrawn."),
+            InvitationStatus.EXPIRED: _("This invitation has expired. Ask for a new one."),
+        }.get(status)
+        reason = status
         if problem is None and actor.user.email.lower() != invitation.email.lower():
             problem = _("This invitation was sent to another e-mail address.")
-        if problem:
+            reason = "other_address"
+        if problem is None:
+            try:
+                with transaction.atomic():
+                    membership = Membership.objects.create(
+                        user=actor.user,
+                        organization=invitation.organization,
+                        role=invitation.role,
+                    )
+            except IntegrityError as exc:
+                raise Conflict(_("You are already a member of this organization.")) from exc
+            invitation.accepted_at = timezone.now()
+            invitation.accepted_by = actor.user
+            invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
             record(
-                AuditAction.INVITATION_REFUSED,
+                AuditAction.INVITATION_ACCEPTED,
                 principal=actor,
                 organization=invitation.organization,
                 target=invitation,
-                outcome=AuditOutcome.DENIED,
-                reason=invitation.status,
+                data={"role": invitation.role},
             )
-            raise InvitationUnusable(problem)
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(
-                    user=actor.user, organization=invitation.organization, role=invitation.role
-                )
-        except IntegrityError as exc:
-            raise Conflict(_("You are already a member of this organization.")) from exc
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = actor.user
-        invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+            return membership
         record(
-            AuditAction.INVITATION_ACCEPTED,
+            AuditAction.INVITATION_REFUSED,
             principal=actor,
             organization=invitation.organization,
             target=invitation,
-            data={"role": invitation.role},
+            outcome=AuditOutcome.DENIED,
+            reason=reason,
         )
-    return membership
+    raise InvitationUnusable(problem)
 
 
 def lab_connection_request(*, actor: Principal, organization_id, lab_id, message: str = ""):

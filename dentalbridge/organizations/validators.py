@@ -13,7 +13,6 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
 from stdnum.ro import cnp, cui, onrc
 
-# Countries whose VAT numbers stdnum can check (its vatin module accepts any of these prefixes).
 _SDI_CODE = re.compile(r"^[A-Z0-9]{7}$")
 
 
@@ -22,8 +21,9 @@ def clean_vat_number(value: str, country: str) -> str:
     if not number:
         return ""
     if not number[:2].isalpha():
-        # Greece writes EL in VAT numbers, not its ISO code GR.
-        number = ("EL" if country == "GR" else country) + number
+        number = country + number
+    if number.startswith("GR"):
+        number = "EL" + number[2:]  # Greece writes EL in VAT numbers, not its ISO code GR
     try:
         return vatin.validate(number)
     except StdnumError as exc:
@@ -75,6 +75,8 @@ def clean_sdi_code(value: str, country: str) -> str:
         return ""
     if not _SDI_CODE.match(code):
         raise ValidationError(
-            _("The SDI code must be exactly 7 letters or digits."), code="invalid_sdi_code"
+            _("%(value)s is not a valid SDI code: it must be exactly 7 letters or digits.")
+            % {"value": value},
+            code="invalid_sdi_code",
         )
     return code

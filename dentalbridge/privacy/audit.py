@@ -55,7 +55,6 @@ class AuditAction(StrEnum):
     CONNECTION_ACCEPTED = "connection.accepted"
     CONNECTION_DECLINED = "connection.declined"
     CONNECTION_ENDED = "connection.ended"
-    ACCESS_DENIED = "access.denied"
 
 
 class AuditOutcome(StrEnum):
