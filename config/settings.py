@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dentalbridge.accounts.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -408,7 +409,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "dentalbridge.api.pagination.Pagination",
     "EXCEPTION_HANDLER": "dentalbridge.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_THROTTLE_RATES": {"token_auth_failed": "30/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DentalBridge API",
@@ -440,6 +440,8 @@ LOGGING = {
 # --- Domain settings ------------------------------------------------------------------------------
 INVITATION_VALID_FOR = timedelta(days=env_int("INVITATION_VALID_DAYS", 7, minimum=1))
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
+# Failed API token attempts allowed per client address and minute before 429 (ACC-3).
+API_TOKEN_FAILURES_PER_MINUTE = env_int("API_TOKEN_FAILURES_PER_MINUTE", 30, minimum=1)
 
 # Client IPs for audit and rate limits: how many reverse proxies in front add X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)

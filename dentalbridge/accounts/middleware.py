@@ -2,9 +2,11 @@
 page beyond their own account settings."""
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dentalbridge.privacy.policy import ROLES_REQUIRING_SECOND_FACTOR
@@ -50,4 +52,23 @@ class RequireSecondFactorMiddleware:
                 _("Your role gives access to patient data: set up two-factor sign-in first."),
             )
             return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's saved language applies on every device (NFR-4), unless this browser
+    chose one explicitly (the language cookie set by the footer's picker)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and user.language
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+        ):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         return self.get_response(request)

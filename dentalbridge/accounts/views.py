@@ -1,8 +1,8 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,9 +28,7 @@ def profile(request):
         messages.success(request, _("Profile saved."))
         response = redirect("profile")
         if user.language:
-            translation.activate(user.language)
-            from django.conf import settings
-
+            # The explicit choice also becomes this browser's language cookie.
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 user.language,

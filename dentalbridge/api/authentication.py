@@ -3,6 +3,8 @@ session. A token acts for exactly one organization, with its user's current role
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -18,11 +20,34 @@ from dentalbridge.privacy.access import Principal
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
+def _failures_key(ip: str | None) -> str:
+    return f"api-token-failures:{ip or 'unknown'}"
+
+
 class TokenAuthentication(authentication.BaseAuthentication):
+    """Looks the token up by its hash. Guessing is slowed down: after
+    ``API_TOKEN_FAILURES_PER_MINUTE`` failures from one address, that address gets 429 for the
+    rest of the minute (the counter is in the shared cache, so it holds across workers)."""
+
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != b"bearer":
             return None
+        ip, user_agent = client_of(request._request)
+        key = _failures_key(ip)
+        if cache.get(key, 0) >= settings.API_TOKEN_FAILURES_PER_MINUTE:
+            raise exceptions.Throttled(wait=60)
+        try:
+            return self._authenticate(request, header, ip, user_agent)
+        except exceptions.AuthenticationFailed:
+            if not cache.add(key, 1, timeout=60):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired between add() and incr()
+                    cache.add(key, 1, timeout=60)
+            raise
+
+    def _authenticate(self, request, header, ip, user_agent):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send exactly one token: Bearer <token>."))
         try:
@@ -50,7 +75,6 @@ class TokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        ip, user_agent = client_of(request._request)
         request._request.principal = Principal(
             user=token.user,
             membership=membership,

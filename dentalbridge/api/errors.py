@@ -6,6 +6,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -13,16 +14,16 @@ from rest_framework.views import set_rollback
 from dentalbridge.core.errors import DomainError
 
 _DEFAULT_MESSAGES = {
-    400: ("bad_request", "The request is not valid."),
-    401: ("not_authenticated", "Authentication is required."),
-    403: ("forbidden", "You do not have permission to do this."),
-    404: ("not_found", "Not found."),
-    405: ("method_not_allowed", "This method is not allowed here."),
-    409: ("conflict", "The request conflicts with the current state."),
-    410: ("gone", "This is no longer available."),
-    415: ("unsupported_media_type", "Send JSON (Content-Type: application/json)."),
-    429: ("throttled", "Too many requests; try again later."),
-    500: ("server_error", "Something went wrong on our side."),
+    400: ("bad_request", gettext_noop("The request is not valid.")),
+    401: ("not_authenticated", gettext_noop("Authentication is required.")),
+    403: ("forbidden", gettext_noop("You do not have permission to do this.")),
+    404: ("not_found", gettext_noop("Not found.")),
+    405: ("method_not_allowed", gettext_noop("This method is not allowed here.")),
+    409: ("conflict", gettext_noop("The request conflicts with the current state.")),
+    410: ("gone", gettext_noop("This is no longer available.")),
+    415: ("unsupported_media_type", gettext_noop("Send JSON (Content-Type: application/json).")),
+    429: ("throttled", gettext_noop("Too many requests; try again later.")),
+    500: ("server_error", gettext_noop("Something went wrong on our side.")),
 }
 
 

@@ -1,5 +1,7 @@
 """Domain errors raised by services and the access layer; views map them to responses."""
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     """Base of all expected, user-facing failures. ``code`` is machine-readable."""
@@ -21,7 +23,7 @@ class NotFound(DomainError):
     code = "not_found"
     status = 404
 
-    def __init__(self, message: str = "Not found.", **kwargs):
+    def __init__(self, message: str = _("Not found."), **kwargs):
         super().__init__(message, **kwargs)
 
 
@@ -31,7 +33,7 @@ class Forbidden(DomainError):
     code = "forbidden"
     status = 403
 
-    def __init__(self, message: str = "You do not have permission to do this.", **kwargs):
+    def __init__(self, message: str = _("You do not have permission to do this."), **kwargs):
         super().__init__(message, **kwargs)
 
 

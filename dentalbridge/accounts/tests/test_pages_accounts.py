@@ -265,3 +265,14 @@ def test_language_preference_switches_the_interface(world):
     assert world.owner.language == "it"
     response = client.get(reverse("profile"))
     assert response["Content-Language"] == "it"
+
+
+def test_saved_language_follows_the_person_to_a_new_browser(world):
+    world.owner.language = "ro"
+    world.owner.save(update_fields=["language"])
+    response = client_for(world.owner).get(reverse("profile"))
+    assert response["Content-Language"] == "ro"
+    # An explicit choice in this browser (the footer's picker) wins.
+    client = client_for(world.owner)
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    assert client.get(reverse("profile"))["Content-Language"] == "nl"
