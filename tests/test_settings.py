@@ -121,3 +121,23 @@ print(json.dumps({"status": r.status_code, "csp": r["Content-Security-Policy"],
     assert values["hsts"].startswith("max-age=63072000; includeSubDomains; preload")
     assert (values["secure"], values["httponly"], values["samesite"]) == (True, True, "Lax")
     assert values["insecure"] == 301  # plain HTTP is redirected to HTTPS
+
+
+def test_social_sign_in_appears_only_when_the_operator_sets_keys(tmp_path):
+    code = """
+from django.conf import settings
+from django.urls import reverse, NoReverseMatch
+apps = [a for a in settings.INSTALLED_APPS if "providers" in a]
+try:
+    reverse("google_login"); routed = True
+except NoReverseMatch:
+    routed = False
+print(apps, routed)
+"""
+    without = boot({}, code, tmp_path)
+    assert without.stdout.strip() == "[] False", without.stderr
+    keys = {"GOOGLE_CLIENT_ID": "id.apps.example", "GOOGLE_CLIENT_SECRET": "not-a-real-secret"}
+    with_keys = boot(keys, code, tmp_path)
+    assert with_keys.stdout.strip() == "['allauth.socialaccount.providers.google'] True"
+    missing_secret = boot({"GOOGLE_CLIENT_ID": "id.apps.example"}, code, tmp_path)
+    assert "GOOGLE_CLIENT_SECRET is required" in missing_secret.stderr

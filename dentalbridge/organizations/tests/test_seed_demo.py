@@ -1,0 +1,52 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from dentalbridge.accounts.models import User
+from dentalbridge.accounts.services import totp_code
+from dentalbridge.organizations.management.commands.seed_demo import (
+    ACCOUNTS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+)
+from dentalbridge.organizations.models import LabConnection, Membership, Organization
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (
+        User.objects.count(),
+        Organization.objects.count(),
+        Membership.objects.count(),
+        LabConnection.objects.count(),
+    )
+
+
+def test_seed_demo_creates_one_account_per_role_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first == (6, 3, 6, 1)
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {"owner", "assistant", "manager", "technician", "designer", "dpo"}
+    assert all(email.endswith(".example") for email, *_ in ACCOUNTS)
+    printed = capsys.readouterr().out
+    assert DEMO_TOTP_SECRET in printed
+    assert DEMO_PASSWORD in printed
+
+
+def test_demo_owner_signs_in_with_the_published_credentials(client):
+    call_command("seed_demo")
+    client.post(
+        "/accounts/login/", {"login": "owner@studio.demo.example", "password": DEMO_PASSWORD}
+    )
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(DEMO_TOTP_SECRET)})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302  # → the practice, not the 2FA enrolment
+
+
+def test_seed_demo_refuses_the_production_profile(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert _counts() == (0, 0, 0, 0)
