@@ -129,3 +129,22 @@ def s3_storage(s3_endpoint, settings):
         },
     }
     return bucket
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Messages are asserted in English, whatever language an earlier request left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def acting(user: User, organization: Organization | None = None):
+    """The principal of ``user`` acting for ``organization`` (or for none)."""
+    from dentalbridge.privacy.access import Principal
+
+    membership = (
+        Membership.objects.get(user=user, organization=organization) if organization else None
+    )
+    return Principal(user=user, membership=membership)

@@ -231,6 +231,8 @@ STORAGES = {
     },
 }
 STATIC_URL = "/static/"
+# Tests and debugging serve the built front end straight from frontend/dist (no collectstatic).
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = TESTING or DEBUG
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"]
 MAX_PROFILE_PHOTO_BYTES = 5 * 1024 * 1024

@@ -24,7 +24,9 @@ PROD = {
 
 
 def boot(env: dict, code: str = "", tmp_path: Path = ROOT / "var", args=()):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DATABASE_URL"))}
+    # Nothing of this test process's own configuration may leak into the booted one.
+    inherited = ("PYTEST", "DATABASE_URL", "DJANGO_", "DENTALBRIDGE_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     clean.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",

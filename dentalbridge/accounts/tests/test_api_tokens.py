@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from conftest import client_for
+from conftest import acting, client_for
 from dentalbridge.accounts.models import ApiToken
 from dentalbridge.accounts.services import TOKEN_PREFIX, api_token_create, api_token_revoke
 from dentalbridge.core.errors import NotFound, ValidationFailed
@@ -23,21 +23,7 @@ from dentalbridge.privacy.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
-
 SECRET = re.compile(rf"{TOKEN_PREFIX}[A-Za-z0-9_\-]{{20,}}")
-
-
-def acting(user, organization=None) -> Principal:
-    membership = (
-        Membership.objects.get(user=user, organization=organization) if organization else None
-    )
-    return Principal(user=user, membership=membership)
 
 
 def session_as(user, organization):

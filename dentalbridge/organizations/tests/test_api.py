@@ -17,9 +17,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from conftest import client_for, make_user
+from conftest import acting, client_for, make_user
 from dentalbridge.accounts.models import ApiToken
 from dentalbridge.accounts.services import api_token_create, api_token_revoke
 from dentalbridge.organizations import services
@@ -30,27 +30,13 @@ from dentalbridge.organizations.models import (
     LabConnection,
     Membership,
 )
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction
 from dentalbridge.privacy.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
-
 # --- Helpers -------------------------------------------------------------------------------------
-
-
-def acting(user, organization) -> Principal:
-    return Principal(
-        user=user, membership=Membership.objects.get(user=user, organization=organization)
-    )
 
 
 def secret_for(user, organization, *, days: int = 30) -> str:

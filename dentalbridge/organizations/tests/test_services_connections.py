@@ -4,30 +4,16 @@ either side ends an accepted link. Nobody else sees or answers it."""
 import uuid
 
 import pytest
-from django.utils import translation
 
+from conftest import acting
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound
 from dentalbridge.organizations import selectors, services
-from dentalbridge.organizations.models import ConnectionStatus, LabConnection, Membership
+from dentalbridge.organizations.models import ConnectionStatus, LabConnection
 from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction
 from dentalbridge.privacy.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
-
-def acting(user, organization) -> Principal:
-    return Principal(
-        user=user, membership=Membership.objects.get(user=user, organization=organization)
-    )
 
 
 def request_link(world, message="We mill zirconia crowns weekly.") -> LabConnection:

@@ -10,36 +10,21 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from conftest import client_for, make_user
+from conftest import acting, client_for, make_user
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.organizations import services
 from dentalbridge.organizations.models import Invitation, InvitationStatus, Membership
 from dentalbridge.organizations.services import InvitationUnusable
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome
 from dentalbridge.privacy.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
-
 INVITEE = "nina.new@newcomer.example"
 LINK = re.compile(r"https?://[^\s\"<>]+/invitations/([A-Za-z0-9_\-]+)/")
-
-
-def acting(user, organization=None) -> Principal:
-    membership = (
-        Membership.objects.get(user=user, organization=organization) if organization else None
-    )
-    return Principal(user=user, membership=membership)
 
 
 def invite(world, capture, email=INVITEE, role="assistant"):

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from conftest import make_user
+from conftest import acting, make_user
 from dentalbridge.accounts.models import ApiToken
 from dentalbridge.accounts.services import api_token_create
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -21,20 +21,6 @@ from dentalbridge.privacy.audit import AuditAction
 from dentalbridge.privacy.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
-
-def acting(user, organization=None) -> Principal:
-    membership = (
-        Membership.objects.get(user=user, organization=organization) if organization else None
-    )
-    return Principal(user=user, membership=membership)
 
 
 def membership_of(user, organization) -> Membership:

@@ -6,8 +6,8 @@ the person typed; the services refuse the whole change and save nothing.
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
+from conftest import acting
 from dentalbridge.core.errors import ValidationFailed
 from dentalbridge.organizations import services
 from dentalbridge.organizations.models import Membership, Organization
@@ -30,19 +30,6 @@ IT_PERSON_CF = "RSSMRA85T10A562S"
 IT_COMPANY_CF = "00743110157"
 RO_CUI = "18547290"
 RO_CNP = "1630615123457"
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are asserted in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
-
-def acting(user, organization) -> Principal:
-    return Principal(
-        user=user, membership=Membership.objects.get(user=user, organization=organization)
-    )
 
 
 # --- VAT numbers ---------------------------------------------------------------------------------
