@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -66,8 +67,9 @@ def test_make_run_serves_sign_in_and_healthz(tmp_path):
         # The demo data is loaded (idempotently) and printed for the visitor.
         output = (tmp_path / "make-run.log").read_text()
         assert "owner@studio.demo.example" in output
-        assert (tmp_path / "dentalbridge.sqlite3").exists()
-        assert (tmp_path / "dentalbridge.sqlite3-wal").exists()  # WAL mode
+        # The embedded database is in WAL mode (a property stored in the database file).
+        with sqlite3.connect(tmp_path / "dentalbridge.sqlite3") as database:
+            assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
