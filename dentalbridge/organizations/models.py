@@ -95,10 +95,6 @@ class Organization(BaseModel):
     def is_practice(self) -> bool:
         return self.kind == OrganizationKind.PRACTICE
 
-    @property
-    def is_lab(self) -> bool:
-        return self.kind == OrganizationKind.LAB
-
 
 class Membership(BaseModel):
     user = models.ForeignKey(

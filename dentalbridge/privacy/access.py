@@ -46,9 +46,6 @@ class Principal:
         return may(self, perm)
 
 
-SYSTEM = Principal(user=None, via="system")
-
-
 def _acting_organization(principal: Principal, organization_id) -> Organization:
     """The organization named in a URL, if and only if it is the one the principal acts for."""
     organization = principal.organization

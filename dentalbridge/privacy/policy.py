@@ -20,11 +20,10 @@ class Perm(StrEnum):
     CONNECTION_RESPOND = "connection.respond"
     AUDIT_VIEW = "audit.view"
     TOKEN_MANAGE = "token.manage"
-    DIRECTORY_VIEW = "directory.view"
 
 
 _EVERY_MEMBER = frozenset({Perm.ORGANIZATION_VIEW, Perm.TOKEN_MANAGE})
-_STAFF = _EVERY_MEMBER | {Perm.MEMBER_VIEW, Perm.CONNECTION_VIEW, Perm.DIRECTORY_VIEW}
+_STAFF = _EVERY_MEMBER | {Perm.MEMBER_VIEW, Perm.CONNECTION_VIEW}
 _ADMIN = _STAFF | {
     Perm.ORGANIZATION_EDIT,
     Perm.MEMBER_MANAGE,
@@ -40,7 +39,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.TECHNICIAN: _STAFF,
     # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients.
     Role.DESIGNER: _EVERY_MEMBER,
-    Role.DPO: _ADMIN - {Perm.DIRECTORY_VIEW},
+    Role.DPO: _ADMIN,
     Role.SUPPORT: _EVERY_MEMBER | {Perm.MEMBER_VIEW},
 }
 
