@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "dentalbridge.core",
     "dentalbridge.accounts",
     "dentalbridge.organizations",
+    "dentalbridge.patients",
     "dentalbridge.privacy",
     "dentalbridge.messaging",
     "dentalbridge.api",

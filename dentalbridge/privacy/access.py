@@ -9,7 +9,7 @@ not do this to it.
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.organizations.models import (
@@ -18,6 +18,9 @@ from dentalbridge.organizations.models import (
     Membership,
     Organization,
 )
+from dentalbridge.patients.models import Patient
+from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
 
 
@@ -112,3 +115,80 @@ def connection_access(principal: Principal, organization_id, connection_id, perm
     if not may(principal, perm, principal.organization):
         raise Forbidden()
     return found
+
+
+# --- Patients (REC-1): the only place that opens the door to patient rows ---------------------
+
+
+def _practice_for(principal: Principal, perm: Perm) -> Organization:
+    """The practice the principal acts for, if its role may ``perm`` there; otherwise the patient
+    data simply does not exist for it (404)."""
+    organization = principal.organization
+    if organization is None or not organization.is_practice or not may(principal, perm):
+        raise NotFound()
+    return organization
+
+
+def patients_practice(principal: Principal, perm: Perm) -> Organization:
+    """The practice in which ``principal`` may ``perm`` patients (for creating one)."""
+    practice = _practice_for(principal, Perm.PATIENT_VIEW)
+    if not may(principal, perm, practice):
+        raise Forbidden()
+    return practice
+
+
+def patients_query(principal: Principal, *, search: str = "", deleted: bool = False):
+    """The practice's patients, newest-name order, optionally searched by name, pseudonym or
+    practice reference. Listing is a read of patient data, so it is audited (without the search
+    text, which may itself be a name)."""
+    practice = _practice_for(principal, Perm.PATIENT_VIEW)
+    with through_the_door():
+        patients = Patient.objects.filter(organization=practice, deleted_at__isnull=not deleted)
+    search = search.strip()[:100]
+    if search:
+        patients = patients.filter(
+            Q(family_name__icontains=search)
+            | Q(given_name__icontains=search)
+            | Q(pseudonym__iexact=search)
+            | Q(external_reference__iexact=search)
+        )
+    record(
+        AuditAction.PATIENT_LISTED,
+        principal=principal,
+        data={"searched": bool(search), "deleted": deleted},
+    )
+    return patients.select_related("attending_dentist")
+
+
+def patient_access(
+    principal: Principal, patient_id, perm: Perm, *, deleted: bool = False, reason: str = ""
+) -> Patient:
+    """One patient of the acting practice. Viewing is audited here; writes are audited by the
+    service that makes them, in the same transaction."""
+    practice = _practice_for(principal, Perm.PATIENT_VIEW)
+    with through_the_door():
+        patient = (
+            Patient.objects.filter(
+                organization=practice, public_id=patient_id, deleted_at__isnull=not deleted
+            )
+            .select_related("organization", "attending_dentist")
+            .first()
+        )
+    if patient is None:
+        raise NotFound()
+    if not may(principal, perm, practice):
+        raise Forbidden()
+    if perm == Perm.PATIENT_VIEW:
+        record(
+            AuditAction.PATIENT_VIEWED,
+            principal=principal,
+            patient=patient,
+            target=patient,
+            reason=reason,
+        )
+    return patient
+
+
+def pseudonym_taken(practice: Organization, pseudonym: str) -> bool:
+    with through_the_door():
+        return Patient.objects.filter(organization=practice, pseudonym=pseudonym).exists()

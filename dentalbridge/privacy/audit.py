@@ -55,6 +55,12 @@ class AuditAction(StrEnum):
     CONNECTION_ACCEPTED = "connection.accepted"
     CONNECTION_DECLINED = "connection.declined"
     CONNECTION_ENDED = "connection.ended"
+    PATIENT_LISTED = "patient.listed"
+    PATIENT_VIEWED = "patient.viewed"
+    PATIENT_CREATED = "patient.created"
+    PATIENT_UPDATED = "patient.updated"
+    PATIENT_DELETED = "patient.deleted"
+    PATIENT_RESTORED = "patient.restored"
 
 
 class AuditOutcome(StrEnum):

@@ -20,6 +20,9 @@ class Perm(StrEnum):
     CONNECTION_RESPOND = "connection.respond"
     AUDIT_VIEW = "audit.view"
     TOKEN_MANAGE = "token.manage"
+    PATIENT_VIEW = "patient.view"
+    PATIENT_EDIT = "patient.edit"
+    PATIENT_DELETE = "patient.delete"
 
 
 _EVERY_MEMBER = frozenset({Perm.ORGANIZATION_VIEW, Perm.TOKEN_MANAGE})
@@ -31,10 +34,14 @@ _ADMIN = _STAFF | {
     Perm.AUDIT_VIEW,
 }
 
+# The practice team works on its patients' records; deleting one is for dentists (REC-1, REC-5).
+_CLINICAL = frozenset({Perm.PATIENT_VIEW, Perm.PATIENT_EDIT})
+_CLINICIAN = _CLINICAL | {Perm.PATIENT_DELETE}
+
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.OWNER: _ADMIN | {Perm.CONNECTION_REQUEST},
-    Role.DENTIST: _STAFF,
-    Role.ASSISTANT: _STAFF,
+    Role.OWNER: _ADMIN | _CLINICIAN | {Perm.CONNECTION_REQUEST},
+    Role.DENTIST: _STAFF | _CLINICIAN,
+    Role.ASSISTANT: _STAFF | _CLINICAL,
     Role.MANAGER: _ADMIN | {Perm.CONNECTION_RESPOND},
     Role.TECHNICIAN: _STAFF,
     # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients.

@@ -18,6 +18,9 @@ EXPECTED = {
     P.CONNECTION_RESPOND:   (0, 0, 0, 1, 0, 0, 0, 0),
     P.AUDIT_VIEW:           (1, 0, 0, 1, 0, 0, 1, 0),
     P.TOKEN_MANAGE:         (1, 1, 1, 1, 1, 1, 1, 1),
+    P.PATIENT_VIEW:         (1, 1, 1, 0, 0, 0, 0, 0),
+    P.PATIENT_EDIT:         (1, 1, 1, 0, 0, 0, 0, 0),
+    P.PATIENT_DELETE:       (1, 1, 0, 0, 0, 0, 0, 0),
 }  # fmt: skip
 ROLES = (
     Role.OWNER, Role.DENTIST, Role.ASSISTANT, Role.MANAGER,

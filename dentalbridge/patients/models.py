@@ -1,0 +1,90 @@
+"""Patients (REC-1): owned by a practice, the GDPR controller. Identity lives only here; labs will
+see the pseudonym (REC-7)."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dentalbridge.core.models import BaseModel
+from dentalbridge.privacy.door import GuardedManager
+
+# Below this age a guardian must consent before the record leaves the practice (STS: minors).
+AGE_OF_DIGITAL_CONSENT = 16
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    INTERSEX = "intersex", _("Intersex")
+    UNKNOWN = "unknown", _("Not stated")
+
+
+class Patient(BaseModel):
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="patients"
+    )
+    pseudonym = models.CharField(_("pseudonym"), max_length=12)
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    gender = models.CharField(_("gender identity"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    attending_dentist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attending dentist"),
+    )
+    external_reference = models.CharField(_("practice reference"), max_length=64, blank=True)
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    guardian_name = models.CharField(_("guardian's name"), max_length=150, blank=True)
+    guardian_contact = models.CharField(_("guardian's phone or e-mail"), max_length=254, blank=True)
+    guardian_consent_at = models.DateTimeField(
+        _("guardian consent recorded"), null=True, blank=True
+    )
+    guardian_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "pseudonym"], name="pseudonym_unique_in_practice"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "family_name"], name="patient_org_name")]
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def is_minor(self) -> bool:
+        return self.age < AGE_OF_DIGITAL_CONSENT
+
+    @property
+    def may_leave_the_practice(self) -> bool:
+        """A minor's record is shared outside the practice only with recorded guardian consent."""
+        return not self.is_minor or self.guardian_consent_at is not None
