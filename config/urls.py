@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from dentalbridge.accounts import views as account_views
 from dentalbridge.core import views as core_views
 from dentalbridge.organizations import views as org_views
+from dentalbridge.patients import views as patient_views
 
 org = "organizations/<uuid:organization_id>"
 
@@ -51,6 +52,23 @@ urlpatterns = [
     ),
     path(f"{org}/audit/", org_views.audit_log, name="audit_log"),
     path("invitations/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    # Patients of the practice one acts for (REC-1, REC-5).
+    path("patients/", patient_views.patient_list, name="patient_list"),
+    path("patients/new/", patient_views.patient_create, name="patient_create"),
+    path("patients/deleted/", patient_views.patient_deleted_list, name="patient_deleted_list"),
+    path("patients/<uuid:patient_id>/", patient_views.patient_detail, name="patient_detail"),
+    path("patients/<uuid:patient_id>/edit/", patient_views.patient_edit, name="patient_edit"),
+    path("patients/<uuid:patient_id>/delete/", patient_views.patient_delete, name="patient_delete"),
+    path(
+        "patients/<uuid:patient_id>/restore/",
+        patient_views.patient_restore,
+        name="patient_restore",
+    ),
+    path(
+        "patients/<uuid:patient_id>/guardian-consent/",
+        patient_views.guardian_consent,
+        name="patient_guardian_consent",
+    ),
     # API (versioned, token or session auth).
     path("api/v1/", include("dentalbridge.api.urls")),
 ]

@@ -12,11 +12,12 @@ audience does not apply (e.g. a page about one's own account has no "other tenan
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import World, client_for
+from conftest import World, acting, client_for
 from dentalbridge.accounts.services import api_token_create
 from dentalbridge.organizations.models import (
     LabConnection,
@@ -100,6 +101,35 @@ def own_token(w):
     issued = api_token_create(actor=owner, name="matrix", valid_days=30)
     return {"token_id": issued.token.public_id}
 
+
+def _patient(w, **overrides):
+    from dentalbridge.patients.services import patient_create
+
+    fields = {"given_name": "Maria", "family_name": "Matrix", "date_of_birth": date(1970, 1, 1)}
+    return patient_create(actor=acting(w.owner, w.practice), **{**fields, **overrides})
+
+
+def a_patient(w):
+    return {"patient_id": _patient(w).public_id}
+
+
+def a_deleted_patient(w):
+    from dentalbridge.patients.services import patient_delete
+
+    patient = _patient(w)
+    patient_delete(actor=acting(w.owner, w.practice), patient_id=patient.public_id)
+    return {"patient_id": patient.public_id}
+
+
+def a_minor(w):
+    today = date.today()  # noqa: DTZ011 — a birth date, calendar day only
+    born = today.replace(year=today.year - 9, day=min(today.day, 28))
+    patient = _patient(w, date_of_birth=born, guardian_name="G", guardian_contact="g@x.example")
+    return {"patient_id": patient.public_id}
+
+
+NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
+LAB = ("manager", 404)  # a lab has no patient list at all
 
 NOT_TENANT = NA("not tenant data: the user's own record")
 ALL_MEMBERS = NA("every member of the organization may view it")
@@ -237,6 +267,43 @@ MATRIX: dict[str, Case] = {
     "invitations/<str:token>/": Case(
         kwargs=invitation_token, right=("newcomer", 404), other=NA("the token is the key")
     ),
+    # --- patients (HTML) -----------------------------------------------------------------------
+    "patients/": Case(right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=LAB),
+    "patients/new/": Case(right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=LAB),
+    "patients/deleted/": Case(right=("dentist", 200), wrong=("assistant", 403), other=LAB),
+    "patients/<uuid:patient_id>/": Case(
+        kwargs=a_patient,
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/edit/": Case(
+        kwargs=a_patient,
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/delete/": Case(
+        method="post",
+        kwargs=a_patient,
+        right=("dentist", 302),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/restore/": Case(
+        method="post",
+        kwargs=a_deleted_patient,
+        right=("owner", 302),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/guardian-consent/": Case(
+        method="post",
+        kwargs=a_minor,
+        right=("assistant", 302),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
     # --- API -------------------------------------------------------------------------------------
     "api/v1/openapi.json": Case(api=True, right=("owner", 200), anon=200, other=NOT_TENANT),
     "api/v1/docs/": Case(right=("owner", 200), anon=200, other=NOT_TENANT),
@@ -307,6 +374,28 @@ MATRIX: dict[str, Case] = {
         kwargs=accepted_connection_for_practice,
         data=lambda w: {"decision": "end"},
         right=("owner", 200),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/patients/": Case(
+        api=True, right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=LAB, anon=401
+    ),
+    "api/v1/patients/<uuid:patient_id>/": Case(
+        api=True,
+        method="patch",
+        kwargs=a_patient,
+        data=lambda w: {"notes": "Prefers morning appointments"},
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/patients/<uuid:patient_id>/restore/": Case(
+        api=True,
+        method="post",
+        kwargs=a_deleted_patient,
+        right=("dentist", 200),
         wrong=("assistant", 403),
         other=("other_owner", 404),
         anon=401,
@@ -395,8 +484,8 @@ def test_matrix(world, route, audience):
 
 
 def test_tenant_scoped_routes_state_all_four_audiences():
-    """Every route carrying an organization id must say what the other tenant gets."""
+    """Every route carrying a tenant's object id must say what the other tenant gets."""
     for route, case in MATRIX.items():
-        if "<uuid:organization_id>" in route:
+        if "<uuid:organization_id>" in route or "<uuid:patient_id>" in route:
             assert not isinstance(case.other, NA), route
             assert not isinstance(case.right, NA), route

@@ -3,6 +3,7 @@ from django.urls import path
 from dentalbridge.accounts.api import MeView
 from dentalbridge.api import views
 from dentalbridge.organizations import api as org_api
+from dentalbridge.patients import api as patient_api
 
 org = "organizations/<uuid:organization_id>"
 
@@ -31,4 +32,13 @@ urlpatterns = [
         name="api_connection",
     ),
     path(f"{org}/audit-events/", org_api.AuditEventListView.as_view(), name="api_audit_events"),
+    path("patients/", patient_api.PatientListView.as_view(), name="api_patients"),
+    path(
+        "patients/<uuid:patient_id>/", patient_api.PatientDetailView.as_view(), name="api_patient"
+    ),
+    path(
+        "patients/<uuid:patient_id>/restore/",
+        patient_api.PatientRestoreView.as_view(),
+        name="api_patient_restore",
+    ),
 ]

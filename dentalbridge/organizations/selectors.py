@@ -3,6 +3,7 @@ the lab directory)."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from dentalbridge.core.text import search_text
 from dentalbridge.organizations.models import (
     ConnectionStatus,
     LabConnection,
@@ -36,6 +37,7 @@ def active_membership(user, session, memberships) -> Membership | None:
 def lab_directory(*, search: str = "", exclude_connected_to=None) -> QuerySet[Organization]:
     """Labs a practice may ask to connect with: name, city, country only (NET-1)."""
     labs = Organization.objects.filter(kind=OrganizationKind.LAB)
+    search = search_text(search)
     if search:
         labs = labs.filter(Q(name__icontains=search) | Q(city__icontains=search))
     if exclude_connected_to is not None:

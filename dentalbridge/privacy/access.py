@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from dentalbridge.core.errors import Forbidden, NotFound
+from dentalbridge.core.text import search_text
 from dentalbridge.organizations.models import (
     Invitation,
     LabConnection,
@@ -144,7 +145,7 @@ def patients_query(principal: Principal, *, search: str = "", deleted: bool = Fa
     practice = _practice_for(principal, Perm.PATIENT_VIEW)
     with through_the_door():
         patients = Patient.objects.filter(organization=practice, deleted_at__isnull=not deleted)
-    search = search.strip()[:100]
+    search = search_text(search)
     if search:
         patients = patients.filter(
             Q(family_name__icontains=search)

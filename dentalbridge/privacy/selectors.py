@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from dentalbridge.core.text import search_text
 from dentalbridge.privacy import access
 from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.policy import Perm
@@ -17,6 +18,7 @@ def audit_events_for_organization(principal, organization_id, *, action: str = "
         actor_email=Subquery(users.values("email")[:1]),
         actor_name=Subquery(users.values("full_name")[:1]),
     )
+    action = search_text(action, limit=64)
     if action:
-        events = events.filter(action__startswith=action[:64])
+        events = events.filter(action__startswith=action)
     return events.order_by("-seq")

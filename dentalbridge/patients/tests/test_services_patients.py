@@ -208,3 +208,10 @@ def test_a_pseudonym_clash_draws_again(world, monkeypatch):
     second = create(world, given_name="Marco", family_name="Bianchi")
     assert second.pseudonym == "P-ZZZZ-99"
     assert events("patient.created").count() == 2
+
+
+def test_search_text_with_a_nul_byte_is_answered_not_an_error(world):
+    """Found by the API fuzzer: PostgreSQL refuses NUL in a query string."""
+    owner = acting(world.owner, world.practice)
+    rossi = create(world)
+    assert [p.pk for p in access.patients_query(owner, search="\x00Ross\x00i")] == [rossi.pk]

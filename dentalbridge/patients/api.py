@@ -1,0 +1,148 @@
+"""REST endpoints for the patients of the practice a principal acts for."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from dentalbridge.accounts.models import User
+from dentalbridge.organizations.api import _errors
+from dentalbridge.organizations.models import Role
+from dentalbridge.patients import services
+from dentalbridge.patients.models import Patient, Sex
+from dentalbridge.privacy import access
+from dentalbridge.privacy.policy import Perm
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    age = serializers.IntegerField(read_only=True)
+    attending_dentist = serializers.SlugRelatedField(
+        slug_field="public_id",
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The dentist's user id (a dentist or owner of this practice).",
+    )
+    may_leave_the_practice = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = (
+            "id",
+            "pseudonym",
+            *services.EDITABLE_FIELDS,
+            "age",
+            "guardian_consent_at",
+            "may_leave_the_practice",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "pseudonym", "guardian_consent_at", "created_at", "updated_at")
+        extra_kwargs = {
+            "sex": {"required": False},
+            # Length and format are checked by the service, with one message per field.
+            "given_name": {"max_length": None},
+            "family_name": {"max_length": None},
+        }
+
+    def __init__(self, *args, practice=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this practice's dentists can be chosen: another tenant's user id reads the same
+        # as one that does not exist, so ids cannot be probed.
+        dentists = User.objects.none()
+        if practice is not None:
+            dentists = User.objects.filter(
+                memberships__organization=practice,
+                memberships__role__in=[Role.OWNER, Role.DENTIST],
+            )
+        self.fields["attending_dentist"].queryset = dentists
+
+    def validate_sex(self, value):
+        if value not in Sex.values:
+            raise serializers.ValidationError("Choose one of the listed options.")
+        return value
+
+
+class PatientListView(APIView):
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
+    @extend_schema(
+        operation_id="patients_list",
+        parameters=[
+            OpenApiParameter("search", description="Name, pseudonym or file number"),
+            OpenApiParameter("deleted", bool, description="List recently deleted patients"),
+        ],
+        responses={200: PatientSerializer(many=True), **_errors(401, 403, 404)},
+    )
+    def get(self, request):
+        deleted = request.query_params.get("deleted") in {"1", "true"}
+        if deleted:
+            access.patients_practice(request.principal, Perm.PATIENT_DELETE)
+        patients = access.patients_query(
+            request.principal, search=request.query_params.get("search", ""), deleted=deleted
+        )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(patients, request, view=self)
+        return paginator.get_paginated_response(PatientSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="patients_create",
+        request=PatientSerializer,
+        responses={201: PatientSerializer, **_errors(400, 401, 403, 404)},
+    )
+    def post(self, request):
+        practice = access.patients_practice(request.principal, Perm.PATIENT_EDIT)
+        data = PatientSerializer(data=request.data, practice=practice)
+        data.is_valid(raise_exception=True)
+        patient = services.patient_create(actor=request.principal, **data.validated_data)
+        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
+
+class PatientDetailView(APIView):
+    @extend_schema(
+        operation_id="patients_retrieve",
+        responses={200: PatientSerializer, **_errors(401, 403, 404)},
+    )
+    def get(self, request, patient_id):
+        patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_VIEW)
+        return Response(PatientSerializer(patient).data)
+
+    @extend_schema(
+        operation_id="patients_update",
+        request=PatientSerializer,
+        responses={200: PatientSerializer, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request, patient_id):
+        patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_EDIT)
+        data = PatientSerializer(data=request.data, partial=True, practice=patient.organization)
+        data.is_valid(raise_exception=True)
+        patient = services.patient_update(
+            actor=request.principal, patient_id=patient_id, **data.validated_data
+        )
+        return Response(PatientSerializer(patient).data)
+
+    @extend_schema(
+        operation_id="patients_delete",
+        parameters=[OpenApiParameter("reason", description="Kept in the audit log")],
+        responses={204: None, **_errors(401, 403, 404)},
+    )
+    def delete(self, request, patient_id):
+        services.patient_delete(
+            actor=request.principal,
+            patient_id=patient_id,
+            reason=request.query_params.get("reason", "")[:300],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PatientRestoreView(APIView):
+    @extend_schema(
+        operation_id="patients_restore",
+        request=None,
+        responses={200: PatientSerializer, **_errors(401, 403, 404)},
+    )
+    def post(self, request, patient_id):
+        patient = services.patient_restore(actor=request.principal, patient_id=patient_id)
+        return Response(PatientSerializer(patient).data)

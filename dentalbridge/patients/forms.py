@@ -1,0 +1,49 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from dentalbridge.organizations.models import Role
+from dentalbridge.patients.models import Patient
+from dentalbridge.patients.services import EDITABLE_FIELDS
+
+
+class PatientForm(forms.ModelForm):
+    """Input only; the service validates (and its field errors are put back on the form)."""
+
+    class Meta:
+        model = Patient
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "given_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "family_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "external_reference": _("Your own file number. Never shown to labs."),
+            "guardian_name": _("Required for patients under 16."),
+        }
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        dentists = get_user_model().objects.filter(
+            memberships__organization=practice,
+            memberships__role__in=[Role.OWNER, Role.DENTIST],
+        )
+        self.fields["attending_dentist"].queryset = dentists.order_by("full_name", "email")
+        self.fields["attending_dentist"].label_from_instance = lambda user: user.display_name
+        # The service says what is missing, field by field; let it (e.g. guardian for minors).
+        for field in self.fields.values():
+            field.required = False
+
+    def _post_clean(self):
+        """Skip ModelForm's model validation: it would query patients outside the access layer;
+        the service validates instead."""
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept in the audit log)"), max_length=300, required=False
+    )

@@ -1,0 +1,117 @@
+"""Patient pages, usable on a tablet at the chair. Thin: parse, call one service or access
+function, render."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dentalbridge.core.errors import Conflict, ValidationFailed
+from dentalbridge.organizations.forms import apply_errors
+from dentalbridge.organizations.views import domain_view
+from dentalbridge.patients import services
+from dentalbridge.patients.forms import DeleteForm, PatientForm
+from dentalbridge.privacy import access
+from dentalbridge.privacy.policy import Perm
+
+PAGE_SIZE = 25
+
+
+def _fields(form: PatientForm) -> dict:
+    return {name: form.cleaned_data.get(name) for name in form.Meta.fields}
+
+
+@domain_view
+@require_GET
+def patient_list(request):
+    search = request.GET.get("q", "").strip()[:100]
+    patients = access.patients_query(request.principal, search=search)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/list.html", {"page": page, "search": search})
+
+
+@domain_view
+@require_GET
+def patient_deleted_list(request):
+    access.patients_practice(request.principal, Perm.PATIENT_DELETE)
+    patients = access.patients_query(request.principal, deleted=True).order_by("-deleted_at")
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/deleted.html", {"page": page})
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def patient_create(request):
+    practice = access.patients_practice(request.principal, Perm.PATIENT_EDIT)
+    form = PatientForm(request.POST or None, practice=practice)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.patient_create(actor=request.principal, **_fields(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Patient %(code)s registered.") % {"code": patient.pseudonym}
+            )
+            return redirect("patient_detail", patient_id=patient.public_id)
+    return render(request, "patients/form.html", {"form": form, "patient": None})
+
+
+@domain_view
+@require_GET
+def patient_detail(request, patient_id):
+    patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_VIEW)
+    return render(
+        request, "patients/detail.html", {"patient": patient, "delete_form": DeleteForm()}
+    )
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, patient_id):
+    patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_EDIT)
+    form = PatientForm(request.POST or None, instance=patient, practice=patient.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(actor=request.principal, patient_id=patient_id, **_fields(form))
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("patient_detail", patient_id=patient_id)
+    return render(request, "patients/form.html", {"form": form, "patient": patient})
+
+
+@domain_view
+@require_POST
+def patient_delete(request, patient_id):
+    form = DeleteForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    patient = services.patient_delete(actor=request.principal, patient_id=patient_id, reason=reason)
+    messages.success(
+        request,
+        _("Patient %(code)s deleted. It can be restored for 30 days under Recently deleted.")
+        % {"code": patient.pseudonym},
+    )
+    return redirect("patient_list")
+
+
+@domain_view
+@require_POST
+def patient_restore(request, patient_id):
+    patient = services.patient_restore(actor=request.principal, patient_id=patient_id)
+    messages.success(request, _("Patient %(code)s restored.") % {"code": patient.pseudonym})
+    return redirect("patient_detail", patient_id=patient_id)
+
+
+@domain_view
+@require_POST
+def guardian_consent(request, patient_id):
+    try:
+        services.guardian_consent_record(actor=request.principal, patient_id=patient_id)
+    except (Conflict, ValidationFailed) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Guardian consent recorded."))
+    return redirect("patient_detail", patient_id=patient_id)

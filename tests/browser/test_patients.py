@@ -1,0 +1,85 @@
+"""Patient pages at the chair: register (a future birth date refused), find, open, edit, record a
+guardian's consent, delete and restore — each page checked with axe-core and the strict CSP."""
+
+import re
+from datetime import date
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser.test_flows import signed_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_dentist_registers_finds_edits_deletes_and_restores_a_patient(visitor, world):
+    window = visitor()
+    signed_in_as(window, world.dentist)
+    page = window.goto("/")
+    page.get_by_role("link", name="Patients").click()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    window.check()
+
+    page.get_by_role("link", name="New patient").click()
+    window.check()
+    page.get_by_label("Given name").fill("Lucia")
+    page.get_by_label("Family name").fill("<b>Ferrari</b>")
+    next_year = timezone.localdate().year + 1
+    page.get_by_label("Date of birth").fill(f"{next_year}-01-01")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The date of birth cannot be in the future.")).to_be_visible()
+    window.check()
+    page.get_by_label("Date of birth").fill("1975-03-08")
+    page.get_by_label("Attending dentist").select_option(label="Dan Dentist")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(re.compile(r"Patient P-\w{4}-\d{2} registered"))).to_be_visible()
+    # Markup typed into a field is shown as text, never interpreted.
+    expect(page.get_by_role("heading", name="<b>Ferrari</b>, Lucia")).to_be_visible()
+    assert page.locator("h1 b").count() == 0
+    window.check()
+
+    # Find it again by name.
+    page = window.goto("/patients/")
+    page.get_by_label("Name, pseudonym or file number").fill("ferrari")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="<b>Ferrari</b>, Lucia").click()
+    page.get_by_role("link", name="Edit").click()
+    window.check()
+    page.get_by_label("Notes").fill("Sensitive to cold.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Sensitive to cold.")).to_be_visible()
+
+    # Delete (confirm dialog accepted), find it under Recently deleted, restore.
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_label("Reason (kept in the audit log)").fill("registered twice")
+    page.get_by_role("button", name="Delete patient").click()
+    expect(page.get_by_text(re.compile("deleted. It can be restored for 30 days"))).to_be_visible()
+    page.get_by_role("link", name="Recently deleted").click()
+    window.check()
+    page.get_by_role("button", name=re.compile("^Restore")).click()
+    expect(page.get_by_role("heading", name="<b>Ferrari</b>, Lucia")).to_be_visible()
+    window.check()
+
+
+def test_a_minor_is_kept_in_the_practice_until_the_guardian_consents(visitor, world):
+    from conftest import acting
+    from dentalbridge.patients.services import patient_create
+
+    today = timezone.localdate()
+    child = patient_create(
+        actor=acting(world.owner, world.practice),
+        given_name="Tommaso",
+        family_name="Greco",
+        date_of_birth=date(today.year - 8, 6, 1),
+        guardian_name="Elena Greco",
+        guardian_contact="elena.greco@patient.example",
+    )
+    window = visitor(locale="it-IT")
+    signed_in_as(window, world.assistant)
+    page = window.goto(f"/patients/{child.public_id}/")
+    expect(page.get_by_text("Elena Greco")).to_be_visible()
+    window.check()
+    page.get_by_role("button").filter(has_text=re.compile("consenso|consent", re.I)).click()
+    expect(page.locator(".message.success")).to_be_visible()
+    window.check()
