@@ -88,3 +88,49 @@ class Patient(BaseModel):
     def may_leave_the_practice(self) -> bool:
         """A minor's record is shared outside the practice only with recorded guardian consent."""
         return not self.is_minor or self.guardian_consent_at is not None
+
+
+class CareTeamGrant(BaseModel):
+    """Access to one patient, given to a physician (of this or another practice) by the attending
+    dentist, or by a grantee whose grant allows it (REC-3). A grant works only while it and every
+    grant it descends from are neither revoked nor expired."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_grants")
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_grants"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    may_grant_others = models.BooleanField(_("may add others"), default=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"grant {self.public_id}"
+
+    def is_active_at(self, moment) -> bool:
+        grant = self
+        while grant is not None:
+            if grant.revoked_at is not None:
+                return False
+            if grant.expires_at is not None and grant.expires_at <= moment:
+                return False
+            grant = grant.parent
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_at(timezone.now())

@@ -10,9 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
+from dentalbridge.accounts.models import User
+from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.organizations.models import Membership, Role
-from dentalbridge.patients.models import AGE_OF_DIGITAL_CONSENT, Patient, Sex
+from dentalbridge.patients.models import AGE_OF_DIGITAL_CONSENT, CareTeamGrant, Patient, Sex
 from dentalbridge.privacy import access
 from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, record
@@ -190,3 +191,137 @@ def patient_restore(*, actor: Principal, patient_id) -> Patient:
         patient.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         record(AuditAction.PATIENT_RESTORED, principal=actor, patient=patient, target=patient)
     return patient
+
+
+# --- Care team (REC-3) ---------------------------------------------------------------------------
+
+
+def _physician(email: str):
+    """A dentist or practice owner, in any practice, by e-mail address."""
+    return (
+        User.objects.filter(
+            email__iexact=(email or "").strip(),
+            memberships__role__in=[Role.OWNER, Role.DENTIST],
+            memberships__organization__kind="practice",
+        )
+        .distinct()
+        .first()
+    )
+
+
+def _may_grant(actor: Principal, patient: Patient):
+    """(may grant?, parent grant). The attending dentist — or, when none is set, the practice's
+    owner — grants from the practice; a grantee whose grant allows it grants onwards."""
+    acting_in_practice = actor.organization and actor.organization.pk == patient.organization_id
+    if acting_in_practice:
+        if patient.attending_dentist_id == actor.user.pk:
+            return True, None
+        if patient.attending_dentist_id is None and actor.role == Role.OWNER:
+            return True, None
+    grant = access.active_grant(actor, patient)
+    if grant is not None and grant.may_grant_others:
+        return True, grant
+    return False, None
+
+
+def care_grant_create(
+    *,
+    actor: Principal,
+    patient_id,
+    grantee_email: str,
+    reason: str,
+    expires_at=None,
+    may_grant_others: bool = False,
+) -> CareTeamGrant:
+    patient = access.patient_access(actor, patient_id, Perm.PATIENT_VIEW, reason="care team")
+    allowed, parent = _may_grant(actor, patient)
+    if not allowed:
+        raise Forbidden(_("Only the attending dentist, or a team member allowed to, adds others."))
+    errors: dict[str, list[str]] = {}
+    grantee = _physician(grantee_email)
+    if grantee is None:
+        errors["grantee_email"] = [_("No dentist with this e-mail address uses DentalBridge.")]
+    elif grantee.pk == actor.user.pk:
+        errors["grantee_email"] = [_("You already have access.")]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why this physician needs the record.")]
+    elif len(reason) > 300:
+        errors["reason"] = [_("At most %(limit)d characters.") % {"limit": 300}]
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = [_("The expiry must be in the future.")]
+    if (
+        parent is not None
+        and parent.expires_at
+        and (expires_at is None or expires_at > parent.expires_at)
+    ):
+        expires_at = parent.expires_at  # nobody passes on more than they were given
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    outside = not grantee.memberships.filter(organization_id=patient.organization_id).exists()
+    if outside and not patient.may_leave_the_practice:
+        raise Conflict(
+            _(
+                "This patient is under 16: record the guardian's consent before sharing the record "
+                "outside the practice."
+            ),
+            code="guardian_consent_required",
+        )
+    if access.active_grant(Principal(user=grantee), patient) is not None:
+        raise Conflict(_("This physician is already on the care team."), code="already_granted")
+    with transaction.atomic():
+        # Saved through the model, not a manager: writing is not reading, and this function
+        # reached the patient through the access layer above.
+        grant = CareTeamGrant(
+            patient=patient,
+            grantee=grantee,
+            granted_by=actor.user,
+            parent=parent,
+            reason=reason,
+            expires_at=expires_at,
+            may_grant_others=bool(may_grant_others),
+        )
+        grant.save(force_insert=True)
+        record(
+            AuditAction.CARE_GRANTED,
+            principal=actor,
+            patient=patient,
+            target=grant,
+            reason=reason,
+            data={
+                "grantee": str(grantee.public_id),
+                "parent": str(parent.public_id) if parent else None,
+                "may_grant_others": grant.may_grant_others,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+        )
+    return grant
+
+
+def care_grant_revoke(*, actor: Principal, patient_id, grant_id) -> CareTeamGrant:
+    """The physician who granted it, the attending dentist, or the practice's owner revokes; every
+    grant made from it stops working with it."""
+    grant = access.care_grant_access(actor, patient_id, grant_id)
+    patient = grant.patient
+    in_practice = actor.organization and actor.organization.pk == patient.organization_id
+    allowed = (
+        grant.granted_by_id == actor.user.pk
+        or (in_practice and patient.attending_dentist_id == actor.user.pk)
+        or (in_practice and actor.role == Role.OWNER)
+    )
+    if not allowed:
+        raise Forbidden(_("Only whoever granted it, the attending dentist or the owner revokes."))
+    if grant.revoked_at is not None:
+        raise Conflict(_("This grant is already revoked."), code="already_revoked")
+    with transaction.atomic():
+        grant.revoked_at = timezone.now()
+        grant.revoked_by = actor.user
+        grant.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+        record(
+            AuditAction.CARE_REVOKED,
+            principal=actor,
+            patient=patient,
+            target=grant,
+            data={"grantee": str(grant.grantee.public_id)},
+        )
+    return grant

@@ -10,6 +10,7 @@ not do this to it.
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.core.text import search_text
@@ -19,7 +20,7 @@ from dentalbridge.organizations.models import (
     Membership,
     Organization,
 )
-from dentalbridge.patients.models import Patient
+from dentalbridge.patients.models import CareTeamGrant, Patient
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
@@ -164,30 +165,88 @@ def patients_query(principal: Principal, *, search: str = "", deleted: bool = Fa
 def patient_access(
     principal: Principal, patient_id, perm: Perm, *, deleted: bool = False, reason: str = ""
 ) -> Patient:
-    """One patient of the acting practice. Viewing is audited here; writes are audited by the
+    """One patient: of the practice the principal acts for (its role decides what it may do), or
+    shared with the principal's user through an active care-team grant (read only; each use is
+    audited with the grant as its reason). Viewing is audited here; writes are audited by the
     service that makes them, in the same transaction."""
-    practice = _practice_for(principal, Perm.PATIENT_VIEW)
+    if principal.user is None or principal.organization is None:
+        raise NotFound()
     with through_the_door():
         patient = (
-            Patient.objects.filter(
-                organization=practice, public_id=patient_id, deleted_at__isnull=not deleted
-            )
+            Patient.objects.filter(public_id=patient_id, deleted_at__isnull=not deleted)
             .select_related("organization", "attending_dentist")
             .first()
         )
     if patient is None:
         raise NotFound()
-    if not may(principal, perm, practice):
+    practice = principal.organization
+    if patient.organization_id == practice.pk and may(principal, Perm.PATIENT_VIEW, practice):
+        if not may(principal, perm, practice):
+            raise Forbidden()
+        if perm == Perm.PATIENT_VIEW:
+            record(
+                AuditAction.PATIENT_VIEWED,
+                principal=principal,
+                patient=patient,
+                target=patient,
+                reason=reason,
+            )
+        return patient
+    grant = None if deleted else active_grant(principal, patient)
+    if grant is None:
+        raise NotFound()
+    if perm != Perm.PATIENT_VIEW:
         raise Forbidden()
-    if perm == Perm.PATIENT_VIEW:
-        record(
-            AuditAction.PATIENT_VIEWED,
-            principal=principal,
-            patient=patient,
-            target=patient,
-            reason=reason,
-        )
+    record(
+        AuditAction.PATIENT_VIEWED,
+        principal=principal,
+        patient=patient,
+        target=patient,
+        reason=f"care team grant {grant.public_id}",
+        data={"grant": str(grant.public_id)},
+    )
     return patient
+
+
+def active_grant(principal: Principal, patient: Patient) -> CareTeamGrant | None:
+    """The principal's user's active grant on ``patient``, if any (the whole chain is checked)."""
+    now = timezone.now()
+    with through_the_door():
+        grants = CareTeamGrant.objects.filter(
+            patient=patient, grantee=principal.user, revoked_at=None
+        ).select_related("parent__parent__parent")
+        return next((grant for grant in grants if grant.is_active_at(now)), None)
+
+
+def patients_shared_with(principal: Principal) -> list[Patient]:
+    """Patients of other practices shared with the principal's user ("Shared with me")."""
+    if principal.user is None:
+        raise NotFound()
+    now = timezone.now()
+    with through_the_door():
+        grants = CareTeamGrant.objects.filter(
+            grantee=principal.user, revoked_at=None, patient__deleted_at=None
+        ).select_related("patient__organization", "parent__parent__parent")
+        patients = {g.patient.pk: g.patient for g in grants if g.is_active_at(now)}
+    record(AuditAction.PATIENT_LISTED, principal=principal, data={"shared": True})
+    return sorted(patients.values(), key=lambda p: (p.family_name, p.given_name))
+
+
+def care_grants_query(principal: Principal, patient_id):
+    """The care team of a patient, for the practice's team and for anyone on the team."""
+    patient = patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="care team")
+    with through_the_door():
+        grants = CareTeamGrant.objects.filter(patient=patient)
+    return patient, grants.select_related("grantee", "granted_by", "revoked_by", "parent")
+
+
+def care_grant_access(principal: Principal, patient_id, grant_id) -> CareTeamGrant:
+    patient, grants = care_grants_query(principal, patient_id)
+    grant = grants.filter(public_id=grant_id).select_related("parent__parent__parent").first()
+    if grant is None:
+        raise NotFound()
+    grant.patient = patient
+    return grant
 
 
 def pseudonym_taken(practice: Organization, pseudonym: str) -> bool:

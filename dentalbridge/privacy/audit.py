@@ -61,6 +61,8 @@ class AuditAction(StrEnum):
     PATIENT_UPDATED = "patient.updated"
     PATIENT_DELETED = "patient.deleted"
     PATIENT_RESTORED = "patient.restored"
+    CARE_GRANTED = "care_team.granted"
+    CARE_REVOKED = "care_team.revoked"
 
 
 class AuditOutcome(StrEnum):
