@@ -56,6 +56,7 @@ urlpatterns = [
     path("patients/", patient_views.patient_list, name="patient_list"),
     path("patients/new/", patient_views.patient_create, name="patient_create"),
     path("patients/deleted/", patient_views.patient_deleted_list, name="patient_deleted_list"),
+    path("patients/shared/", patient_views.patient_shared_list, name="patient_shared_list"),
     path("patients/<uuid:patient_id>/", patient_views.patient_detail, name="patient_detail"),
     path("patients/<uuid:patient_id>/edit/", patient_views.patient_edit, name="patient_edit"),
     path("patients/<uuid:patient_id>/delete/", patient_views.patient_delete, name="patient_delete"),
@@ -63,6 +64,16 @@ urlpatterns = [
         "patients/<uuid:patient_id>/restore/",
         patient_views.patient_restore,
         name="patient_restore",
+    ),
+    path(
+        "patients/<uuid:patient_id>/care-team/",
+        patient_views.care_grant_create,
+        name="care_grant_create",
+    ),
+    path(
+        "patients/<uuid:patient_id>/care-team/<uuid:grant_id>/revoke/",
+        patient_views.care_grant_revoke,
+        name="care_grant_revoke",
     ),
     path(
         "patients/<uuid:patient_id>/guardian-consent/",

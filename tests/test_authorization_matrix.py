@@ -128,6 +128,25 @@ def a_minor(w):
     return {"patient_id": patient.public_id}
 
 
+def a_grant(w):
+    from dentalbridge.patients.services import care_grant_create
+
+    patient = _patient(w, attending_dentist=w.dentist)
+    grant = care_grant_create(
+        actor=acting(w.dentist, w.practice),
+        patient_id=patient.public_id,
+        grantee_email=w.other_owner.email,
+        reason="Second opinion",
+    )
+    return {"patient_id": patient.public_id, "grant_id": grant.public_id}
+
+
+def a_patient_of_the_dentist(w):
+    return {"patient_id": _patient(w, attending_dentist=w.dentist).public_id}
+
+
+GRANT = {"grantee_email": "oscar.other@other.example", "reason": "Second opinion"}
+
 NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
 LAB = ("manager", 404)  # a lab has no patient list at all
 
@@ -297,6 +316,26 @@ MATRIX: dict[str, Case] = {
         wrong=("assistant", 403),
         other=("other_owner", 404),
     ),
+    "patients/shared/": Case(
+        right=("other_owner", 200),
+        wrong=NA("lists only what is shared with oneself"),
+        other=NA("lists only what is shared with oneself: no tenant's list"),
+    ),
+    "patients/<uuid:patient_id>/care-team/": Case(
+        method="post",
+        kwargs=a_patient_of_the_dentist,
+        data=lambda w: GRANT,
+        right=("dentist", 302),
+        wrong=("assistant", 403),  # not the attending dentist
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/care-team/<uuid:grant_id>/revoke/": Case(
+        method="post",
+        kwargs=a_grant,
+        right=("owner", 302),
+        wrong=("assistant", 403),
+        other=("other_manager", 404),
+    ),
     "patients/<uuid:patient_id>/guardian-consent/": Case(
         method="post",
         kwargs=a_minor,
@@ -389,6 +428,25 @@ MATRIX: dict[str, Case] = {
         right=("assistant", 200),
         wrong=NO_PATIENT_ROLE,
         other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/patients/<uuid:patient_id>/care-team/": Case(
+        api=True,
+        method="post",
+        kwargs=a_patient_of_the_dentist,
+        data=lambda w: GRANT,
+        right=("dentist", 201),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/patients/<uuid:patient_id>/care-team/<uuid:grant_id>/": Case(
+        api=True,
+        method="delete",
+        kwargs=a_grant,
+        right=("dentist", 204),
+        wrong=("assistant", 403),
+        other=("other_manager", 404),
         anon=401,
     ),
     "api/v1/patients/<uuid:patient_id>/restore/": Case(

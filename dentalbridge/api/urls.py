@@ -37,6 +37,16 @@ urlpatterns = [
         "patients/<uuid:patient_id>/", patient_api.PatientDetailView.as_view(), name="api_patient"
     ),
     path(
+        "patients/<uuid:patient_id>/care-team/",
+        patient_api.CareTeamView.as_view(),
+        name="api_care_team",
+    ),
+    path(
+        "patients/<uuid:patient_id>/care-team/<uuid:grant_id>/",
+        patient_api.CareGrantView.as_view(),
+        name="api_care_grant",
+    ),
+    path(
         "patients/<uuid:patient_id>/restore/",
         patient_api.PatientRestoreView.as_view(),
         name="api_patient_restore",

@@ -146,3 +146,53 @@ class PatientRestoreView(APIView):
     def post(self, request, patient_id):
         patient = services.patient_restore(actor=request.principal, patient_id=patient_id)
         return Response(PatientSerializer(patient).data)
+
+
+class CareGrantSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    grantee_email = serializers.EmailField(write_only=True)
+    grantee = serializers.CharField(source="grantee.display_name", read_only=True)
+    reason = serializers.CharField(max_length=300)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    may_grant_others = serializers.BooleanField(required=False, default=False)
+    granted_by = serializers.CharField(
+        source="granted_by.display_name", read_only=True, default=None
+    )
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    revoked_at = serializers.DateTimeField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class CareTeamView(APIView):
+    @extend_schema(
+        operation_id="care_team_list",
+        responses={200: CareGrantSerializer(many=True), **_errors(401, 404)},
+    )
+    def get(self, request, patient_id):
+        _patient, grants = access.care_grants_query(request.principal, patient_id)
+        return Response(CareGrantSerializer(grants, many=True).data)
+
+    @extend_schema(
+        operation_id="care_team_grant",
+        request=CareGrantSerializer,
+        responses={201: CareGrantSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, patient_id):
+        data = CareGrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        grant = services.care_grant_create(
+            actor=request.principal, patient_id=patient_id, **data.validated_data
+        )
+        return Response(CareGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+
+class CareGrantView(APIView):
+    @extend_schema(
+        operation_id="care_team_revoke",
+        responses={204: None, **_errors(401, 403, 404, 409)},
+    )
+    def delete(self, request, patient_id, grant_id):
+        services.care_grant_revoke(
+            actor=request.principal, patient_id=patient_id, grant_id=grant_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

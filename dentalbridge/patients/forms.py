@@ -47,3 +47,25 @@ class DeleteForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (kept in the audit log)"), max_length=300, required=False
     )
+
+
+class CareGrantForm(forms.Form):
+    grantee_email = forms.EmailField(label=_("Physician's e-mail address"), max_length=254)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    expires_on = forms.DateField(
+        label=_("Until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    may_grant_others = forms.BooleanField(label=_("May add other physicians"), required=False)
+
+    def expires_at(self):
+        """End of the chosen day, in the server's time zone."""
+        from datetime import datetime, time
+
+        from django.utils import timezone
+
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day, time.max))

@@ -209,7 +209,7 @@ def _physician(email: str):
     )
 
 
-def _may_grant(actor: Principal, patient: Patient):
+def care_grant_allowed(actor: Principal, patient: Patient):
     """(may grant?, parent grant). The attending dentist — or, when none is set, the practice's
     owner — grants from the practice; a grantee whose grant allows it grants onwards."""
     acting_in_practice = actor.organization and actor.organization.pk == patient.organization_id
@@ -234,7 +234,7 @@ def care_grant_create(
     may_grant_others: bool = False,
 ) -> CareTeamGrant:
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_VIEW, reason="care team")
-    allowed, parent = _may_grant(actor, patient)
+    allowed, parent = care_grant_allowed(actor, patient)
     if not allowed:
         raise Forbidden(_("Only the attending dentist, or a team member allowed to, adds others."))
     errors: dict[str, list[str]] = {}
@@ -298,18 +298,21 @@ def care_grant_create(
     return grant
 
 
+def care_revoke_allowed(actor: Principal, patient: Patient, grant: CareTeamGrant) -> bool:
+    in_practice = actor.organization and actor.organization.pk == patient.organization_id
+    return bool(
+        grant.granted_by_id == actor.user.pk
+        or (in_practice and patient.attending_dentist_id == actor.user.pk)
+        or (in_practice and actor.role == Role.OWNER)
+    )
+
+
 def care_grant_revoke(*, actor: Principal, patient_id, grant_id) -> CareTeamGrant:
     """The physician who granted it, the attending dentist, or the practice's owner revokes; every
     grant made from it stops working with it."""
     grant = access.care_grant_access(actor, patient_id, grant_id)
     patient = grant.patient
-    in_practice = actor.organization and actor.organization.pk == patient.organization_id
-    allowed = (
-        grant.granted_by_id == actor.user.pk
-        or (in_practice and patient.attending_dentist_id == actor.user.pk)
-        or (in_practice and actor.role == Role.OWNER)
-    )
-    if not allowed:
+    if not care_revoke_allowed(actor, patient, grant):
         raise Forbidden(_("Only whoever granted it, the attending dentist or the owner revokes."))
     if grant.revoked_at is not None:
         raise Conflict(_("This grant is already revoked."), code="already_revoked")

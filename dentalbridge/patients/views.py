@@ -11,7 +11,7 @@ from dentalbridge.core.errors import Conflict, ValidationFailed
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import services
-from dentalbridge.patients.forms import DeleteForm, PatientForm
+from dentalbridge.patients.forms import CareGrantForm, DeleteForm, PatientForm
 from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
 
@@ -58,13 +58,86 @@ def patient_create(request):
     return render(request, "patients/form.html", {"form": form, "patient": None})
 
 
+def _detail(request, patient, grant_form=None, status=200):
+    principal = request.principal
+    grants = [
+        (grant, services.care_revoke_allowed(principal, patient, grant))
+        for grant in access.care_grants_of(patient)
+    ]
+    allowed, _parent = services.care_grant_allowed(principal, patient)
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "patient": patient,
+            # A physician on the care team reads the record; only the practice changes it.
+            "in_practice": principal.organization.pk == patient.organization_id,
+            "delete_form": DeleteForm(),
+            "grants": grants,
+            "grant_form": (grant_form or CareGrantForm()) if allowed else None,
+        },
+        status=status,
+    )
+
+
 @domain_view
 @require_GET
 def patient_detail(request, patient_id):
     patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_VIEW)
-    return render(
-        request, "patients/detail.html", {"patient": patient, "delete_form": DeleteForm()}
-    )
+    return _detail(request, patient)
+
+
+@domain_view
+@require_GET
+def patient_shared_list(request):
+    patients = access.patients_shared_with(request.principal)
+    return render(request, "patients/shared.html", {"patients": patients})
+
+
+@domain_view
+@require_POST
+def care_grant_create(request, patient_id):
+    form = CareGrantForm(request.POST)
+    if form.is_valid():
+        try:
+            grant = services.care_grant_create(
+                actor=request.principal,
+                patient_id=patient_id,
+                grantee_email=form.cleaned_data["grantee_email"],
+                reason=form.cleaned_data["reason"],
+                expires_at=form.expires_at(),
+                may_grant_others=form.cleaned_data["may_grant_others"],
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except Conflict as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now has access to this record.") % {"name": grant.grantee.display_name},
+            )
+            return redirect("patient_detail", patient_id=patient_id)
+    patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_VIEW)
+    return _detail(request, patient, grant_form=form, status=400)
+
+
+@domain_view
+@require_POST
+def care_grant_revoke(request, patient_id, grant_id):
+    try:
+        grant = services.care_grant_revoke(
+            actor=request.principal, patient_id=patient_id, grant_id=grant_id
+        )
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Access of %(name)s revoked, with every grant made from it.")
+            % {"name": grant.grantee.display_name},
+        )
+    return redirect("patient_detail", patient_id=patient_id)
 
 
 @domain_view

@@ -232,17 +232,23 @@ def patients_shared_with(principal: Principal) -> list[Patient]:
     return sorted(patients.values(), key=lambda p: (p.family_name, p.given_name))
 
 
+def care_grants_of(patient: Patient):
+    """The care team of a patient already obtained through ``patient_access`` (a Patient object
+    cannot be had any other way, so holding one is proof of access)."""
+    with through_the_door():
+        grants = CareTeamGrant.objects.filter(patient=patient)
+    return grants.select_related("grantee", "granted_by", "revoked_by", "parent__parent__parent")
+
+
 def care_grants_query(principal: Principal, patient_id):
     """The care team of a patient, for the practice's team and for anyone on the team."""
     patient = patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="care team")
-    with through_the_door():
-        grants = CareTeamGrant.objects.filter(patient=patient)
-    return patient, grants.select_related("grantee", "granted_by", "revoked_by", "parent")
+    return patient, care_grants_of(patient)
 
 
 def care_grant_access(principal: Principal, patient_id, grant_id) -> CareTeamGrant:
     patient, grants = care_grants_query(principal, patient_id)
-    grant = grants.filter(public_id=grant_id).select_related("parent__parent__parent").first()
+    grant = grants.filter(public_id=grant_id).first()
     if grant is None:
         raise NotFound()
     grant.patient = patient

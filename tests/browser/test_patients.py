@@ -83,3 +83,39 @@ def test_a_minor_is_kept_in_the_practice_until_the_guardian_consents(visitor, wo
     page.get_by_role("button").filter(has_text=re.compile("consenso|consent", re.I)).click()
     expect(page.locator(".message.success")).to_be_visible()
     window.check()
+
+
+def test_care_team_grant_seen_by_the_grantee_then_revoked(visitor, world):
+    from conftest import acting
+    from dentalbridge.patients.services import patient_create
+
+    patient = patient_create(
+        actor=acting(world.owner, world.practice),
+        given_name="Sofia",
+        family_name="Conti",
+        date_of_birth=date(1988, 4, 2),
+        attending_dentist=world.dentist,
+    )
+    dentist = visitor()
+    signed_in_as(dentist, world.dentist)
+    page = dentist.goto(f"/patients/{patient.public_id}/")
+    page.get_by_label("Physician's e-mail address").fill(world.other_owner.email)
+    page.get_by_label("Reason").fill("Periodontal second opinion")
+    page.get_by_role("button", name="Give access").click()
+    expect(page.get_by_text("Oscar Other now has access to this record.")).to_be_visible()
+    dentist.check()
+
+    colleague = visitor(locale="it-IT")
+    signed_in_as(colleague, world.other_owner)
+    other = colleague.goto("/patients/shared/")
+    colleague.check()
+    other.get_by_role("link", name="Conti, Sofia").click()
+    expect(other.get_by_text(re.compile("Smile Studio"))).to_be_visible()
+    assert other.get_by_role("link", name=re.compile("^(Edit|Modifica)$")).count() == 0
+    colleague.check()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile("^Revoke")).click()
+    expect(page.get_by_text(re.compile("Access of Oscar Other revoked"))).to_be_visible()
+    response = other.goto(colleague.base_url + f"/patients/{patient.public_id}/")
+    assert response.status == 404
