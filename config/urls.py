@@ -75,6 +75,12 @@ urlpatterns = [
         patient_views.care_grant_revoke,
         name="care_grant_revoke",
     ),
+    path("patients/<uuid:patient_id>/audit/", patient_views.patient_audit, name="patient_audit"),
+    path(
+        "patients/<uuid:patient_id>/audit/export.<str:fmt>",
+        patient_views.patient_audit_export,
+        name="patient_audit_export",
+    ),
     path(
         "patients/<uuid:patient_id>/guardian-consent/",
         patient_views.guardian_consent,

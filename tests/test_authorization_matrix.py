@@ -336,6 +336,15 @@ MATRIX: dict[str, Case] = {
         wrong=("assistant", 403),
         other=("other_manager", 404),
     ),
+    "patients/<uuid:patient_id>/audit/": Case(
+        kwargs=a_patient, right=("owner", 200), wrong=("dentist", 403), other=("other_owner", 404)
+    ),
+    "patients/<uuid:patient_id>/audit/export.<str:fmt>": Case(
+        kwargs=lambda w: {**a_patient(w), "fmt": "csv"},
+        right=("owner", 200),
+        wrong=("assistant", 403),
+        other=("other_owner", 404),
+    ),
     "patients/<uuid:patient_id>/guardian-consent/": Case(
         method="post",
         kwargs=a_minor,

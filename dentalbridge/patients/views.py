@@ -1,8 +1,11 @@
 """Patient pages, usable on a tablet at the chair. Thin: parse, call one service or access
 function, render."""
 
+import json
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,7 +16,10 @@ from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import services
 from dentalbridge.patients.forms import CareGrantForm, DeleteForm, PatientForm
 from dentalbridge.privacy import access
+from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.exports import events_csv, events_json
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.selectors import audit_events_for_patient
 
 PAGE_SIZE = 25
 
@@ -188,3 +194,41 @@ def guardian_consent(request, patient_id):
     else:
         messages.success(request, _("Guardian consent recorded."))
     return redirect("patient_detail", patient_id=patient_id)
+
+
+@domain_view
+@require_GET
+def patient_audit(request, patient_id):
+    patient, events = audit_events_for_patient(
+        request.principal, patient_id, action=request.GET.get("action", "")
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "patients/audit.html", {"patient": patient, "page": page})
+
+
+@domain_view
+@require_GET
+def patient_audit_export(request, patient_id, fmt):
+    if fmt not in ("csv", "json"):
+        raise Http404
+    patient, events = audit_events_for_patient(
+        request.principal, patient_id, action=request.GET.get("action", "")
+    )
+    events = list(events.order_by("seq"))
+    record(
+        AuditAction.AUDIT_EXPORTED,
+        principal=request.principal,
+        patient=patient,
+        target=patient,
+        data={"format": fmt, "events": len(events)},
+    )
+    # The file is named by pseudonym: file names never carry identifying values.
+    filename = f"audit-{patient.pseudonym}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(events_csv(events), content_type="text/csv; charset=utf-8")
+    else:
+        body = json.dumps({"patient_id": str(patient.public_id), "events": events_json(events)})
+        response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -63,6 +63,7 @@ class AuditAction(StrEnum):
     PATIENT_RESTORED = "patient.restored"
     CARE_GRANTED = "care_team.granted"
     CARE_REVOKED = "care_team.revoked"
+    AUDIT_EXPORTED = "audit.exported"
 
 
 class AuditOutcome(StrEnum):

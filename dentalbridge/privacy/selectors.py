@@ -3,10 +3,35 @@
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.core.text import search_text
 from dentalbridge.privacy import access
 from dentalbridge.privacy.models import AuditEvent
-from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.policy import Perm, may
+
+
+def _with_actor(events):
+    users = get_user_model().objects.filter(public_id=OuterRef("actor_id"))
+    return events.annotate(
+        actor_email=Subquery(users.values("email")[:1]),
+        actor_name=Subquery(users.values("full_name")[:1]),
+    )
+
+
+def audit_events_for_patient(principal, patient_id, *, action: str = ""):
+    """(patient, events): every event about one patient of the practice, newest first, for those
+    who review the audit log (the practice owner). Roles without that right get 403 before the
+    patient is even looked up, so ids cannot be probed; other tenants get 404."""
+    if not may(principal, Perm.AUDIT_VIEW):
+        raise Forbidden()
+    patient = access.patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="audit review")
+    if patient.organization_id != principal.organization.pk:  # a care-team grant is not enough
+        raise NotFound()
+    events = _with_actor(AuditEvent.objects.filter(patient_id=patient.public_id))
+    action = search_text(action, limit=64)
+    if action:
+        events = events.filter(action__startswith=action)
+    return patient, events.order_by("-seq")
 
 
 def audit_events_for_organization(principal, organization_id, *, action: str = "") -> QuerySet:

@@ -119,3 +119,25 @@ def test_care_team_grant_seen_by_the_grantee_then_revoked(visitor, world):
     expect(page.get_by_text(re.compile("Access of Oscar Other revoked"))).to_be_visible()
     response = other.goto(colleague.base_url + f"/patients/{patient.public_id}/")
     assert response.status == 404
+
+
+def test_the_owner_reads_a_patients_audit_trail(visitor, world):
+    from conftest import acting
+    from dentalbridge.patients.services import patient_create
+
+    patient = patient_create(
+        actor=acting(world.owner, world.practice),
+        given_name="Irene",
+        family_name="Galli",
+        date_of_birth=date(1979, 11, 30),
+    )
+    window = visitor()
+    signed_in_as(window, world.owner)
+    page = window.goto(f"/patients/{patient.public_id}/")
+    page.get_by_role("link", name="Audit trail").click()
+    expect(page.get_by_role("heading", name="Audit trail: Galli")).to_be_visible()
+    expect(page.get_by_text("patient.created")).to_be_visible()
+    window.check()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename == f"audit-{patient.pseudonym}.csv"
