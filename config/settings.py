@@ -424,7 +424,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "dentalbridge.organizations.models.OrganizationKind.choices",
+        "RecordItemKindEnum": "dentalbridge.patients.models.RecordItemKind.choices",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dentalbridge.api.schema.document_malformed_requests",
+    ],
     "LICENSE": {"name": "AGPL-3.0-or-later"},
 }
 

@@ -77,6 +77,21 @@ urlpatterns = [
     ),
     path("patients/<uuid:patient_id>/audit/", patient_views.patient_audit, name="patient_audit"),
     path(
+        "patients/<uuid:patient_id>/record/new/",
+        patient_views.record_item_create,
+        name="record_item_create",
+    ),
+    path(
+        "patients/<uuid:patient_id>/record/<uuid:item_id>/",
+        patient_views.record_item_detail,
+        name="record_item_detail",
+    ),
+    path(
+        "patients/<uuid:patient_id>/record/<uuid:item_id>/edit/",
+        patient_views.record_item_edit,
+        name="record_item_edit",
+    ),
+    path(
         "patients/<uuid:patient_id>/audit/export.<str:fmt>",
         patient_views.patient_audit_export,
         name="patient_audit_export",

@@ -147,6 +147,17 @@ def a_patient_of_the_dentist(w):
 
 GRANT = {"grantee_email": "oscar.other@other.example", "reason": "Second opinion"}
 
+
+def an_item(w):
+    from dentalbridge.patients.services import record_item_create
+
+    patient = _patient(w)
+    item = record_item_create(
+        actor=acting(w.owner, w.practice), patient_id=patient.public_id, kind="note", title="N"
+    )
+    return {"patient_id": patient.public_id, "item_id": item.public_id}
+
+
 NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
 LAB = ("manager", 404)  # a lab has no patient list at all
 
@@ -345,6 +356,23 @@ MATRIX: dict[str, Case] = {
         wrong=("assistant", 403),
         other=("other_owner", 404),
     ),
+    "patients/<uuid:patient_id>/record/new/": Case(
+        kwargs=a_patient,
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/record/<uuid:item_id>/": Case(
+        kwargs=an_item, right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=("other_owner", 404)
+    ),
+    "patients/<uuid:patient_id>/record/<uuid:item_id>/edit/": Case(
+        method="post",
+        kwargs=an_item,
+        data=lambda w: {"title": "Renamed"},
+        right=("dentist", 302),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
     "patients/<uuid:patient_id>/guardian-consent/": Case(
         method="post",
         kwargs=a_minor,
@@ -456,6 +484,26 @@ MATRIX: dict[str, Case] = {
         right=("dentist", 204),
         wrong=("assistant", 403),
         other=("other_manager", 404),
+        anon=401,
+    ),
+    "api/v1/patients/<uuid:patient_id>/record/": Case(
+        api=True,
+        method="post",
+        kwargs=a_patient,
+        data=lambda w: {"kind": "photo", "title": "Frontal smile"},
+        right=("assistant", 201),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/patients/<uuid:patient_id>/record/<uuid:item_id>/": Case(
+        api=True,
+        method="patch",
+        kwargs=an_item,
+        data=lambda w: {"text": "Updated"},
+        right=("dentist", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
         anon=401,
     ),
     "api/v1/patients/<uuid:patient_id>/restore/": Case(

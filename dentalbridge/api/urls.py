@@ -46,6 +46,12 @@ urlpatterns = [
         patient_api.CareGrantView.as_view(),
         name="api_care_grant",
     ),
+    path("patients/<uuid:patient_id>/record/", patient_api.RecordView.as_view(), name="api_record"),
+    path(
+        "patients/<uuid:patient_id>/record/<uuid:item_id>/",
+        patient_api.RecordItemView.as_view(),
+        name="api_record_item",
+    ),
     path(
         "patients/<uuid:patient_id>/restore/",
         patient_api.PatientRestoreView.as_view(),

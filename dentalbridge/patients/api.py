@@ -1,6 +1,6 @@
 """REST endpoints for the patients of the practice a principal acts for."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -10,7 +10,7 @@ from dentalbridge.accounts.models import User
 from dentalbridge.organizations.api import _errors
 from dentalbridge.organizations.models import Role
 from dentalbridge.patients import services
-from dentalbridge.patients.models import Patient, Sex
+from dentalbridge.patients.models import Patient, RecordItemKind, Sex
 from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
 
@@ -196,3 +196,86 @@ class CareGrantView(APIView):
             actor=request.principal, patient_id=patient_id, grant_id=grant_id
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecordVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=200)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    taken_on = serializers.DateField(required=False, allow_null=True)
+    author = serializers.CharField(source="author.display_name", read_only=True, default=None)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class RecordItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    kind = serializers.ChoiceField(choices=RecordItemKind.choices)
+    current = serializers.SerializerMethodField()
+    version_count = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field(RecordVersionSerializer)
+    def get_current(self, item) -> dict:
+        return RecordVersionSerializer(item.current_version).data
+
+    def get_version_count(self, item) -> int:
+        return len(item.versions.all())
+
+
+class RecordItemDetailSerializer(RecordItemSerializer):
+    versions = RecordVersionSerializer(many=True, read_only=True)
+
+
+class RecordItemCreateSerializer(RecordVersionSerializer):
+    kind = serializers.ChoiceField(choices=RecordItemKind.choices)
+
+
+class RecordView(APIView):
+    @extend_schema(
+        operation_id="record_list",
+        responses={200: RecordItemSerializer(many=True), **_errors(401, 404)},
+    )
+    def get(self, request, patient_id):
+        patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_VIEW)
+        return Response(RecordItemSerializer(access.record_of(patient), many=True).data)
+
+    @extend_schema(
+        operation_id="record_item_create",
+        request=RecordItemCreateSerializer,
+        responses={201: RecordItemDetailSerializer, **_errors(400, 401, 403, 404)},
+    )
+    def post(self, request, patient_id):
+        data = RecordItemCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.record_item_create(
+            actor=request.principal, patient_id=patient_id, **data.validated_data
+        )
+        item = access.record_item_access(
+            request.principal, patient_id, item.public_id, Perm.PATIENT_EDIT
+        )
+        return Response(RecordItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class RecordItemView(APIView):
+    @extend_schema(
+        operation_id="record_item_retrieve",
+        responses={200: RecordItemDetailSerializer, **_errors(401, 404)},
+    )
+    def get(self, request, patient_id, item_id):
+        item = access.record_item_access(request.principal, patient_id, item_id, Perm.PATIENT_VIEW)
+        return Response(RecordItemDetailSerializer(item).data)
+
+    @extend_schema(
+        operation_id="record_item_update",
+        summary="Save a new version (the previous ones are kept)",
+        request=RecordVersionSerializer,
+        responses={200: RecordItemDetailSerializer, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request, patient_id, item_id):
+        data = RecordVersionSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.record_item_update(
+            actor=request.principal, patient_id=patient_id, item_id=item_id, **data.validated_data
+        )
+        item = access.record_item_access(request.principal, patient_id, item_id, Perm.PATIENT_EDIT)
+        return Response(RecordItemDetailSerializer(item).data)

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.organizations.models import Role
-from dentalbridge.patients.models import Patient
+from dentalbridge.patients.models import Patient, RecordItemKind
 from dentalbridge.patients.services import EDITABLE_FIELDS
 
 
@@ -69,3 +69,20 @@ class CareGrantForm(forms.Form):
         if day is None:
             return None
         return timezone.make_aware(datetime.combine(day, time.max))
+
+
+class RecordItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=RecordItemKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    taken_on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    text = forms.CharField(
+        label=_("Text"), required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class RecordItemEditForm(RecordItemForm):
+    kind = None  # the kind of an item does not change

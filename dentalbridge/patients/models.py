@@ -134,3 +134,62 @@ class CareTeamGrant(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.is_active_at(timezone.now())
+
+
+class RecordItemKind(models.TextChoices):
+    NOTE = "note", _("Note")
+    DOCUMENT = "document", _("Document")
+    SCAN = "scan", _("Intraoral scan")
+    CBCT = "cbct", _("CBCT study")
+    PHOTO = "photo", _("Photo")
+    RADIOGRAPH = "radiograph", _("Radiograph")
+    VIDEO = "video", _("Video")
+
+
+class RecordItem(BaseModel):
+    """One piece of a patient's record (REC-2). Its content lives in versions: editing adds a
+    version and keeps every earlier one viewable (REC-6). Files attach with the files pipeline."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="record_items")
+    kind = models.CharField(_("kind"), max_length=16, choices=RecordItemKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+    @property
+    def current_version(self) -> "RecordItemVersion":
+        """The latest version, from the versions the access layer prefetched."""
+        return list(self.versions.all())[-1]
+
+
+class RecordItemVersion(models.Model):
+    """An immutable state of a record item; the highest number is the current one."""
+
+    item = models.ForeignKey(RecordItem, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), max_length=20_000, blank=True)
+    taken_on = models.DateField(_("date"), null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="one_version_number_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"

@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 from dentalbridge.accounts.models import User
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.organizations.models import Membership, Role
-from dentalbridge.patients.models import AGE_OF_DIGITAL_CONSENT, CareTeamGrant, Patient, Sex
+from dentalbridge.patients.models import (
+    AGE_OF_DIGITAL_CONSENT,
+    CareTeamGrant,
+    Patient,
+    RecordItem,
+    RecordItemKind,
+    RecordItemVersion,
+    Sex,
+)
 from dentalbridge.privacy import access
 from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, record
@@ -328,3 +336,82 @@ def care_grant_revoke(*, actor: Principal, patient_id, grant_id) -> CareTeamGran
             data={"grantee": str(grant.grantee.public_id)},
         )
     return grant
+
+
+# --- The record (REC-2, REC-6) --------------------------------------------------------------------
+
+
+def _clean_version(version: RecordItemVersion) -> None:
+    errors: dict[str, list[str]] = {}
+    version.title = (version.title or "").strip()
+    if not version.title:
+        errors["title"] = [_("Give the item a title.")]
+    elif len(version.title) > 200:
+        errors["title"] = [_("At most %(limit)d characters.") % {"limit": 200}]
+    if len(version.text or "") > 20_000:
+        errors["text"] = [_("At most %(limit)d characters.") % {"limit": 20_000}]
+    taken_on = version.taken_on
+    if taken_on is not None and (not isinstance(taken_on, date) or taken_on > timezone.localdate()):
+        errors["taken_on"] = [_("Enter a date that is not in the future.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+
+
+def record_item_create(
+    *, actor: Principal, patient_id, kind: str, title: str, text: str = "", taken_on=None
+) -> RecordItem:
+    patient = access.patient_access(actor, patient_id, Perm.PATIENT_EDIT)
+    if kind not in RecordItemKind.values:
+        raise ValidationFailed(
+            _("Choose one of the listed kinds."), fields={"kind": [_("Unknown kind.")]}
+        )
+    version = RecordItemVersion(number=1, title=title, text=text or "", taken_on=taken_on)
+    _clean_version(version)
+    with transaction.atomic():
+        item = RecordItem(patient=patient, kind=kind, created_by=actor.user)
+        item.save(force_insert=True)
+        version.item = item
+        version.author = actor.user
+        version.save(force_insert=True)
+        record(
+            AuditAction.RECORD_ITEM_CREATED,
+            principal=actor,
+            patient=patient,
+            target=item,
+            data={"kind": kind},
+        )
+    return item
+
+
+def record_item_update(
+    *, actor: Principal, patient_id, item_id, title=None, text=None, taken_on=None
+) -> RecordItemVersion:
+    """A new version; the previous ones stay as they were (REC-6)."""
+    item = access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
+    current = item.current_version
+    version = RecordItemVersion(
+        item=item,
+        title=current.title if title is None else title,
+        text=current.text if text is None else text,
+        taken_on=current.taken_on if taken_on is None else taken_on,
+        author=actor.user,
+    )
+    _clean_version(version)
+    changed = [
+        name for name in ("title", "text", "taken_on")
+        if getattr(version, name) != getattr(current, name)
+    ]  # fmt: skip
+    if not changed:
+        return current
+    with transaction.atomic():
+        # The unique (item, number) constraint turns a concurrent edit into an error, not a fork.
+        version.number = access.record_item_latest_number(item) + 1
+        version.save(force_insert=True)
+        record(
+            AuditAction.RECORD_ITEM_UPDATED,
+            principal=actor,
+            patient=item.patient,
+            target=item,
+            data={"version": version.number, "fields": ",".join(changed)},
+        )
+    return version

@@ -14,7 +14,13 @@ from dentalbridge.core.errors import Conflict, ValidationFailed
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import services
-from dentalbridge.patients.forms import CareGrantForm, DeleteForm, PatientForm
+from dentalbridge.patients.forms import (
+    CareGrantForm,
+    DeleteForm,
+    PatientForm,
+    RecordItemEditForm,
+    RecordItemForm,
+)
 from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.exports import events_csv, events_json
@@ -81,6 +87,7 @@ def _detail(request, patient, grant_form=None, status=200):
             "delete_form": DeleteForm(),
             "grants": grants,
             "grant_form": (grant_form or CareGrantForm()) if allowed else None,
+            "record": access.record_of(patient),
         },
         status=status,
     )
@@ -232,3 +239,73 @@ def patient_audit_export(request, patient_id, fmt):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def record_item_create(request, patient_id):
+    patient = access.patient_access(request.principal, patient_id, Perm.PATIENT_EDIT)
+    form = RecordItemForm(request.POST or None, initial={"kind": request.GET.get("kind", "note")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.record_item_create(
+                actor=request.principal, patient_id=patient_id, **form.cleaned_data
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Added to the record."))
+            return redirect("record_item_detail", patient_id=patient_id, item_id=item.public_id)
+    return render(request, "patients/record_form.html", {"form": form, "patient": patient})
+
+
+@domain_view
+@require_GET
+def record_item_detail(request, patient_id, item_id):
+    item = access.record_item_access(request.principal, patient_id, item_id, Perm.PATIENT_VIEW)
+    versions = list(item.versions.all())
+    shown = versions[-1]
+    wanted = request.GET.get("version", "")
+    if wanted.isdigit():
+        shown = next((v for v in versions if v.number == int(wanted)), shown)
+    return render(
+        request,
+        "patients/record_item.html",
+        {
+            "patient": item.patient,
+            "item": item,
+            "versions": versions,
+            "shown": shown,
+            "latest": versions[-1],
+            "in_practice": request.principal.organization.pk == item.patient.organization_id,
+        },
+    )
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def record_item_edit(request, patient_id, item_id):
+    item = access.record_item_access(request.principal, patient_id, item_id, Perm.PATIENT_EDIT)
+    current = item.current_version
+    form = RecordItemEditForm(
+        request.POST or None,
+        initial={"title": current.title, "text": current.text, "taken_on": current.taken_on},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_item_update(
+                actor=request.principal,
+                patient_id=patient_id,
+                item_id=item_id,
+                **form.cleaned_data,
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved as a new version; the previous one is kept."))
+            return redirect("record_item_detail", patient_id=patient_id, item_id=item_id)
+    return render(
+        request,
+        "patients/record_form.html",
+        {"form": form, "patient": item.patient, "item": item},
+    )

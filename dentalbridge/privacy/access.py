@@ -9,7 +9,7 @@ not do this to it.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from dentalbridge.core.errors import Forbidden, NotFound
@@ -20,7 +20,7 @@ from dentalbridge.organizations.models import (
     Membership,
     Organization,
 )
-from dentalbridge.patients.models import CareTeamGrant, Patient
+from dentalbridge.patients.models import CareTeamGrant, Patient, RecordItem, RecordItemVersion
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
@@ -162,13 +162,10 @@ def patients_query(principal: Principal, *, search: str = "", deleted: bool = Fa
     return patients.select_related("attending_dentist")
 
 
-def patient_access(
-    principal: Principal, patient_id, perm: Perm, *, deleted: bool = False, reason: str = ""
-) -> Patient:
-    """One patient: of the practice the principal acts for (its role decides what it may do), or
-    shared with the principal's user through an active care-team grant (read only; each use is
-    audited with the grant as its reason). Viewing is audited here; writes are audited by the
-    service that makes them, in the same transaction."""
+def _patient_and_grant(principal: Principal, patient_id, perm: Perm, *, deleted: bool = False):
+    """(patient, grant): the patient if the principal may ``perm`` it — through its role in the
+    patient's practice (grant is None) or through an active care-team grant (read only). Not
+    audited: callers audit what they do with it."""
     if principal.user is None or principal.organization is None:
         raise NotFound()
     with through_the_door():
@@ -183,29 +180,81 @@ def patient_access(
     if patient.organization_id == practice.pk and may(principal, Perm.PATIENT_VIEW, practice):
         if not may(principal, perm, practice):
             raise Forbidden()
-        if perm == Perm.PATIENT_VIEW:
-            record(
-                AuditAction.PATIENT_VIEWED,
-                principal=principal,
-                patient=patient,
-                target=patient,
-                reason=reason,
-            )
-        return patient
+        return patient, None
     grant = None if deleted else active_grant(principal, patient)
     if grant is None:
         raise NotFound()
     if perm != Perm.PATIENT_VIEW:
         raise Forbidden()
-    record(
-        AuditAction.PATIENT_VIEWED,
-        principal=principal,
-        patient=patient,
-        target=patient,
-        reason=f"care team grant {grant.public_id}",
-        data={"grant": str(grant.public_id)},
-    )
+    return patient, grant
+
+
+def _grant_reason(grant, reason: str = "") -> tuple[str, dict]:
+    if grant is None:
+        return reason, {}
+    return f"care team grant {grant.public_id}", {"grant": str(grant.public_id)}
+
+
+def patient_access(
+    principal: Principal, patient_id, perm: Perm, *, deleted: bool = False, reason: str = ""
+) -> Patient:
+    """One patient: of the practice the principal acts for (its role decides what it may do), or
+    shared with the principal's user through an active care-team grant (read only; each use is
+    audited with the grant as its reason). Viewing is audited here; writes are audited by the
+    service that makes them, in the same transaction."""
+    patient, grant = _patient_and_grant(principal, patient_id, perm, deleted=deleted)
+    if perm == Perm.PATIENT_VIEW:
+        why, data = _grant_reason(grant, reason)
+        record(
+            AuditAction.PATIENT_VIEWED,
+            principal=principal,
+            patient=patient,
+            target=patient,
+            reason=why,
+            data=data,
+        )
     return patient
+
+
+# --- The record (REC-2, REC-6) ---------------------------------------------------------------
+
+
+def record_of(patient: Patient):
+    """The record items of a patient obtained through the access layer, newest first, each with
+    its versions (oldest first) — two queries, whatever the number of items."""
+    with through_the_door():
+        versions = RecordItemVersion.objects.select_related("author").order_by("number")
+        items = RecordItem.objects.filter(patient=patient).prefetch_related(
+            Prefetch("versions", queryset=versions)
+        )
+    return items.order_by("-created_at")
+
+
+def record_item_access(principal: Principal, patient_id, item_id, perm: Perm) -> RecordItem:
+    """One record item with its versions; opening it is audited (with the grant, if that is how
+    the principal sees it)."""
+    patient, grant = _patient_and_grant(principal, patient_id, perm)
+    item = record_of(patient).filter(public_id=item_id).first()
+    if item is None:
+        raise NotFound()
+    item.patient = patient
+    if perm == Perm.PATIENT_VIEW:
+        why, data = _grant_reason(grant)
+        record(
+            AuditAction.RECORD_ITEM_VIEWED,
+            principal=principal,
+            patient=patient,
+            target=item,
+            reason=why,
+            data=data,
+        )
+    return item
+
+
+def record_item_latest_number(item: RecordItem) -> int:
+    with through_the_door():
+        latest = RecordItemVersion.objects.filter(item=item).order_by("-number").first()
+    return latest.number if latest else 0
 
 
 def active_grant(principal: Principal, patient: Patient) -> CareTeamGrant | None:

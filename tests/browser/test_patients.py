@@ -141,3 +141,39 @@ def test_the_owner_reads_a_patients_audit_trail(visitor, world):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
     assert download.value.suggested_filename == f"audit-{patient.pseudonym}.csv"
+
+
+def test_record_timeline_add_edit_and_read_an_earlier_version(visitor, world):
+    from conftest import acting
+    from dentalbridge.patients.services import patient_create
+
+    patient = patient_create(
+        actor=acting(world.owner, world.practice),
+        given_name="Paolo",
+        family_name="Romano",
+        date_of_birth=date(1960, 7, 14),
+    )
+    window = visitor()
+    signed_in_as(window, world.assistant)
+    page = window.goto(f"/patients/{patient.public_id}/")
+    expect(page.get_by_text("Nothing in the record yet.")).to_be_visible()
+    page.get_by_role("link", name="Add to the record").click()
+    window.check()
+    page.get_by_label("Kind").select_option("radiograph")
+    page.get_by_label("Title").fill("Bitewing left")
+    page.get_by_label("Text").fill("Interproximal caries 25 distal.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Added to the record.")).to_be_visible()
+    window.check()
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Text").fill("Interproximal caries 25 distal, 26 mesial.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved as a new version; the previous one is kept.")).to_be_visible()
+    expect(page.get_by_text("version 2 of 2")).to_be_visible()
+    page.get_by_role("link", name="Version 1").click()
+    expect(page.get_by_text("an earlier version")).to_be_visible()
+    expect(page.get_by_text("Interproximal caries 25 distal.", exact=True)).to_be_visible()
+    window.check()
+    page = window.goto(f"/patients/{patient.public_id}/")
+    expect(page.get_by_text("edited, version 2")).to_be_visible()
+    window.check()

@@ -125,3 +125,31 @@ def test_delete_and_restore_through_the_api(world, patient):
     assert api.get(url).status_code == 200
     assistant = bearer(world.assistant, world.practice)
     assert assistant.get(reverse("api_patients"), {"deleted": "true"}).status_code == 403
+
+
+def test_record_items_through_the_api_keep_their_versions(world, patient):
+    api = bearer(world.assistant, world.practice)
+    created = api.post(
+        reverse("api_record", args=[patient.public_id]),
+        {"kind": "scan", "title": "Upper arch", "taken_on": "2026-11-20"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.json()
+    item = created.json()
+    assert item["current"]["number"] == 1
+    edited = api.patch(
+        reverse("api_record_item", args=[patient.public_id, item["id"]]),
+        {"text": "Re-scanned the distal of 17."},
+        content_type="application/json",
+    ).json()
+    assert [v["number"] for v in edited["versions"]] == [1, 2]
+    assert edited["versions"][0]["text"] == ""
+    listed = api.get(reverse("api_record", args=[patient.public_id])).json()
+    assert [(i["id"], i["version_count"]) for i in listed] == [(item["id"], 2)]
+    future = api.post(
+        reverse("api_record", args=[patient.public_id]),
+        {"kind": "note", "title": "x", "taken_on": "2999-01-01"},
+        content_type="application/json",
+    )
+    assert future.status_code == 400
+    assert "taken_on" in future.json()["error"]["fields"]
