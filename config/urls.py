@@ -97,6 +97,16 @@ urlpatterns = [
         name="patient_audit_export",
     ),
     path(
+        "patients/<uuid:patient_id>/portal-invitation/",
+        patient_views.portal_invite,
+        name="portal_invite",
+    ),
+    # The patient portal: one's own record only (REC-4).
+    path("portal/", patient_views.portal_home, name="portal_home"),
+    path("portal/join/<str:token>/", patient_views.portal_join, name="portal_join"),
+    path("portal/<uuid:patient_id>/", patient_views.portal_record, name="portal_record"),
+    path("portal/<uuid:patient_id>/copy.zip", patient_views.portal_copy, name="portal_copy"),
+    path(
         "patients/<uuid:patient_id>/guardian-consent/",
         patient_views.guardian_consent,
         name="patient_guardian_consent",

@@ -158,6 +158,27 @@ def an_item(w):
     return {"patient_id": patient.public_id, "item_id": item.public_id}
 
 
+def _portal_user(w, email, family_name):
+    """A person with a portal account on a patient of Smile Studio (TOTP enrolled)."""
+    from conftest import make_user
+    from dentalbridge.patients.models import PatientAccount
+
+    user = make_user(email, family_name)
+    patient = _patient(w, family_name=family_name, email=email)
+    PatientAccount(patient=patient, user=user).save(force_insert=True)
+    return user, patient
+
+
+def a_portal_record(w):
+    w.patient_user, patient = _portal_user(w, "pia.patient@patient.example", "Patient")
+    w.other_patient_user, _ = _portal_user(w, "otto.other@patient.example", "Other")
+    return {"patient_id": patient.public_id}
+
+
+def a_portal_invitation(w):
+    return {"token": "not-a-portal-invitation"}
+
+
 NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
 LAB = ("manager", 404)  # a lab has no patient list at all
 
@@ -372,6 +393,35 @@ MATRIX: dict[str, Case] = {
         right=("dentist", 302),
         wrong=NO_PATIENT_ROLE,
         other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/portal-invitation/": Case(
+        method="post",
+        kwargs=a_patient,
+        data=lambda w: {"email": "maria.matrix@patient.example"},
+        right=("assistant", 302),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "portal/": Case(
+        kwargs=lambda w: (a_portal_record(w), {})[1],
+        right=("patient_user", 302),
+        wrong=NA("every user sees their own records only"),
+        other=NA("lists only one's own records"),
+    ),
+    "portal/join/<str:token>/": Case(
+        kwargs=a_portal_invitation, right=("newcomer", 200), other=NA("the token is the key")
+    ),
+    "portal/<uuid:patient_id>/": Case(
+        kwargs=a_portal_record,
+        right=("patient_user", 200),
+        wrong=("owner", 404),  # the practice uses its own pages, not the patient's portal
+        other=("other_patient_user", 404),
+    ),
+    "portal/<uuid:patient_id>/copy.zip": Case(
+        kwargs=a_portal_record,
+        right=("patient_user", 200),
+        wrong=("owner", 404),
+        other=("other_patient_user", 404),
     ),
     "patients/<uuid:patient_id>/guardian-consent/": Case(
         method="post",

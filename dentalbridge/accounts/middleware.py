@@ -9,11 +9,20 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import ROLES_REQUIRING_SECOND_FACTOR
 
 # Paths a not-yet-enrolled user still needs: enrolment itself, sign-out, e-mail and password
 # management, language, static files and health checks.
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/media/", "/invitations/")
+EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+    "/media/",
+    "/invitations/",
+    "/portal/join/",
+)
 
 
 def has_second_factor(user) -> bool:
@@ -23,9 +32,14 @@ def has_second_factor(user) -> bool:
 
 
 def needs_second_factor(user, memberships) -> bool:
+    """Everyone who reaches health data: staff roles, and patients seeing their own record."""
     if not user.is_authenticated:
         return False
-    requires = user.is_staff or any(m.role in ROLES_REQUIRING_SECOND_FACTOR for m in memberships)
+    requires = (
+        user.is_staff
+        or any(m.role in ROLES_REQUIRING_SECOND_FACTOR for m in memberships)
+        or access.is_patient_user(user)
+    )
     return requires and not has_second_factor(user)
 
 

@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dentalbridge.core.health import health
+from dentalbridge.privacy import access
 
 
 @require_GET
@@ -19,6 +20,8 @@ def healthz(request):
 def dashboard(request):
     principal = request.principal
     if principal.membership is None:
+        if access.is_patient_user(request.user):
+            return redirect("portal_home")
         return render(request, "core/welcome.html")
     return redirect("organization_detail", organization_id=principal.organization.public_id)
 

@@ -86,3 +86,7 @@ class RecordItemForm(forms.Form):
 
 class RecordItemEditForm(RecordItemForm):
     kind = None  # the kind of an item does not change
+
+
+class PortalInviteForm(forms.Form):
+    email = forms.EmailField(label=_("Patient's e-mail address"), max_length=254, required=False)

@@ -193,3 +193,40 @@ class RecordItemVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.number}"
+
+
+class PatientAccount(BaseModel):
+    """A user who is this patient, and may see their own record in the portal (REC-4)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="accounts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_accounts"
+    )
+
+    objects = GuardedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "user"], name="one_account_link_per_patient")
+        ]
+
+    def __str__(self) -> str:
+        return f"portal account {self.public_id}"
+
+
+class PatientInvitation(BaseModel):
+    """The practice's e-mailed invitation to the portal; the secret is stored only as a hash."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedManager()
+
+    def __str__(self) -> str:
+        return f"portal invitation {self.public_id}"

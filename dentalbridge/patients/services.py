@@ -1,22 +1,28 @@
 """Writes on patients (REC-1, REC-5, REC-7). Every function loads through the access layer and
 audits in the same transaction as the change."""
 
+import hashlib
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dentalbridge.accounts.models import User
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from dentalbridge.messaging.services import email_send
 from dentalbridge.organizations.models import Membership, Role
 from dentalbridge.patients.models import (
     AGE_OF_DIGITAL_CONSENT,
     CareTeamGrant,
     Patient,
+    PatientAccount,
+    PatientInvitation,
     RecordItem,
     RecordItemKind,
     RecordItemVersion,
@@ -24,7 +30,7 @@ from dentalbridge.patients.models import (
 )
 from dentalbridge.privacy import access
 from dentalbridge.privacy.access import Principal
-from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 from dentalbridge.privacy.policy import Perm
 
 EDITABLE_FIELDS = (
@@ -415,3 +421,90 @@ def record_item_update(
             data={"version": version.number, "fields": ",".join(changed)},
         )
     return version
+
+
+# --- The patient portal (REC-4) ------------------------------------------------------------
+
+PORTAL_INVITATION_VALID_FOR = timedelta(days=14)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def patient_invitation_create(
+    *, actor: Principal, patient_id, email: str = ""
+) -> PatientInvitation:
+    """Invite the patient (or, for a minor, the guardian's address) to see the record."""
+    patient = access.patient_access(actor, patient_id, Perm.PATIENT_EDIT)
+    email = (email or patient.email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            _("Enter the patient's e-mail address."),
+            fields={"email": [_("Enter a valid e-mail address.")]},
+        ) from exc
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = PatientInvitation(
+            patient=patient,
+            email=email,
+            token_hash=_token_hash(token),
+            invited_by=actor.user,
+            expires_at=timezone.now() + PORTAL_INVITATION_VALID_FOR,
+        )
+        invitation.save(force_insert=True)
+        record(AuditAction.PORTAL_INVITED, principal=actor, patient=patient, target=invitation)
+        link = settings.SITE_URL + reverse("portal_join", kwargs={"token": token})
+        # The e-mail names the practice, never the patient (it may be read by others).
+        email_send(
+            to=[email],
+            template="patients/email/portal_invitation",
+            context={
+                "practice_name": patient.organization.name,
+                "link": link,
+                "expires_at": invitation.expires_at,
+            },
+        )
+    return invitation
+
+
+def patient_invitation_accept(*, actor: Principal, token: str) -> Patient:
+    """Once, before it expires, for the invited address only; refusals are audited."""
+    invitation = access.patient_invitation_lookup(_token_hash(token or ""))
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid."))
+    problem = None
+    if invitation.accepted_at is not None:
+        problem = _("This invitation has already been used.")
+    elif invitation.expires_at <= timezone.now():
+        problem = _("This invitation has expired. Ask the practice for a new one.")
+    elif actor.user.email.lower() != invitation.email.lower():
+        problem = _("This invitation was sent to another e-mail address.")
+    patient = invitation.patient
+    with transaction.atomic():
+        if problem:
+            record(
+                AuditAction.PORTAL_REFUSED,
+                principal=actor,
+                organization=patient.organization,
+                patient=patient,
+                target=invitation,
+                outcome=AuditOutcome.DENIED,
+            )
+        else:
+            if not access.patient_account_exists(patient, actor.user):
+                PatientAccount(patient=patient, user=actor.user).save(force_insert=True)
+            invitation.accepted_at = timezone.now()
+            invitation.save(update_fields=["accepted_at", "updated_at"])
+            record(
+                AuditAction.PORTAL_JOINED,
+                principal=actor,
+                organization=patient.organization,
+                patient=patient,
+                target=invitation,
+            )
+    if problem:
+        raise Conflict(problem, code="invitation_unusable")
+    return patient

@@ -4,20 +4,23 @@ function, render."""
 import json
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import Conflict, ValidationFailed
+from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import services
+from dentalbridge.patients.copies import record_copy
 from dentalbridge.patients.forms import (
     CareGrantForm,
     DeleteForm,
     PatientForm,
+    PortalInviteForm,
     RecordItemEditForm,
     RecordItemForm,
 )
@@ -88,6 +91,7 @@ def _detail(request, patient, grant_form=None, status=200):
             "grants": grants,
             "grant_form": (grant_form or CareGrantForm()) if allowed else None,
             "record": access.record_of(patient),
+            "portal_form": PortalInviteForm(initial={"email": patient.email}),
         },
         status=status,
     )
@@ -309,3 +313,70 @@ def record_item_edit(request, patient_id, item_id):
         "patients/record_form.html",
         {"form": form, "patient": item.patient, "item": item},
     )
+
+
+# --- The patient portal (REC-4) ------------------------------------------------------------------
+
+
+@domain_view
+@require_POST
+def portal_invite(request, patient_id):
+    form = PortalInviteForm(request.POST)
+    email = form.cleaned_data["email"] if form.is_valid() else ""
+    try:
+        invitation = services.patient_invitation_create(
+            actor=request.principal, patient_id=patient_id, email=email
+        )
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Portal invitation sent to %(email)s.") % {"email": invitation.email}
+        )
+    return redirect("patient_detail", patient_id=patient_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_join(request, token):
+    if request.method == "POST":
+        try:
+            patient = services.patient_invitation_accept(actor=request.principal, token=token)
+        except (NotFound, Conflict) as exc:
+            status = 404 if isinstance(exc, NotFound) else 410
+            return render(
+                request, "patients/portal_invalid.html", {"reason": exc.message}, status=status
+            )
+        messages.success(request, _("Welcome. This is your dental record."))
+        return redirect("portal_record", patient_id=patient.public_id)
+    return render(request, "patients/portal_join.html")
+
+
+@domain_view
+@require_GET
+def portal_home(request):
+    patients = access.portal_patients(request.principal)
+    if len(patients) == 1:
+        return redirect("portal_record", patient_id=patients[0].public_id)
+    return render(request, "patients/portal_home.html", {"patients": patients})
+
+
+@domain_view
+@require_GET
+def portal_record(request, patient_id):
+    patient = access.portal_patient_access(request.principal, patient_id)
+    return render(
+        request,
+        "patients/portal_record.html",
+        {"patient": patient, "record": access.record_of(patient)},
+    )
+
+
+@domain_view
+@require_GET
+def portal_copy(request, patient_id):
+    filename, content = record_copy(actor=request.principal, patient_id=patient_id)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

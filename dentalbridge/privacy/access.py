@@ -20,7 +20,14 @@ from dentalbridge.organizations.models import (
     Membership,
     Organization,
 )
-from dentalbridge.patients.models import CareTeamGrant, Patient, RecordItem, RecordItemVersion
+from dentalbridge.patients.models import (
+    CareTeamGrant,
+    Patient,
+    PatientAccount,
+    PatientInvitation,
+    RecordItem,
+    RecordItemVersion,
+)
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
@@ -307,3 +314,67 @@ def care_grant_access(principal: Principal, patient_id, grant_id) -> CareTeamGra
 def pseudonym_taken(practice: Organization, pseudonym: str) -> bool:
     with through_the_door():
         return Patient.objects.filter(organization=practice, pseudonym=pseudonym).exists()
+
+
+# --- The patient portal (REC-4) ------------------------------------------------------------------
+
+
+def is_patient_user(user) -> bool:
+    """Does this person see a record of their own in the portal? (They then need a second
+    factor, like everyone who reaches health data.)"""
+    if not user.is_authenticated:
+        return False
+    with through_the_door():
+        return PatientAccount.objects.filter(user=user, patient__deleted_at=None).exists()
+
+
+def portal_patients(principal: Principal) -> list[Patient]:
+    """The records that are the principal's own, and nothing else."""
+    if principal.user is None:
+        raise NotFound()
+    with through_the_door():
+        accounts = PatientAccount.objects.filter(
+            user=principal.user, patient__deleted_at=None
+        ).select_related("patient__organization")
+        patients = [account.patient for account in accounts]
+    record(AuditAction.PATIENT_LISTED, principal=principal, data={"portal": True})
+    return patients
+
+
+def portal_patient_access(principal: Principal, patient_id) -> Patient:
+    """The principal's own record; anybody else's is 404, whatever the id."""
+    if principal.user is None:
+        raise NotFound()
+    with through_the_door():
+        account = (
+            PatientAccount.objects.filter(
+                user=principal.user, patient__public_id=patient_id, patient__deleted_at=None
+            )
+            .select_related("patient__organization", "patient__attending_dentist")
+            .first()
+        )
+    if account is None:
+        raise NotFound()
+    patient = account.patient
+    record(
+        AuditAction.PATIENT_VIEWED,
+        principal=principal,
+        patient=patient,
+        target=patient,
+        reason="patient portal: the patient's own record",
+    )
+    return patient
+
+
+def patient_invitation_lookup(token_hash: str) -> PatientInvitation | None:
+    with through_the_door():
+        return (
+            PatientInvitation.objects.filter(token_hash=token_hash, patient__deleted_at=None)
+            .select_related("patient__organization")
+            .first()
+        )
+
+
+def patient_account_exists(patient: Patient, user) -> bool:
+    with through_the_door():
+        return PatientAccount.objects.filter(patient=patient, user=user).exists()

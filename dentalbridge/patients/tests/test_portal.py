@@ -1,0 +1,161 @@
+"""The patient portal (REC-4): invited by the practice, the patient sees their own record —
+nothing else — and downloads a copy."""
+
+import io
+import json
+import re
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from allauth.mfa.models import Authenticator
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import acting, client_for, make_user
+from dentalbridge.core.errors import Conflict, NotFound
+from dentalbridge.patients import services
+from dentalbridge.patients.copies import record_copy
+from dentalbridge.privacy import access
+from dentalbridge.privacy.access import Principal
+from dentalbridge.privacy.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "pia.patient@patient.example"
+
+
+@pytest.fixture
+def patient(world):
+    owner = acting(world.owner, world.practice)
+    created = services.patient_create(
+        actor=owner,
+        given_name="Pia",
+        family_name="Patient",
+        date_of_birth=date(1991, 3, 3),
+        email=EMAIL,
+    )
+    item = services.record_item_create(
+        actor=owner, patient_id=created.public_id, kind="note", title="Hygiene", text="Floss."
+    )
+    services.record_item_update(
+        actor=owner, patient_id=created.public_id, item_id=item.public_id, text="Floss daily."
+    )
+    return created
+
+
+def invite(world, patient, django_capture_on_commit_callbacks, email=""):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.patient_invitation_create(
+            actor=acting(world.assistant, world.practice), patient_id=patient.public_id, email=email
+        )
+    message = mail.outbox[-1]
+    return message, re.search(r"/portal/join/([^/\s]+)/", message.body).group(1)
+
+
+def test_invited_patient_joins_and_sees_only_their_own_record(
+    world, patient, django_capture_on_commit_callbacks
+):
+    message, token = invite(world, patient, django_capture_on_commit_callbacks)
+    assert message.to == [EMAIL]
+    assert "Pia" not in message.subject + message.body  # the e-mail names the practice only
+    person = make_user(EMAIL, "Pia Patient")
+    me = Principal(user=person)
+    services.patient_invitation_accept(actor=me, token=token)
+    assert [p.pk for p in access.portal_patients(me)] == [patient.pk]
+    assert access.portal_patient_access(me, patient.public_id).family_name == "Patient"
+    viewed = AuditEvent.objects.filter(action="patient.viewed", actor_id=person.public_id).get()
+    assert viewed.reason.startswith("patient portal")
+    # The same link works once.
+    with pytest.raises(Conflict, match="already been used"):
+        services.patient_invitation_accept(actor=me, token=token)
+
+
+def test_another_patients_record_is_404_by_url_and_api(
+    world, patient, django_capture_on_commit_callbacks
+):
+    other = services.patient_create(
+        actor=acting(world.owner, world.practice),
+        given_name="Otto",
+        family_name="Other",
+        date_of_birth=date(1980, 1, 1),
+    )
+    _message, token = invite(world, patient, django_capture_on_commit_callbacks)
+    person = make_user(EMAIL, "Pia Patient")
+    services.patient_invitation_accept(actor=Principal(user=person), token=token)
+    client = client_for(person)
+    assert client.get(reverse("portal_record", args=[patient.public_id])).status_code == 200
+    for url in (
+        reverse("portal_record", args=[other.public_id]),
+        reverse("portal_copy", args=[other.public_id]),
+        reverse("patient_detail", args=[patient.public_id]),
+        reverse("api_patient", args=[patient.public_id]),
+        reverse("api_patient", args=[other.public_id]),
+        reverse("api_record", args=[patient.public_id]),
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_copy_has_a_readable_summary_and_machine_readable_json(
+    world, patient, django_capture_on_commit_callbacks
+):
+    _message, token = invite(world, patient, django_capture_on_commit_callbacks)
+    me = Principal(user=make_user(EMAIL, "Pia Patient"))
+    services.patient_invitation_accept(actor=me, token=token)
+    filename, content = record_copy(actor=me, patient_id=patient.public_id)
+    assert filename == f"dental-record-{patient.pseudonym}.zip"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        assert sorted(archive.namelist()) == ["record.json", "summary.html"]
+        data = json.loads(archive.read("record.json"))
+        summary = archive.read("summary.html").decode()
+    assert data["patient"]["family_name"] == "Patient"
+    assert [v["text"] for v in data["record"][0]["versions"]] == ["Floss.", "Floss daily."]
+    assert "Floss daily." in summary and "Pia" in summary
+    assert AuditEvent.objects.filter(action="record.copy_downloaded").count() == 1
+
+
+@pytest.mark.parametrize("problem", ["expired", "other_address", "unknown"])
+def test_unusable_invitations_are_refused(
+    world, patient, django_capture_on_commit_callbacks, problem
+):
+    _message, token = invite(world, patient, django_capture_on_commit_callbacks)
+    email = "someone.else@patient.example" if problem == "other_address" else EMAIL
+    me = Principal(user=make_user(email, "Someone"))
+    if problem == "unknown":
+        with pytest.raises(NotFound):
+            services.patient_invitation_accept(actor=me, token="nope")
+        return
+    moment = timezone.now() + (timedelta(days=15) if problem == "expired" else timedelta(0))
+    with time_machine.travel(moment), pytest.raises(Conflict):
+        services.patient_invitation_accept(actor=me, token=token)
+    assert access.portal_patients(me) == []
+    refused = AuditEvent.objects.get(action="portal.refused")
+    assert refused.outcome == "denied"
+
+
+def test_a_patient_user_must_enrol_a_second_factor(
+    world, patient, django_capture_on_commit_callbacks
+):
+    _message, token = invite(world, patient, django_capture_on_commit_callbacks)
+    person = make_user(EMAIL, "Pia Patient", mfa=False)
+    services.patient_invitation_accept(actor=Principal(user=person), token=token)
+    response = client_for(person).get(reverse("portal_record", args=[patient.public_id]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    Authenticator.objects.filter(user=person).delete()
+    assert client_for(person).get(reverse("portal_home"))["Location"] == reverse(
+        "mfa_activate_totp"
+    )
+
+
+def test_practice_invites_from_the_patient_page(world, patient, django_capture_on_commit_callbacks):
+    client = client_for(world.assistant)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal_invite", args=[patient.public_id]), {"email": ""})
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == [EMAIL]  # defaults to the patient's own address
+    page = Client()
+    assert page.get(reverse("portal_home"))["Location"].startswith(reverse("account_login"))
