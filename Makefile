@@ -44,9 +44,10 @@ run: deps frontend messages
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --no-input -v0
 	$(BIN)/python manage.py seed_demo
-	@echo "== DentalBridge on http://127.0.0.1:8000 (Ctrl-C stops server and worker)"
+	@echo "== DentalBridge on http://127.0.0.1:8000 (Ctrl-C stops server, worker and scheduler)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
+	$(BIN)/python manage.py crontask --no-heartbeat & \
 	$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $${PORT:-8000} --workers 1 \
 	  --blocking-threads 4 --no-ws config.wsgi:application
 

@@ -58,6 +58,61 @@ def _clients(world):
     return browser, Client(), api
 
 
+def _getter(endpoints: dict) -> Callable:
+    """``get(name)``: request one endpoint once, insisting on 200 OK."""
+
+    def get(name: str):
+        client, url = endpoints[name]
+        response = client.get(url)
+        if response.status_code != 200:
+            raise BenchError(f"GET {url} ({name}) answered {response.status_code}, not 200")
+        return response
+
+    return get
+
+
+def time_requests(endpoints: dict, *, requests: int, warmup: int) -> dict[str, list[float]]:
+    """Latencies in ms of ``requests`` GETs per endpoint (``{name: (client, url)}``), after
+    ``warmup`` untimed rounds; interleaved round-robin, the order rotated every round."""
+    names = list(endpoints)
+    get = _getter(endpoints)
+    for _ in range(warmup):
+        for name in names:
+            get(name)
+
+    timings: dict[str, list[int]] = {name: [] for name in names}
+    gc.collect()
+    for i in range(requests):
+        for name in rotated(names, i):
+            client, url = endpoints[name]
+            start = time.perf_counter_ns()
+            response = client.get(url)
+            elapsed = time.perf_counter_ns() - start
+            if response.status_code != 200:
+                raise BenchError(f"GET {url} ({name}) answered {response.status_code}, not 200")
+            timings[name].append(elapsed)
+    return {name: [t / 1e6 for t in ns] for name, ns in timings.items()}
+
+
+def summarize(timings: dict[str, list[float]], baseline: str = "bare") -> dict:
+    """Median, p99, mean and minimum per endpoint, and the ratios to the baseline endpoint."""
+    results = {
+        name: {
+            "requests": len(ms),
+            "median_ms": statistics.median(ms),
+            "p99_ms": percentile(ms, 99),
+            "mean_ms": statistics.fmean(ms),
+            "min_ms": min(ms),
+        }
+        for name, ms in timings.items()
+    }
+    base = results[baseline]
+    for row in results.values():
+        row["ratio_median"] = row["median_ms"] / base["median_ms"]
+        row["ratio_p99"] = row["p99_ms"] / base["p99_ms"]
+    return results
+
+
 def measure_requests(world, *, requests: int, warmup: int) -> dict:
     """Median and p99 latency of the dashboard and the API member list, against the bare view.
 
@@ -78,50 +133,14 @@ def measure_requests(world, *, requests: int, warmup: int) -> dict:
         "dashboard": (browser, f"/organizations/{org_id}/"),
         "api-members": (api, members_url),
     }
-    names = list(endpoints)
-
-    def get(name: str):
-        client, url = endpoints[name]
-        response = client.get(url)
-        if response.status_code != 200:
-            raise BenchError(f"GET {url} ({name}) answered {response.status_code}, not 200")
-        return response
-
+    get = _getter(endpoints)
     listed = get("api-members").json()
     if listed["count"] != world.member_count:
         raise BenchError(f"member list has {listed['count']} rows, not {world.member_count}")
 
-    for _ in range(warmup):
-        for name in names:
-            get(name)
-
-    timings: dict[str, list[int]] = {name: [] for name in names}
-    gc.collect()
-    for i in range(requests):
-        for name in rotated(names, i):
-            client, url = endpoints[name]
-            start = time.perf_counter_ns()
-            response = client.get(url)
-            elapsed = time.perf_counter_ns() - start
-            if response.status_code != 200:
-                raise BenchError(f"GET {url} ({name}) answered {response.status_code}, not 200")
-            timings[name].append(elapsed)
-
-    results = {}
-    for name in names:
-        ms = [t / 1e6 for t in timings[name]]
-        results[name] = {
-            "requests": len(ms),
-            "median_ms": statistics.median(ms),
-            "p99_ms": percentile(ms, 99),
-            "mean_ms": statistics.fmean(ms),
-            "min_ms": min(ms),
-            "queries": count_queries(lambda name=name: get(name)),
-        }
-    bare = results["bare"]
-    for row in results.values():
-        row["ratio_median"] = row["median_ms"] / bare["median_ms"]
-        row["ratio_p99"] = row["p99_ms"] / bare["p99_ms"]
+    results = summarize(time_requests(endpoints, requests=requests, warmup=warmup))
+    for name, row in results.items():
+        row["queries"] = count_queries(lambda name=name: get(name))
 
     # N+1 check: a list whose query count depends on the page size runs a query per row.
     small_page = count_queries(lambda: api.get(members_url + "?page_size=5"))

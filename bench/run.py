@@ -1,9 +1,14 @@
-"""Run the DentalBridge benchmarks: ``.venv/bin/python bench/run.py [--quick] [--database ...]``.
+"""Run the DentalBridge benchmarks: ``.venv/bin/python bench/run.py [--quick] [--scenario ...]
+[--database ...]``.
 
-Measures request cost (dashboard and API member list against a bare view) and audit write
-overhead (a write with its audit line against the same write without), on SQLite and, when it is
-reachable, PostgreSQL. Prints one table per database and writes JSON to bench/results/latest.json.
-See bench/README.md for what the numbers mean.
+Two scenarios. ``core`` measures request cost (dashboard and API member list against a bare view)
+and audit write overhead (a write with its audit line against the same write without), on SQLite
+and, when it is reachable, PostgreSQL. ``patients`` seeds a practice with 10,000 patients, 200,000
+record items and 1,000,000 audit rows and measures the patient list, the record timeline, the API
+patient list and the audit pages against the bare view, on PostgreSQL (or SQLite if asked or if
+PostgreSQL is not reachable). ``all`` (the default) runs both. Prints one table per scenario and
+database and writes JSON to bench/results/latest.json. See bench/README.md for what the numbers
+mean.
 
 Django can be configured once per process, so this script is two things: the parent parses the
 options and starts one child process per database (``--child``); each child sets up its own
@@ -34,6 +39,11 @@ DEFAULT_OUTPUT = REPO / "bench" / "results" / "latest.json"
 FULL = {"requests": 400, "request_warmup": 20, "writes": 1000, "round_size": 50, "write_warmup": 20}
 # Quick keeps several rounds so the median still has something to choose from.
 QUICK = {"requests": 50, "request_warmup": 5, "writes": 100, "round_size": 25, "write_warmup": 5}
+# The patients scenario: requests per endpoint and warm-up rounds (its endpoints are slower and
+# more numerous, so fewer rounds keep a full run to a few minutes).
+PATIENTS_FULL = {"requests": 200, "request_warmup": 10}
+PATIENTS_QUICK = {"requests": 30, "request_warmup": 3}
+SCENARIOS = ("core", "patients")
 
 
 def postgres_reachable(server: str) -> bool:
@@ -96,10 +106,69 @@ def report_lines(name: str, result: dict) -> list[str]:
     return lines
 
 
+def patients_report_lines(name: str, result: dict) -> list[str]:
+    """The patients scenario's table; the ratio lines and the two checks are the headline."""
+    scale, sizes = result["scale"], result["sizes"]
+    lines = [
+        f"== patients on {name}: {result['database']}",
+        f"   {scale['patients']} patients, {scale['record_items']} record items, "
+        f"{scale['audit_rows']} audit rows; {sizes['requests']} requests per endpoint, "
+        f"interleaved; set-up {result['setup_seconds']:.1f} s",
+    ]
+    seeding = result["seeding"]
+    for step, seconds in seeding["seconds"].items():
+        rows = seeding["rows"].get(step)
+        line = f"seed     {step:<15} {seconds:7.2f} s"
+        if rows:
+            line += f"  {rows:>8} rows  ({rows / seconds:,.0f} rows/s)"
+        lines.append(line)
+    for endpoint, row in result["requests"].items():
+        line = (
+            f"request  {endpoint:<14} p50 {row['median_ms']:7.2f} ms  "
+            f"p99 {row['p99_ms']:7.2f} ms  queries {row['queries']:>2}"
+        )
+        if endpoint == "bare":
+            line += "  (baseline)"
+        else:
+            line += f"  = {row['ratio_median']:.2f}x bare (p50), {row['ratio_p99']:.2f}x bare (p99)"
+        lines.append(line)
+    checks, requests = result["checks"], result["requests"]
+    api = ", ".join(
+        f"{queries} for a page of {checks['api_rows'][size]}"
+        for size, queries in checks["api_queries"].items()
+    )
+    lines.append(f"check    api-patients: queries {api} (constant in the page size)")
+    lines.append(
+        f"check    patient list: queries {requests['list']['queries']} on page 1, "
+        f"{requests['list-page200']['queries']} on page 200, "
+        f"{requests['list-search']['queries']} searched "
+        f"({checks['list_rows']['list-search']} matches on its first page)"
+    )
+    chain = result["audit_chain"]
+    lines.append(
+        f"audit    chain verified: {chain['checked']} events, ok ({chain['seconds']:.2f} s)"
+    )
+    lines.append(
+        "slowest SQL statement of one request (one sample, after the timed rounds; "
+        "plans in the JSON):"
+    )
+    for endpoint, row in requests.items():
+        if endpoint != "bare" and row.get("slowest_queries"):
+            slowest = row["slowest_queries"][0]
+            sql = " ".join(slowest["sql"].split())
+            lines.append(f"sql      {endpoint:<14} {slowest['ms']:7.2f} ms  {sql[:110]}")
+    return lines
+
+
 # --- Child: one database ------------------------------------------------------------------------
 
 
-def run_child(database: str, quick: bool, postgres_server: str, json_path: Path) -> None:
+def run_child(
+    scenario: str, database: str, quick: bool, postgres_server: str, json_path: Path
+) -> None:
+    if scenario == "patients":
+        run_patients_child(database, quick, postgres_server, json_path)
+        return
     from bench import world as bench_world
 
     sizes = QUICK if quick else FULL
@@ -144,33 +213,99 @@ def run_child(database: str, quick: bool, postgres_server: str, json_path: Path)
     json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
 
+def run_patients_child(database: str, quick: bool, postgres_server: str, json_path: Path) -> None:
+    """The patients scenario in its own database (``dentalbridge_bench_patients`` on PostgreSQL)."""
+    from bench import world as bench_world
+
+    sizes = PATIENTS_QUICK if quick else PATIENTS_FULL
+    db_name = bench_world.POSTGRES_PATIENTS_DB_NAME
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"dentalbridge-bench-patients-{database}-") as tmp:
+        bench_world.configure_environment(database, Path(tmp), postgres_server, db_name)
+        if database == "postgres":
+            bench_world.postgres_create(postgres_server, db_name)
+        try:
+            bench_world.prepare_django()
+            import django
+
+            from bench import patients
+
+            world = bench_world.build_world()
+            setup_seconds = time.perf_counter() - started
+            result = {
+                "django": django.get_version(),
+                "database": bench_world.database_description(),
+                "sizes": sizes,
+                "setup_seconds": setup_seconds,
+                **patients.run(
+                    world,
+                    quick=quick,
+                    requests=sizes["requests"],
+                    warmup=sizes["request_warmup"],
+                ),
+            }
+            result["seconds"] = time.perf_counter() - started
+        finally:
+            if "django" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            if database == "postgres":
+                bench_world.postgres_drop(postgres_server, db_name)
+    print("\n".join(patients_report_lines(database, result)), flush=True)
+    json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
 # --- Parent: pick databases, start a child per database, collect ------------------------------
+
+
+def plan(args, reachable: bool) -> list[tuple[str, str]]:
+    """(scenario, database) pairs to run, in order.
+
+    ``core`` runs where ``--database`` says, by default on SQLite and on PostgreSQL if reachable.
+    ``patients`` runs where ``--database`` says, by default on PostgreSQL alone (it is a
+    PostgreSQL question, and on both databases a full run would take twice as long), or on
+    SQLite when PostgreSQL is not reachable.
+    """
+    scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    runs = []
+    for scenario in scenarios:
+        choice = args.database
+        if choice is None and scenario == "core":
+            choice = "both" if reachable else "sqlite"
+        elif choice is None:
+            choice = "postgres" if reachable else "sqlite"
+        databases = ["sqlite", "postgres"] if choice == "both" else [choice]
+        runs.extend((scenario, database) for database in databases)
+    return runs
 
 
 def run_parent(args) -> int:
     server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES).rstrip("/")
-    choice = args.database
-    if choice is None:
-        choice = "both" if postgres_reachable(server) else "sqlite"
-        if choice == "sqlite":
-            print(f"PostgreSQL is not reachable at {server}: SQLite only.", flush=True)
-    elif choice in ("postgres", "both") and not postgres_reachable(server):
+    reachable = postgres_reachable(server)
+    if args.database is None and not reachable:
+        print(f"PostgreSQL is not reachable at {server}: SQLite only.", flush=True)
+    elif args.database in ("postgres", "both") and not reachable:
         print(f"PostgreSQL is not reachable at {server} (set BENCH_POSTGRES_URL).", flush=True)
         return 2
-    databases = ["sqlite", "postgres"] if choice == "both" else [choice]
+    runs = plan(args, reachable)
     # Pages link the built front-end through the static manifest; without it they answer 500.
     if not (REPO / "frontend" / "dist" / "app.css").exists():
         print("frontend/dist is missing: run `make frontend` first.", flush=True)
         return 2
 
     started = time.perf_counter()
-    results = {}
+    results: dict[str, dict] = {scenario: {} for scenario, _database in runs}
     with tempfile.TemporaryDirectory(prefix="dentalbridge-bench-") as tmp:
-        for database in databases:
-            json_path = Path(tmp) / f"{database}.json"
+        for scenario, database in runs:
+            if scenario != runs[0][0] or database != runs[0][1]:
+                print(flush=True)
+            json_path = Path(tmp) / f"{scenario}-{database}.json"
             command = [
                 sys.executable,
                 str(Path(__file__).resolve()),
+                "--scenario",
+                scenario,
                 "--database",
                 database,
                 "--child",
@@ -182,19 +317,24 @@ def run_parent(args) -> int:
                 command, cwd=REPO, env={**os.environ, "BENCH_POSTGRES_URL": server}, check=False
             )
             if completed.returncode != 0:
-                print(f"The {database} benchmark failed (exit {completed.returncode}).")
+                label = database if scenario == "core" else f"{scenario} {database}"
+                print(f"The {label} benchmark failed (exit {completed.returncode}).")
                 return completed.returncode
-            results[database] = json.loads(json_path.read_text(encoding="utf-8"))
+            results[scenario][database] = json.loads(json_path.read_text(encoding="utf-8"))
 
+    first = next(iter(next(iter(results.values())).values()))
     output = {
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "quick": args.quick,
         "python": platform.python_version(),
         # The parent never imports Django; the children report the version they ran.
-        "django": next(iter(results.values()))["django"],
+        "django": first["django"],
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
         "seconds": time.perf_counter() - started,
-        "databases": results,
+        "scenarios": list(results),
+        # The core scenario, per database (the key predates the patients scenario).
+        "databases": results.get("core", {}),
+        "patients": results.get("patients", {}),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
@@ -208,9 +348,17 @@ def main(argv=None) -> int:
         "--quick", action="store_true", help="few iterations: checks that it works, not timing"
     )
     parser.add_argument(
+        "--scenario",
+        choices=[*SCENARIOS, "all"],
+        default="all",
+        help="core: request cost and audit write overhead; patients: a practice at scale "
+        "(default: all)",
+    )
+    parser.add_argument(
         "--database",
         choices=["sqlite", "postgres", "both"],
-        help="default: both if PostgreSQL is reachable (BENCH_POSTGRES_URL), else sqlite",
+        help="default: core on both if PostgreSQL is reachable (BENCH_POSTGRES_URL), else "
+        "sqlite; patients on postgres if reachable, else sqlite",
     )
     parser.add_argument(
         "--output",
@@ -222,7 +370,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES).rstrip("/")
-        run_child(args.database, args.quick, server, args.child)
+        run_child(args.scenario, args.database, args.quick, server, args.child)
         return 0
     return run_parent(args)
 

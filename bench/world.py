@@ -11,10 +11,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_DB_NAME = "dentalbridge_bench"
+# The patients scenario has its own database, so the two scenarios never share (or drop) data.
+POSTGRES_PATIENTS_DB_NAME = "dentalbridge_bench_patients"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 — a fixed, public demo secret
 
 
-def configure_environment(database: str, data_dir: Path, postgres_server: str) -> None:
+def configure_environment(
+    database: str, data_dir: Path, postgres_server: str, db_name: str = POSTGRES_DB_NAME
+) -> None:
     """Point the settings module at the run's own data, before Django is imported.
 
     The *embedded* profile is what a small practice runs (SQLite in WAL mode, Argon2). The
@@ -25,7 +29,7 @@ def configure_environment(database: str, data_dir: Path, postgres_server: str) -
     if database == "sqlite":
         database_url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     else:
-        database_url = f"{postgres_server}/{POSTGRES_DB_NAME}"
+        database_url = f"{postgres_server}/{db_name}"
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -45,23 +49,23 @@ def configure_environment(database: str, data_dir: Path, postgres_server: str) -
     )
 
 
-def postgres_create(postgres_server: str) -> None:
+def postgres_create(postgres_server: str, db_name: str = POSTGRES_DB_NAME) -> None:
     """(Re)create the bench database; a database left behind by an aborted run is dropped."""
     import psycopg
     from psycopg import sql
 
     with psycopg.connect(f"{postgres_server}/postgres", autocommit=True, connect_timeout=5) as db:
-        name = sql.Identifier(POSTGRES_DB_NAME)
+        name = sql.Identifier(db_name)
         db.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(name))
         db.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
-def postgres_drop(postgres_server: str) -> None:
+def postgres_drop(postgres_server: str, db_name: str = POSTGRES_DB_NAME) -> None:
     import psycopg
     from psycopg import sql
 
     with psycopg.connect(f"{postgres_server}/postgres", autocommit=True, connect_timeout=5) as db:
-        db.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(POSTGRES_DB_NAME)))
+        db.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(db_name)))
 
 
 def prepare_django() -> None:

@@ -139,3 +139,20 @@ def env_email(name: str, default: str) -> dict:
     raise ImproperlyConfigured(
         f"{name}={url!r}: use smtp://, smtps://, console://, file:///dir or locmem://."
     )
+
+
+def env_years_by_country(name: str, default: dict[str, int]) -> dict[str, int]:
+    """``IT=10,NL=20,RO=10`` → {"IT": 10, ...}: a number of years per ISO country code."""
+    value = _raw(name, None)
+    if value is None:
+        return dict(default)
+    result = {}
+    for item in value.split(","):
+        code, _, years = item.strip().partition("=")
+        code = code.strip().upper()
+        if len(code) != 2 or not code.isalpha() or not years.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"{name}: {item.strip()!r} is not COUNTRY=YEARS (e.g. IT=10,NL=20)."
+            )
+        result[code] = int(years)
+    return result

@@ -57,6 +57,12 @@ urlpatterns = [
     path("patients/new/", patient_views.patient_create, name="patient_create"),
     path("patients/deleted/", patient_views.patient_deleted_list, name="patient_deleted_list"),
     path("patients/shared/", patient_views.patient_shared_list, name="patient_shared_list"),
+    path("patients/archive/", patient_views.archive_list, name="patient_archive_list"),
+    path(
+        "patients/archive/<uuid:archive_id>/",
+        patient_views.archive_detail,
+        name="patient_archive_detail",
+    ),
     path("patients/<uuid:patient_id>/", patient_views.patient_detail, name="patient_detail"),
     path("patients/<uuid:patient_id>/edit/", patient_views.patient_edit, name="patient_edit"),
     path("patients/<uuid:patient_id>/delete/", patient_views.patient_delete, name="patient_delete"),

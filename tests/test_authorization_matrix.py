@@ -23,6 +23,7 @@ from dentalbridge.organizations.models import (
     LabConnection,
     Membership,
 )
+from dentalbridge.privacy import access
 from dentalbridge.privacy.access import Principal
 
 LOGIN = "login"
@@ -177,6 +178,23 @@ def a_portal_record(w):
 
 def a_portal_invitation(w):
     return {"token": "not-a-portal-invitation"}
+
+
+def an_archive(w):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from dentalbridge.patients.retention import patients_purge_due
+    from dentalbridge.patients.services import patient_delete
+
+    patient = _patient(w)
+    patient_delete(actor=acting(w.owner, w.practice), patient_id=patient.public_id)
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        patients_purge_due()
+    archive = access.archives_query(acting(w.owner, w.practice)).get()
+    return {"archive_id": archive.public_id}
 
 
 NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
@@ -352,6 +370,15 @@ MATRIX: dict[str, Case] = {
         right=("other_owner", 200),
         wrong=NA("lists only what is shared with oneself"),
         other=NA("lists only what is shared with oneself: no tenant's list"),
+    ),
+    "patients/archive/": Case(right=("owner", 200), wrong=("dentist", 403), other=LAB),
+    "patients/archive/<uuid:archive_id>/": Case(
+        method="post",
+        kwargs=an_archive,
+        data=lambda w: {"purpose": "Claim 2026/17"},
+        right=("owner", 200),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
     ),
     "patients/<uuid:patient_id>/care-team/": Case(
         method="post",
@@ -651,6 +678,6 @@ def test_matrix(world, route, audience):
 def test_tenant_scoped_routes_state_all_four_audiences():
     """Every route carrying a tenant's object id must say what the other tenant gets."""
     for route, case in MATRIX.items():
-        if "<uuid:organization_id>" in route or "<uuid:patient_id>" in route:
+        if any(f"<uuid:{key}>" in route for key in ("organization_id", "patient_id", "archive_id")):
             assert not isinstance(case.other, NA), route
             assert not isinstance(case.right, NA), route

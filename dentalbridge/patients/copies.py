@@ -17,7 +17,8 @@ from dentalbridge.privacy.audit import AuditAction, record
 FORMAT_VERSION = 1
 
 
-def _content(patient, items) -> dict:
+def record_content(patient, items) -> dict:
+    """The whole record as plain data: the patient's copy and the legal archive share it."""
     return {
         "format": "dentalbridge.record",
         "format_version": FORMAT_VERSION,
@@ -57,7 +58,7 @@ def record_copy(*, actor: Principal, patient_id) -> tuple[str, bytes]:
     """(file name, ZIP bytes) of the principal's own record; the download is audited."""
     patient = access.portal_patient_access(actor, patient_id)
     items = list(access.record_of(patient))
-    content = _content(patient, items)
+    content = record_content(patient, items)
     summary = render_to_string(
         "patients/copy_summary.html", {"patient": patient, "items": items, "content": content}
     )

@@ -90,3 +90,11 @@ class RecordItemEditForm(RecordItemForm):
 
 class PortalInviteForm(forms.Form):
     email = forms.EmailField(label=_("Patient's e-mail address"), max_length=254, required=False)
+
+
+class ArchivePurposeForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Legal purpose for opening this archived record"),
+        max_length=300,
+        help_text=_("e.g. a court order, a claim, an inspection. Recorded in the audit log."),
+    )

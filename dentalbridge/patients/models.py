@@ -230,3 +230,26 @@ class PatientInvitation(BaseModel):
 
     def __str__(self) -> str:
         return f"portal invitation {self.public_id}"
+
+
+class PatientArchive(BaseModel):
+    """What remains of a purged record: the copy the law requires the practice to keep for the
+    archive period of its country (REC-5). Readable only by the practice owner, for a stated
+    legal purpose; removed when the period ends."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="patient_archives"
+    )
+    patient_id = models.UUIDField(db_index=True)
+    pseudonym = models.CharField(max_length=12)
+    content = models.JSONField()
+    deleted_at = models.DateTimeField()
+    keep_until = models.DateField(db_index=True)
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"archive of {self.pseudonym}"

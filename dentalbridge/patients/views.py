@@ -17,6 +17,7 @@ from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import services
 from dentalbridge.patients.copies import record_copy
 from dentalbridge.patients.forms import (
+    ArchivePurposeForm,
     CareGrantForm,
     DeleteForm,
     PatientForm,
@@ -380,3 +381,30 @@ def portal_copy(request, patient_id):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- The legal archive of purged records (REC-5) ----------------------------------------------
+
+
+@domain_view
+@require_GET
+def archive_list(request):
+    archives = access.archives_query(request.principal)
+    page = Paginator(archives, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/archive_list.html", {"page": page})
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def archive_detail(request, archive_id):
+    """The archived record opens only once the owner states the legal purpose."""
+    form = ArchivePurposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        archive = access.archive_access(
+            request.principal, archive_id, purpose=form.cleaned_data["purpose"]
+        )
+        return render(request, "patients/archive_detail.html", {"archive": archive})
+    exists = access.archives_query(request.principal).filter(public_id=archive_id).exists()
+    if not exists:
+        raise Http404
+    return render(request, "patients/archive_purpose.html", {"form": form})

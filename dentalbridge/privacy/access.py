@@ -24,6 +24,7 @@ from dentalbridge.patients.models import (
     CareTeamGrant,
     Patient,
     PatientAccount,
+    PatientArchive,
     PatientInvitation,
     RecordItem,
     RecordItemVersion,
@@ -378,3 +379,46 @@ def patient_invitation_lookup(token_hash: str) -> PatientInvitation | None:
 def patient_account_exists(patient: Patient, user) -> bool:
     with through_the_door():
         return PatientAccount.objects.filter(patient=patient, user=user).exists()
+
+
+# --- Retention (REC-5): what the scheduled purge may touch ------------------------------------
+
+
+def patients_due_for_purge(cutoff) -> list[Patient]:
+    """System use only (the retention task): patients deleted before ``cutoff``."""
+    with through_the_door():
+        return list(
+            Patient.objects.filter(deleted_at__lt=cutoff).select_related(
+                "organization", "attending_dentist"
+            )
+        )
+
+
+def archives_due_for_removal(today) -> list[PatientArchive]:
+    with through_the_door():
+        return list(PatientArchive.objects.filter(keep_until__lt=today))
+
+
+def archives_query(principal: Principal):
+    """The practice's archive of purged records: owner only (the legal purpose is asked for when
+    one is opened). Listing shows pseudonyms and dates only."""
+    practice = _practice_for(principal, Perm.PATIENT_VIEW)
+    if principal.role != "owner":
+        raise Forbidden()
+    with through_the_door():
+        return PatientArchive.objects.filter(organization=practice).defer("content")
+
+
+def archive_access(principal: Principal, archive_id, *, purpose: str) -> PatientArchive:
+    """One archived record, for a stated legal purpose (recorded in the audit log)."""
+    archive = archives_query(principal).defer(None).filter(public_id=archive_id).first()
+    if archive is None:
+        raise NotFound()
+    record(
+        AuditAction.ARCHIVE_VIEWED,
+        principal=principal,
+        target=archive,
+        reason=purpose[:300],
+        data={"patient": str(archive.patient_id)},
+    )
+    return archive

@@ -177,3 +177,32 @@ def test_record_timeline_add_edit_and_read_an_earlier_version(visitor, world):
     page = window.goto(f"/patients/{patient.public_id}/")
     expect(page.get_by_text("edited, version 2")).to_be_visible()
     window.check()
+
+
+def test_owner_opens_an_archived_record_for_a_stated_purpose(visitor, world):
+    from datetime import timedelta
+
+    import time_machine
+
+    from conftest import acting
+    from dentalbridge.patients.retention import patients_purge_due
+    from dentalbridge.patients.services import patient_create, patient_delete
+
+    owner = acting(world.owner, world.practice)
+    patient = patient_create(
+        actor=owner, given_name="Ada", family_name="Archived", date_of_birth=date(1940, 2, 2)
+    )
+    patient_delete(actor=owner, patient_id=patient.public_id)
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        patients_purge_due()
+    window = visitor()
+    signed_in_as(window, world.owner)
+    page = window.goto("/patients/")
+    page.get_by_role("link", name="Legal archive").click()
+    window.check()
+    page.get_by_role("link", name=patient.pseudonym).click()
+    window.check()
+    page.get_by_label("Legal purpose for opening this archived record").fill("Insurance claim 77")
+    page.get_by_role("button", name="Open").click()
+    expect(page.get_by_role("heading", name=re.compile("Archived, Ada"))).to_be_visible()
+    window.check()

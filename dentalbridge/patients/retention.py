@@ -1,0 +1,81 @@
+"""Purging deleted patients (REC-5), run daily by the scheduler.
+
+A deleted patient stays restorable for ``PATIENT_RESTORE_DAYS``; then the record is purged for
+real — the patient row and, by cascade, record items, versions, care-team grants, portal links
+and invitations — except the archive copy the law requires the practice to keep for the archive
+period of its country, which is removed in turn when that period ends. The audit log keeps the
+events (they name the patient by a random id only, never by identity) and records each purge.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dentalbridge.patients.copies import record_content
+from dentalbridge.patients.models import PatientArchive
+from dentalbridge.privacy import access
+from dentalbridge.privacy.audit import AuditAction, record
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    purged: int
+    archives_removed: int
+
+
+def archive_years(country_code: str) -> int:
+    return settings.MEDICAL_ARCHIVE_YEARS.get(
+        country_code.upper(), settings.MEDICAL_ARCHIVE_DEFAULT_YEARS
+    )
+
+
+def _years_later(day, years: int):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def patients_purge_due() -> PurgeReport:
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.PATIENT_RESTORE_DAYS)
+    purged = 0
+    for patient in access.patients_due_for_purge(cutoff):
+        items = list(access.record_of(patient))
+        keep_until = _years_later(now.date(), archive_years(str(patient.organization.country)))
+        with transaction.atomic():
+            archive = PatientArchive(
+                organization=patient.organization,
+                patient_id=patient.public_id,
+                pseudonym=patient.pseudonym,
+                content=record_content(patient, items),
+                deleted_at=patient.deleted_at,
+                keep_until=keep_until,
+            )
+            archive.save(force_insert=True)
+            record(
+                AuditAction.PATIENT_PURGED,
+                organization=patient.organization,
+                patient=patient,
+                target=archive,
+                reason="retention: restore period over",
+                data={"archive_until": keep_until.isoformat(), "items": len(items)},
+            )
+            patient.delete()
+        purged += 1
+    removed = 0
+    for archive in access.archives_due_for_removal(now.date()):
+        with transaction.atomic():
+            record(
+                AuditAction.ARCHIVE_PURGED,
+                organization=archive.organization,
+                target=archive,
+                reason="retention: archive period over",
+                data={"patient": str(archive.patient_id)},
+            )
+            archive.delete()
+        removed += 1
+    return PurgeReport(purged=purged, archives_removed=removed)
