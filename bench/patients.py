@@ -138,9 +138,11 @@ def _checks(table: dict, results: dict, patients: int) -> dict:
 
 def measure_pages(world, seeded: seed.Seeded, *, requests: int, warmup: int) -> dict:
     table, legend = endpoints(world, seeded)
-    results = measure.summarize(measure.time_requests(table, requests=requests, warmup=warmup))
+    timings = measure.time_requests(table, requests=requests, warmup=warmup)
+    results = measure.summarize(timings)
     get = measure._getter(table)
     for name, row in results.items():
+        row["samples_ms"] = [round(ms, 3) for ms in timings[name]]  # in the order measured
         row["queries"] = measure.count_queries(lambda name=name: get(name))
         row["what"] = legend[name]
         row["slowest_queries"] = _slowest_queries(lambda name=name: get(name))
