@@ -114,6 +114,9 @@ def patients_report_lines(name: str, result: dict) -> list[str]:
         f"   {scale['patients']} patients, {scale['record_items']} record items, "
         f"{scale['audit_rows']} audit rows; {sizes['requests']} requests per endpoint, "
         f"interleaved; set-up {result['setup_seconds']:.1f} s",
+        f"   load average (1 min) {result['load_average_before']:.1f} before seeding, "
+        f"{result['load_average_after']:.1f} at the end, on {os.cpu_count()} CPUs "
+        "(above ~1 something else was running)",
     ]
     seeding = result["seeding"]
     for step, seconds in seeding["seconds"].items():
@@ -237,6 +240,7 @@ def run_patients_child(database: str, quick: bool, postgres_server: str, json_pa
                 "database": bench_world.database_description(),
                 "sizes": sizes,
                 "setup_seconds": setup_seconds,
+                "load_average_before": os.getloadavg()[0],
                 **patients.run(
                     world,
                     quick=quick,
@@ -244,6 +248,7 @@ def run_patients_child(database: str, quick: bool, postgres_server: str, json_pa
                     warmup=sizes["request_warmup"],
                 ),
             }
+            result["load_average_after"] = os.getloadavg()[0]
             result["seconds"] = time.perf_counter() - started
         finally:
             if "django" in sys.modules:

@@ -5,6 +5,7 @@ from dentalbridge.accounts import views as account_views
 from dentalbridge.core import views as core_views
 from dentalbridge.organizations import views as org_views
 from dentalbridge.patients import views as patient_views
+from dentalbridge.privacy import views as privacy_views
 
 org = "organizations/<uuid:organization_id>"
 
@@ -117,6 +118,14 @@ urlpatterns = [
         patient_views.guardian_consent,
         name="patient_guardian_consent",
     ),
+    # The platform DPO (PRV-6): audit trails by patient id, legal archives for a stated purpose.
+    path("dpo/", privacy_views.dpo_home, name="dpo_home"),
+    path(
+        "dpo/patients/<uuid:patient_id>/audit/",
+        privacy_views.dpo_patient_audit,
+        name="dpo_patient_audit",
+    ),
+    path("dpo/archives/<uuid:archive_id>/", privacy_views.dpo_archive, name="dpo_archive"),
     # API (versioned, token or session auth).
     path("api/v1/", include("dentalbridge.api.urls")),
 ]

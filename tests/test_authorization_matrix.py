@@ -371,6 +371,21 @@ MATRIX: dict[str, Case] = {
         wrong=NA("lists only what is shared with oneself"),
         other=NA("lists only what is shared with oneself: no tenant's list"),
     ),
+    "dpo/": Case(right=("dpo", 200), wrong=("owner", 404), other=NA("the platform itself")),
+    "dpo/patients/<uuid:patient_id>/audit/": Case(
+        kwargs=a_patient,
+        right=("dpo", 200),
+        wrong=("owner", 404),  # the practice owner uses the practice's own audit trail
+        other=("manager", 404),
+    ),
+    "dpo/archives/<uuid:archive_id>/": Case(
+        method="post",
+        kwargs=an_archive,
+        data=lambda w: {"purpose": "Supervisory authority request 2026/3"},
+        right=("dpo", 200),
+        wrong=("owner", 404),
+        other=("manager", 404),
+    ),
     "patients/archive/": Case(right=("owner", 200), wrong=("dentist", 403), other=LAB),
     "patients/archive/<uuid:archive_id>/": Case(
         method="post",

@@ -409,9 +409,23 @@ def archives_query(principal: Principal):
         return PatientArchive.objects.filter(organization=practice).defer("content")
 
 
+def _platform_dpo(principal: Principal) -> bool:
+    organization = principal.organization
+    return (
+        organization is not None
+        and organization.kind == "platform"
+        and may(principal, Perm.PLATFORM_AUDIT, organization)
+    )
+
+
 def archive_access(principal: Principal, archive_id, *, purpose: str) -> PatientArchive:
-    """One archived record, for a stated legal purpose (recorded in the audit log)."""
-    archive = archives_query(principal).defer(None).filter(public_id=archive_id).first()
+    """One archived record, for a stated legal purpose (recorded in the audit log): the practice
+    owner, or the platform's DPO (who finds the archive's id in the patient.purged event)."""
+    if _platform_dpo(principal):
+        with through_the_door():
+            archive = PatientArchive.objects.filter(public_id=archive_id).first()
+    else:
+        archive = archives_query(principal).defer(None).filter(public_id=archive_id).first()
     if archive is None:
         raise NotFound()
     record(
@@ -422,3 +436,19 @@ def archive_access(principal: Principal, archive_id, *, purpose: str) -> Patient
         data={"patient": str(archive.patient_id)},
     )
     return archive
+
+
+def platform_dpo_required(principal: Principal) -> None:
+    """The DPO pages exist only for the platform's DPO (everyone else: 404)."""
+    if not _platform_dpo(principal):
+        raise NotFound()
+
+
+def platform_audit_for_patient_id(principal: Principal, patient_id):
+    """Every event about one patient id, across tenants, for the platform's DPO. It reads the
+    audit log only — random ids, never identity — so a regulator's question ("who saw this
+    patient's data?") is answerable even after the record was purged."""
+    platform_dpo_required(principal)
+    from dentalbridge.privacy.models import AuditEvent
+
+    return AuditEvent.objects.filter(patient_id=patient_id).order_by("-seq")

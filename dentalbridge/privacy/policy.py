@@ -23,6 +23,9 @@ class Perm(StrEnum):
     PATIENT_VIEW = "patient.view"
     PATIENT_EDIT = "patient.edit"
     PATIENT_DELETE = "patient.delete"
+    # The platform's DPO answers to regulators: it reads audit trails of any tenant by patient id
+    # (events carry no identity) and opens legal archives for a stated purpose.
+    PLATFORM_AUDIT = "platform.audit"
 
 
 _EVERY_MEMBER = frozenset({Perm.ORGANIZATION_VIEW, Perm.TOKEN_MANAGE})
@@ -46,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.TECHNICIAN: _STAFF,
     # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients.
     Role.DESIGNER: _EVERY_MEMBER,
-    Role.DPO: _ADMIN,
+    Role.DPO: _ADMIN | {Perm.PLATFORM_AUDIT},
     Role.SUPPORT: _EVERY_MEMBER | {Perm.MEMBER_VIEW},
 }
 

@@ -47,3 +47,8 @@ def audit_events_for_organization(principal, organization_id, *, action: str = "
     if action:
         events = events.filter(action__startswith=action)
     return events.order_by("-seq")
+
+
+def platform_audit_events_for_patient(principal, patient_id):
+    """For the platform DPO: events about one patient id across tenants, with actor names."""
+    return _with_actor(access.platform_audit_for_patient_id(principal, patient_id))

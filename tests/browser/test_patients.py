@@ -206,3 +206,24 @@ def test_owner_opens_an_archived_record_for_a_stated_purpose(visitor, world):
     page.get_by_role("button", name="Open").click()
     expect(page.get_by_role("heading", name=re.compile("Archived, Ada"))).to_be_visible()
     window.check()
+
+
+def test_the_dpo_looks_up_a_patients_trail(visitor, world):
+    from conftest import acting
+    from dentalbridge.patients.services import patient_create
+
+    patient = patient_create(
+        actor=acting(world.owner, world.practice),
+        given_name="Dina",
+        family_name="Dpo",
+        date_of_birth=date(1970, 3, 3),
+    )
+    window = visitor()
+    signed_in_as(window, world.dpo)
+    page = window.goto("/")
+    page.get_by_role("link", name="Patient audit trails").click()
+    window.check()
+    page.get_by_label("Patient id").fill(str(patient.public_id))
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("patient.created")).to_be_visible()
+    window.check()

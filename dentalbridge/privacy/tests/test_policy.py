@@ -21,6 +21,7 @@ EXPECTED = {
     P.PATIENT_VIEW:         (1, 1, 1, 0, 0, 0, 0, 0),
     P.PATIENT_EDIT:         (1, 1, 1, 0, 0, 0, 0, 0),
     P.PATIENT_DELETE:       (1, 1, 0, 0, 0, 0, 0, 0),
+    P.PLATFORM_AUDIT:       (0, 0, 0, 0, 0, 0, 1, 0),
 }  # fmt: skip
 ROLES = (
     Role.OWNER, Role.DENTIST, Role.ASSISTANT, Role.MANAGER,
