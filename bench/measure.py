@@ -11,6 +11,7 @@ import itertools
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 
 
 class BenchError(RuntimeError):
@@ -69,6 +70,29 @@ def _getter(endpoints: dict) -> Callable:
         return response
 
     return get
+
+
+@contextmanager
+def gc_pauses():
+    """Collect the durations (ms) of Python's full (generation 2) garbage collections while the
+    block runs: in a Django process they take tens of milliseconds each and fall on whichever
+    request happens to allocate at that moment, so they, not the database, often set the p99."""
+    pauses: list[float] = []
+    started = [0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses.append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(callback)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(callback)
 
 
 def time_requests(endpoints: dict, *, requests: int, warmup: int) -> dict[str, list[float]]:

@@ -7,6 +7,7 @@ the page); and ``privacy.audit.verify()`` over the whole log. ``run.py --scenari
 """
 
 import re
+import statistics
 import time
 
 from bench import measure, seed
@@ -26,8 +27,13 @@ def _closest(counts: dict, target: int):
 def endpoints(world, seeded: seed.Seeded) -> tuple[dict, dict]:
     """``({name: (client, url)}, {name: what it shows})``, the baseline first."""
     browser, _anonymous, api = measure._clients(world)
-    typical = _closest(seeded.items_per_patient, 20)
-    largest = max(seeded.items_per_patient, key=lambda key: seeded.items_per_patient[key])
+    # Two patients of the same kind (the owner is not their attending dentist), so that the only
+    # difference between their pages is the size of the record.
+    records = {
+        k: n for k, n in seeded.items_per_patient.items() if k not in seeded.attended_by_owner
+    }
+    typical = _closest(records, 20)
+    largest = max(records, key=lambda key: records[key])
     # The audit trail of a patient with a typical number of events, and not the timeline patient,
     # whose trail grows by one event per timed view of the timeline.
     trails = {k: n for k, n in seeded.audit_per_patient.items() if k not in (typical, largest)}
@@ -111,7 +117,11 @@ def _slowest_queries(action, *, keep: int = 3) -> list[dict]:
     return slowest
 
 
-def _checks(table: dict, results: dict, patients: int) -> dict:
+def _patient_of(url: str) -> str:
+    return url.split("/")[2]
+
+
+def _checks(table: dict, results: dict, seeded: seed.Seeded) -> dict:
     """What the pages must show, so that a fast wrong answer cannot pass for a fast page; and the
     API list's query count, which must not depend on the page size."""
     get = measure._getter(table)
@@ -127,18 +137,33 @@ def _checks(table: dict, results: dict, patients: int) -> dict:
             f"API patient list: the query count grows with the page size {queries} "
             "(a query per row: N+1)"
         )
+    timeline = {name: results[name]["queries"] for name in ("timeline", "timeline-max")}
+    if len(set(timeline.values())) != 1:
+        raise BenchError(
+            f"patient page: the query count grows with the record's size {timeline} "
+            "(a query per record item: N+1)"
+        )
     rows = {
         name: len(set(_PATIENT_LINK.findall(get(name).content.decode())))
         for name in ("list", "list-page200", "list-search")
     }
-    if rows["list"] != min(PAGE_SIZE, patients) or not all(rows.values()):
+    if rows["list"] != min(PAGE_SIZE, len(seeded.patient_ids)) or not all(rows.values()):
         raise BenchError(f"patient list pages show too few patients: {rows}")
-    return {"api_rows": api_rows, "api_queries": queries, "list_rows": rows}
+    return {
+        "api_rows": api_rows,
+        "api_queries": queries,
+        "list_rows": rows,
+        "timeline_items": {
+            "timeline": seeded.items_per_patient[_patient_of(table["timeline"][1])],
+            "timeline-max": seeded.items_per_patient[_patient_of(table["timeline-max"][1])],
+        },
+    }
 
 
 def measure_pages(world, seeded: seed.Seeded, *, requests: int, warmup: int) -> dict:
     table, legend = endpoints(world, seeded)
-    timings = measure.time_requests(table, requests=requests, warmup=warmup)
+    with measure.gc_pauses() as pauses:
+        timings = measure.time_requests(table, requests=requests, warmup=warmup)
     results = measure.summarize(timings)
     get = measure._getter(table)
     for name, row in results.items():
@@ -146,7 +171,14 @@ def measure_pages(world, seeded: seed.Seeded, *, requests: int, warmup: int) -> 
         row["queries"] = measure.count_queries(lambda name=name: get(name))
         row["what"] = legend[name]
         row["slowest_queries"] = _slowest_queries(lambda name=name: get(name))
-    return {"requests": results, "checks": _checks(table, results, len(seeded.patient_ids))}
+    gc_pauses = {
+        "count": len(pauses),
+        "median_ms": statistics.median(pauses) if pauses else 0.0,
+        "max_ms": max(pauses, default=0.0),
+        "seconds": sum(pauses) / 1000,
+        "timed_seconds": sum(sum(ms) for ms in timings.values()) / 1000,
+    }
+    return {"requests": results, "checks": _checks(table, results, seeded), "gc": gc_pauses}
 
 
 def verify_chain() -> dict:
@@ -171,7 +203,7 @@ def run(world, *, quick: bool, requests: int, warmup: int) -> dict:
             "audit_rows": scale.audit_rows,
             "other_organizations": scale.other_organizations,
         },
-        "seeding": {"seconds": seeded.seconds, "rows": seeded.rows},
+        "seeding": {"seconds": seeded.seconds, "rows": seeded.rows, "sizes": seeded.sizes},
         **measured,
         "audit_chain": verify_chain(),
     }

@@ -125,6 +125,11 @@ def patients_report_lines(name: str, result: dict) -> list[str]:
         if rows:
             line += f"  {rows:>8} rows  ({rows / seconds:,.0f} rows/s)"
         lines.append(line)
+    for table, size in seeding.get("sizes", {}).items():
+        lines.append(
+            f"size     {table:<27} {size['rows']:>9,} rows: table {size['heap'] / 2**20:4.0f} MB, "
+            f"{size['index_count']:>2} indexes {size['indexes'] / 2**20:4.0f} MB"
+        )
     for endpoint, row in result["requests"].items():
         line = (
             f"request  {endpoint:<14} p50 {row['median_ms']:7.2f} ms  "
@@ -141,11 +146,23 @@ def patients_report_lines(name: str, result: dict) -> list[str]:
         for size, queries in checks["api_queries"].items()
     )
     lines.append(f"check    api-patients: queries {api} (constant in the page size)")
+    items = checks["timeline_items"]
+    lines.append(
+        f"check    timeline: queries {requests['timeline']['queries']} for "
+        f"{items['timeline']} record items, {requests['timeline-max']['queries']} for "
+        f"{items['timeline-max']} (constant in the record's size)"
+    )
     lines.append(
         f"check    patient list: queries {requests['list']['queries']} on page 1, "
         f"{requests['list-page200']['queries']} on page 200, "
         f"{requests['list-search']['queries']} searched "
         f"({checks['list_rows']['list-search']} matches on its first page)"
+    )
+    pauses = result["gc"]
+    lines.append(
+        f"gc       {pauses['count']} full garbage collections during the requests (warm-up "
+        f"included), median {pauses['median_ms']:.0f} ms, max {pauses['max_ms']:.0f} ms: "
+        f"{pauses['seconds']:.1f} s of {pauses['timed_seconds']:.1f} s timed"
     )
     chain = result["audit_chain"]
     lines.append(
@@ -303,8 +320,8 @@ def run_parent(args) -> int:
     results: dict[str, dict] = {scenario: {} for scenario, _database in runs}
     with tempfile.TemporaryDirectory(prefix="dentalbridge-bench-") as tmp:
         for scenario, database in runs:
-            if scenario != runs[0][0] or database != runs[0][1]:
-                print(flush=True)
+            if scenario == "patients" and (scenario, database) != runs[0]:
+                print(flush=True)  # the core tables keep their layout; a gap before the next
             json_path = Path(tmp) / f"{scenario}-{database}.json"
             command = [
                 sys.executable,

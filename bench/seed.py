@@ -117,10 +117,14 @@ class Seeded:
     items_per_patient: dict = field(default_factory=dict)  # str(public id) -> record items
     audit_per_patient: Counter = field(default_factory=Counter)  # str(public id) -> audit rows
     practice_audit_rows: int = 0
+    # Patients whose attending dentist is the owner: their page runs one query less (the owner
+    # may grant access without a grant of their own to look up), so comparisons avoid them.
+    attended_by_owner: set = field(default_factory=set)
     # str(patient public id) -> str(item public ids), for the audit rows' targets (then dropped)
     item_ids: dict = field(default_factory=dict, repr=False)
     seconds: dict = field(default_factory=dict)  # step -> seconds
     rows: dict = field(default_factory=dict)  # step -> rows written
+    sizes: dict = field(default_factory=dict)  # PostgreSQL: table -> bytes of heap and indexes
 
 
 @contextmanager
@@ -175,7 +179,9 @@ def _item_counts(rng: random.Random, patients: int, items: int) -> list[int]:
     return counts
 
 
-def seed_patients(rng: random.Random, practice, dentists, scale: Scale, seeded: Seeded) -> list:
+def seed_patients(
+    rng: random.Random, practice, owner, dentists, scale: Scale, seeded: Seeded
+) -> list:
     """``scale.patients`` patients with distinct names and pseudonyms; returns their pks."""
     from dentalbridge.patients.models import Patient
 
@@ -214,6 +220,9 @@ def seed_patients(rng: random.Random, practice, dentists, scale: Scale, seeded: 
     with explicit_timestamps(Patient):
         Patient._base_manager.bulk_create(rows, batch_size=BATCH)
     seeded.patient_ids = [str(p.public_id) for p in rows]
+    seeded.attended_by_owner = {
+        str(p.public_id) for p in rows if p.attending_dentist_id == owner.pk
+    }  # fmt: skip
     seeded.seconds["patients"] = time.perf_counter() - started
     seeded.rows["patients"] = len(rows)
     return rows
@@ -496,6 +505,46 @@ def analyze(seeded: Seeded) -> None:
     seeded.seconds["vacuum analyze" if connection.vendor == "postgresql" else "analyze"] = (
         time.perf_counter() - started
     )
+    if connection.vendor == "postgresql":
+        seeded.sizes = table_sizes(SIZED_TABLES)
+
+
+SIZED_TABLES = (
+    "patients_patient",
+    "patients_recorditem",
+    "patients_recorditemversion",
+    "privacy_auditevent",
+)
+
+
+def table_sizes(tables) -> dict:
+    """PostgreSQL: rows, heap bytes, index bytes and number of indexes of each table (what every
+    INSERT into it maintains)."""
+    from django.db import connection
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                "SELECT c.reltuples::bigint, pg_relation_size(c.oid), pg_indexes_size(c.oid), "
+                "(SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid) "
+                "FROM pg_class c WHERE c.oid = %s::regclass",
+                [table],
+            )
+            rows, heap, indexes, count = cursor.fetchone()
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, pg_relation_size(i.indexrelid) "
+                "FROM pg_index i WHERE i.indrelid = %s::regclass ORDER BY 2 DESC",
+                [table],
+            )
+            sizes[table] = {
+                "rows": rows,  # the planner's estimate, fresh from ANALYZE
+                "heap": heap,
+                "indexes": indexes,
+                "index_count": count,
+                "index_bytes": dict(cursor.fetchall()),
+            }
+    return sizes
 
 
 def seed(world, scale: Scale, *, random_seed: int = 20261122) -> Seeded:
@@ -507,7 +556,7 @@ def seed(world, scale: Scale, *, random_seed: int = 20261122) -> Seeded:
     dentists = [m.user for m in memberships if m.role in (Role.OWNER, Role.DENTIST)]
     members = [m.user.public_id for m in memberships]
     seeded = Seeded(patient_ids=[])
-    patients = seed_patients(rng, world.organization, dentists, scale, seeded)
+    patients = seed_patients(rng, world.organization, world.user, dentists, scale, seeded)
     seed_record(rng, patients, dentists, scale, seeded)
     seed_audit(rng, world.organization, members, scale, seeded)
     analyze(seeded)
