@@ -111,21 +111,28 @@ def s3_storage(s3_endpoint, settings):
     boto3.client(
         "s3", endpoint_url=s3_endpoint, region_name="us-east-1", **credentials
     ).create_bucket(Bucket=bucket)
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": s3_endpoint,
+        "access_key": "test",
+        "secret_key": "test",
+        "region_name": "us-east-1",
+        "signature_version": "s3v4",
+        "addressing_style": "path",
+        "file_overwrite": False,
+    }
+    backend = "storages.backends.s3.S3Storage"
     settings.STORAGE_BACKEND = "s3"
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": s3_endpoint,
-                "access_key": "test",
-                "secret_key": "test",
-                "region_name": "us-east-1",
-                "signature_version": "s3v4",
-                "addressing_style": "path",
-                "file_overwrite": False,
-            },
+        "default": {"BACKEND": backend, "OPTIONS": options},
+        # Patient files: one prefix per data region in the same bucket, as production may.
+        **{
+            f"files-{region}": {
+                "BACKEND": backend,
+                "OPTIONS": {**options, "location": f"files/{region}"},
+            }
+            for region in settings.FILE_REGIONS
         },
     }
     return bucket

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "dentalbridge.privacy",
     "dentalbridge.messaging",
     "dentalbridge.api",
+    "dentalbridge.files",
 ]
 
 MIDDLEWARE = [
@@ -223,8 +224,42 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
     }
+# Patient files (FIL-2): one storage per data region, so a tenant's files stay in its region.
+# Local: a folder per region under MEDIA_ROOT/files. S3: the bucket S3_BUCKET_<REGION> if set,
+# else S3_BUCKET with the region as prefix. Regions not listed in FILE_REGIONS refuse uploads.
+FILE_REGIONS = env_list("FILE_REGIONS", ["eu", "ch", "uk", "us", "cn"])
+
+
+def _region_storage(region: str) -> dict:
+    if STORAGE_BACKEND == "s3":
+        options = dict(_default_storage["OPTIONS"])
+        bucket = env_str(f"S3_BUCKET_{region.upper()}", None)
+        if bucket:
+            options["bucket_name"] = bucket
+        else:
+            options["location"] = f"files/{region}"
+        return {"BACKEND": _default_storage["BACKEND"], "OPTIONS": options}
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "files" / region, "base_url": None},
+    }
+
+
+# Envelope encryption (FIL-2): master keys (Fernet, newest first, "id:key" pairs) wrap each
+# tenant's key, which wraps each patient's age identity. Production must supply them
+# (FILES_MASTER_KEYS or FILES_MASTER_KEYS_FILE); embedded/test runs keep one in DATA_DIR.
+FILES_MASTER_KEYS = env_str("FILES_MASTER_KEYS") if PRODUCTION else env_str("FILES_MASTER_KEYS", "")
+FILES_MASTER_KEY_FILE = DATA_DIR / "files-master.key"
+FILES_QUOTA_BYTES = env_int("FILES_QUOTA_BYTES", 50 * 1024**3, minimum=0)
+FILES_UPLOAD_EXPIRES_HOURS = env_int("FILES_UPLOAD_EXPIRES_HOURS", 24, minimum=1)
+FILES_DOWNLOAD_LINK_SECONDS = env_int("FILES_DOWNLOAD_LINK_SECONDS", 300, minimum=10)
+# Uploads up to this size are checked before the last PATCH is answered (a refusal is a 4xx);
+# bigger ones by the intake task, which shows a refusal on the file.
+FILES_SYNC_CHECK_BYTES = env_int("FILES_SYNC_CHECK_BYTES", 512 * 1024**2, minimum=0)
+
 STORAGES = {
     "default": _default_storage,
+    **{f"files-{region}": _region_storage(region) for region in FILE_REGIONS},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -253,7 +288,7 @@ TASKS = {
             if TASKS_BACKEND == "database"
             else "django.tasks.backends.immediate.ImmediateBackend"
         ),
-        "QUEUES": ["default", "email"],
+        "QUEUES": ["default", "email", "files"],
     }
 }
 

@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from dentalbridge.accounts import views as account_views
 from dentalbridge.core import views as core_views
+from dentalbridge.files import views as file_views
 from dentalbridge.organizations import views as org_views
 from dentalbridge.patients import views as patient_views
 from dentalbridge.privacy import views as privacy_views
@@ -103,6 +104,28 @@ urlpatterns = [
         patient_views.patient_audit_export,
         name="patient_audit_export",
     ),
+    path(
+        "patients/<uuid:patient_id>/record/<uuid:item_id>/files/",
+        file_views.file_panel,
+        name="record_item_files",
+    ),
+    path(
+        "patients/<uuid:patient_id>/files.zip",
+        file_views.record_files_zip,
+        name="patient_files_zip",
+    ),
+    path("patients/<uuid:patient_id>/scans/", file_views.patient_scans, name="patient_scans"),
+    path(
+        "patients/<uuid:patient_id>/files/<uuid:asset_id>/release/",
+        file_views.asset_release,
+        name="patient_file_release",
+    ),
+    path(
+        "patients/<uuid:patient_id>/files/<uuid:asset_id>/repair/",
+        file_views.asset_repair,
+        name="patient_file_repair",
+    ),
+    path("files/d/<str:token>/", file_views.file_download, name="file_download"),
     path(
         "patients/<uuid:patient_id>/portal-invitation/",
         patient_views.portal_invite,

@@ -47,6 +47,7 @@ class Case:
     anon: int | str = LOGIN
     api: bool = False
     path: Callable[[World], str] | None = field(default=None)
+    headers: Callable[[World], dict] = lambda w: {}
 
 
 def own(status=200, method="get"):
@@ -195,6 +196,57 @@ def an_archive(w):
         patients_purge_due()
     archive = access.archives_query(acting(w.owner, w.practice)).get()
     return {"archive_id": archive.public_id}
+
+
+def a_scan(w):
+    from dentalbridge.files.tests.factories import stored_scan
+
+    patient = _patient(w)
+    asset = stored_scan(acting(w.owner, w.practice), patient)
+    return {"patient_id": patient.public_id, "asset_id": asset.public_id}
+
+
+def a_scan_item(w):
+    from dentalbridge.files.tests.factories import stored_scan
+
+    patient = _patient(w)
+    asset = stored_scan(acting(w.owner, w.practice), patient)
+    return {"patient_id": patient.public_id, "item_id": asset.item.public_id}
+
+
+def a_download_link(w):
+    from dentalbridge.files import delivery
+    from dentalbridge.privacy.policy import Perm
+
+    ids = a_scan(w)
+    owner = acting(w.owner, w.practice)
+    asset, _outside = access.asset_access(
+        owner, ids["patient_id"], ids["asset_id"], Perm.PATIENT_VIEW
+    )
+    return delivery.link_for(owner, asset)
+
+
+def an_upload(w):
+    from dentalbridge.files import uploads
+
+    patient = _patient(w)
+    upload = uploads.upload_create(
+        actor=acting(w.dentist, w.practice),
+        length=100,
+        metadata={"filename": "scan.stl", "patient": str(patient.public_id)},
+    )
+    return {"upload_id": upload.public_id}
+
+
+def upload_headers(w):
+    from dentalbridge.files.tests.tus_client import metadata
+
+    patient = _patient(w)
+    meta = metadata(filename="scan.stl", patient=patient.public_id)
+    return {"Tus-Resumable": "1.0.0", "Upload-Length": "100", "Upload-Metadata": meta}
+
+
+TUS = lambda w: {"Tus-Resumable": "1.0.0"}  # noqa: E731
 
 
 NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
@@ -607,6 +659,62 @@ MATRIX: dict[str, Case] = {
         other=("other_owner", 404),
         anon=401,
     ),
+    # --- files ---------------------------------------------------------------------------------
+    "api/v1/uploads/": Case(
+        api=True,
+        method="post",
+        headers=upload_headers,
+        right=("assistant", 201),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/uploads/<uuid:upload_id>": Case(
+        api=True,
+        method="head",
+        kwargs=an_upload,
+        headers=TUS,
+        right=("dentist", 200),
+        wrong=("assistant", 404),  # an upload belongs to whoever started it
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "patients/<uuid:patient_id>/record/<uuid:item_id>/files/": Case(
+        kwargs=a_scan_item,
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/files.zip": Case(
+        kwargs=lambda w: {"patient_id": a_scan(w)["patient_id"]},
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/scans/": Case(
+        kwargs=a_patient, right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=("manager", 404)
+    ),
+    "patients/<uuid:patient_id>/files/<uuid:asset_id>/release/": Case(
+        method="post",
+        kwargs=a_scan,
+        right=("dentist", 302),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/files/<uuid:asset_id>/repair/": Case(
+        method="post",
+        kwargs=a_scan,
+        right=("dentist", 302),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "files/d/<str:token>/": Case(
+        path=a_download_link,
+        right=("owner", 200),
+        wrong=("assistant", 404),  # a browser link works only for whom it was made
+        other=("other_owner", 404),
+        anon=404,
+    ),
     "api/v1/organizations/<uuid:organization_id>/audit-events/": Case(
         api=True,
         kwargs=practice,
@@ -655,10 +763,14 @@ def _request(case: Case, route: str, world: World, persona: str | None):
             ).secret
             headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
         return getattr(client, case.method)(
-            url, data=case.data(world), content_type="application/json", **headers
+            url,
+            data=case.data(world),
+            content_type="application/json",
+            headers=case.headers(world),
+            **headers,
         )
     client = client_for(user)
-    return getattr(client, case.method)(url, data=case.data(world))
+    return getattr(client, case.method)(url, data=case.data(world), headers=case.headers(world))
 
 
 def _check(response, expected):

@@ -44,6 +44,12 @@ EXPECTED = {
         ("patient_id", "item_id"),
         (200, 200, 200, 404, 404, 404, 404, 404, LOGIN),
     ),
+    "record_item_files": (
+        ("patient_id", "item_id"),
+        (200, 200, 200, 404, 404, 404, 404, 404, LOGIN),
+    ),
+    "patient_files_zip": (("patient_id",), (302, 302, 302, 404, 404, 404, 404, 404, LOGIN)),
+    "patient_scans": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
     "portal_record": (("patient_id",), (404, 404, 404, 404, 404, 404, 200, 404, LOGIN)),
     "portal_copy": (("patient_id",), (404, 404, 404, 404, 404, 404, 200, 404, LOGIN)),
     "api_patients": ((), (200, 200, 200, 200, 404, 404, 404, 404, 401)),
@@ -136,6 +142,8 @@ def test_every_patient_route_is_in_this_table():
         "patient_audit_export",  # covered with the audit page (same access function)
         "patient_archive_detail",  # opens only by POST with a purpose (general matrix)
         "record_item_edit",
+        "patient_file_release",  # POST actions on a file (general matrix)
+        "patient_file_repair",
         "portal_join",
         "portal_home",
         "portal_invite",

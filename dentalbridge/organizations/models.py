@@ -63,6 +63,12 @@ class Organization(BaseModel):
     data_region = models.CharField(
         _("data region"), max_length=8, choices=DataRegion.choices, default=DataRegion.EU
     )
+    storage_quota = models.BigIntegerField(
+        _("storage quota (bytes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the platform's default (FILES_QUOTA_BYTES)."),
+    )
     salutation = models.CharField(
         _("salutation"), max_length=8, choices=Salutation.choices, blank=True
     )

@@ -34,6 +34,15 @@ def active_membership(user, session, memberships) -> Membership | None:
     return memberships[0] if memberships else None
 
 
+def active_membership_for(user, organization_public_id) -> Membership | None:
+    """The user's membership of one organization (by its public id), if it still exists."""
+    return (
+        Membership.objects.filter(user=user, organization__public_id=organization_public_id)
+        .select_related("organization")
+        .first()
+    )
+
+
 def lab_directory(*, search: str = "", exclude_connected_to=None) -> QuerySet[Organization]:
     """Labs a practice may ask to connect with: name, city, country only (NET-1)."""
     labs = Organization.objects.filter(kind=OrganizationKind.LAB)

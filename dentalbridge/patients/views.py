@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
+from dentalbridge.files import views as file_views
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import services
@@ -25,6 +26,7 @@ from dentalbridge.patients.forms import (
     RecordItemEditForm,
     RecordItemForm,
 )
+from dentalbridge.patients.models import RecordItemKind
 from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.exports import events_csv, events_json
@@ -93,6 +95,7 @@ def _detail(request, patient, grant_form=None, status=200):
             "grant_form": (grant_form or CareGrantForm()) if allowed else None,
             "record": access.record_of(patient),
             "portal_form": PortalInviteForm(initial={"email": patient.email}),
+            **upload_context(),
         },
         status=status,
     )
@@ -273,18 +276,24 @@ def record_item_detail(request, patient_id, item_id):
     wanted = request.GET.get("version", "")
     if wanted.isdigit():
         shown = next((v for v in versions if v.number == int(wanted)), shown)
-    return render(
-        request,
-        "patients/record_item.html",
-        {
-            "patient": item.patient,
-            "item": item,
-            "versions": versions,
-            "shown": shown,
-            "latest": versions[-1],
-            "in_practice": request.principal.organization.pk == item.patient.organization_id,
-        },
-    )
+    context = {
+        "patient": item.patient,
+        "item": item,
+        "versions": versions,
+        "shown": shown,
+        "latest": versions[-1],
+        "in_practice": request.principal.organization.pk == item.patient.organization_id,
+        **upload_context(),
+    }
+    context.update(file_views.panel_context(request.principal, item, shown, versions))
+    file_views.add_viewers(request, context)
+    return render(request, "patients/record_item.html", context)
+
+
+def upload_context() -> dict:
+    from dentalbridge.files.models import Jaw
+
+    return {"kinds": RecordItemKind.choices, "jaws": Jaw.choices, "uploader_id": "main"}
 
 
 @domain_view

@@ -452,3 +452,180 @@ def platform_audit_for_patient_id(principal: Principal, patient_id):
     from dentalbridge.privacy.models import AuditEvent
 
     return AuditEvent.objects.filter(patient_id=patient_id).order_by("-seq")
+
+
+# --- Files (FIL-1…FIL-7): stored files of the record ---------------------------------------------
+#
+# The practice sees every file of its patients: originals (as uploaded, possibly naming the
+# patient) and their derivatives. Anyone else who may see a record — a care-team member of
+# another practice — receives only what was made for outside eyes: the anonymized copy and the
+# previews made from it, once ready (a copy held for the practice's confirmation does not exist
+# for them).
+
+OUTSIDE_ROLES = ("shared", "preview", "thumbnail")
+
+
+def _files_seen_from_outside(assets):
+    return assets.filter(role__in=OUTSIDE_ROLES, status="ready")
+
+
+def files_of_items(patient: Patient, items, *, outside: bool) -> dict:
+    """{item pk: [assets]} for items already obtained through the access layer; one query."""
+    from dentalbridge.files.models import Asset
+
+    with through_the_door():
+        assets = Asset.objects.filter(item__in=[item.pk for item in items], patient=patient)
+    if outside:
+        assets = _files_seen_from_outside(assets)
+    grouped: dict = {}
+    for asset in assets.select_related("version").order_by("created_at"):
+        grouped.setdefault(asset.item_id, []).append(asset)
+    return grouped
+
+
+def asset_access(principal: Principal, patient_id, asset_id, perm: Perm):
+    """(asset, outside): one stored file of a patient, if the principal may ``perm`` the patient;
+    ``outside`` says the principal is not of the practice and sees anonymized copies only."""
+    from dentalbridge.files.models import Asset
+
+    patient, grant = _patient_and_grant(principal, patient_id, perm)
+    with through_the_door():
+        assets = Asset.objects.filter(patient=patient, public_id=asset_id)
+    outside = grant is not None
+    if outside:
+        assets = _files_seen_from_outside(assets)
+    asset = assets.select_related("item", "version", "patient_key__tenant_key", "source").first()
+    if asset is None:
+        raise NotFound()
+    asset.patient = patient
+    asset.grant = grant
+    return asset, outside
+
+
+def upload_target(principal: Principal, patient_id, item_id=None):
+    """(patient, item or None): where a new upload goes; the practice's clinical staff only."""
+    patient, _grant = _patient_and_grant(principal, patient_id, Perm.PATIENT_EDIT)
+    item = None
+    if item_id is not None:
+        item = record_of(patient).filter(public_id=item_id).first()
+        if item is None:
+            raise NotFound()
+    return patient, item
+
+
+def upload_access(principal: Principal, upload_id):
+    """An upload in progress: only the person who started it, acting for the same organization."""
+    from dentalbridge.files.models import Upload
+
+    if principal.user is None or principal.organization is None:
+        raise NotFound()
+    with through_the_door():
+        upload = (
+            Upload.objects.filter(
+                public_id=upload_id,
+                created_by=principal.user,
+                organization=principal.organization,
+                patient__deleted_at=None,
+            )
+            .select_related("patient__organization", "item", "patient_key__tenant_key")
+            .first()
+        )
+    if upload is None:
+        raise NotFound()
+    return upload
+
+
+def uploads_expired(now) -> list:
+    """System use (the clean-up task): unfinished uploads past their expiry."""
+    from dentalbridge.files.models import Upload
+
+    with through_the_door():
+        return list(Upload.objects.filter(status="receiving", expires_at__lt=now))
+
+
+def asset_for_pipeline(asset_id):
+    """System use (the intake tasks): one asset with what processing it needs."""
+    from dentalbridge.files.models import Asset
+
+    with through_the_door():
+        return (
+            Asset.objects.filter(pk=asset_id)
+            .select_related("patient__organization", "item", "version", "patient_key__tenant_key")
+            .first()
+        )
+
+
+def derivatives_of(asset) -> list:
+    from dentalbridge.files.models import Asset
+
+    with through_the_door():
+        return list(Asset.objects.filter(source=asset).select_related("patient_key__tenant_key"))
+
+
+def assets_stalled(before) -> list:
+    """System use: assets still processing with no progress since ``before``."""
+    from dentalbridge.files.models import Asset
+
+    with through_the_door():
+        return list(Asset.objects.filter(status="processing", updated_at__lt=before, source=None))
+
+
+def patient_key_current(patient: Patient):
+    from dentalbridge.files.models import PatientKey
+
+    with through_the_door():
+        return (
+            PatientKey.objects.filter(patient=patient, retired_at=None)
+            .select_related("tenant_key")
+            .order_by("-created_at")
+            .first()
+        )
+
+
+def patient_keys_of_organization(organization) -> list:
+    from dentalbridge.files.models import PatientKey
+
+    with through_the_door():
+        return list(
+            PatientKey.objects.filter(patient__organization=organization).select_related(
+                "tenant_key"
+            )
+        )
+
+
+def files_of_patient(patient: Patient) -> tuple[list, list]:
+    """(assets, uploads) of a patient: for erasure (their blobs and keys go with them)."""
+    from dentalbridge.files.models import Asset, PatientKey, Upload
+
+    with through_the_door():
+        assets = list(Asset.objects.filter(patient=patient))
+        uploads = list(Upload.objects.filter(patient=patient))
+        keys = list(PatientKey.objects.filter(patient=patient))
+    return assets, uploads, keys
+
+
+def storage_used(organization) -> int:
+    """Bytes stored for ``organization``: finished files plus uploads still reserving space."""
+    from django.db.models import Sum
+
+    from dentalbridge.files.models import Asset, Upload
+
+    with through_the_door():
+        stored = Asset.objects.filter(organization=organization).aggregate(n=Sum("size"))["n"]
+        pending = Upload.objects.filter(organization=organization, status="receiving").aggregate(
+            n=Sum("length")
+        )["n"]
+    return (stored or 0) + (pending or 0)
+
+
+def upload_locked(upload):
+    """The upload row again, locked for the rest of the transaction (concurrent PATCHes)."""
+    from dentalbridge.files.models import Upload
+
+    with through_the_door():
+        return Upload.objects.select_for_update().get(pk=upload.pk)
+
+
+def record_item_current_version(item: RecordItem) -> RecordItemVersion:
+    with through_the_door():
+        return RecordItemVersion.objects.filter(item=item).order_by("-number").first()

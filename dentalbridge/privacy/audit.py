@@ -74,6 +74,15 @@ class AuditAction(StrEnum):
     CARE_GRANTED = "care_team.granted"
     CARE_REVOKED = "care_team.revoked"
     AUDIT_EXPORTED = "audit.exported"
+    FILE_UPLOAD_STARTED = "file.upload_started"
+    FILE_UPLOADED = "file.uploaded"
+    FILE_UPLOAD_CANCELLED = "file.upload_cancelled"
+    FILE_REFUSED = "file.refused"
+    FILE_DOWNLOADED = "file.downloaded"
+    FILE_LINK_ISSUED = "file.link_issued"
+    FILE_RELEASED = "file.released"
+    FILE_REPAIR_REQUESTED = "file.repair_requested"
+    FILE_KEYS_DESTROYED = "file.keys_destroyed"
 
 
 class AuditOutcome(StrEnum):

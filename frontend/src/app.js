@@ -94,3 +94,30 @@ if (document.readyState === "loading") {
 }
 // Also for content swapped in by htmx.
 document.addEventListener("htmx:load", (event) => hideNoJsElements(event.target));
+
+// Widgets, each loaded (dynamic import → dist/chunks/*.js, resolved relative to app.js) only
+// when its element is on the page, so a page without a viewer never downloads three.js or dwv.
+const WIDGETS = [
+  ["form[data-uploader]", () => import("./uploader.js")],
+  ["figure[data-mesh-viewer]", () => import("./viewer3d.js")],
+  ["figure[data-dicom-viewer]", () => import("./dicom.js")],
+  ["a[data-lightbox]", () => import("./lightbox.js")],
+];
+
+function enhanceWidgets(root) {
+  const scope = root && root.querySelectorAll ? root : document;
+  for (const [selector, load] of WIDGETS) {
+    const found = (scope instanceof Element && scope.matches(selector)) || scope.querySelector(selector);
+    if (!found) continue;
+    load()
+      .then((module) => module.enhance(scope))
+      .catch((error) => console.error(`DentalBridge: could not load the widget for ${selector}`, error));
+  }
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", () => enhanceWidgets(document));
+} else {
+  enhanceWidgets(document);
+}
+document.addEventListener("htmx:load", (event) => enhanceWidgets(event.target));

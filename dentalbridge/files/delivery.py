@@ -1,0 +1,180 @@
+"""Getting files out (FIL-6, FIL-7): short-lived signed links and streamed ZIPs.
+
+A download link names one asset and the person and organization it was issued to, signed and
+valid for ``FILES_DOWNLOAD_LINK_SECONDS``. Following it checks access again (a membership ended or
+a care-team grant revoked since the link was made stops it) and writes a ``file.downloaded``
+audit event — one per download, whoever follows the link. The bytes are decrypted as they are
+sent; nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+
+from dentalbridge.core.errors import NotFound
+from dentalbridge.files import blobs, keys
+from dentalbridge.files.models import Asset, AssetRole, AssetStatus
+from dentalbridge.organizations import selectors
+from dentalbridge.privacy import access
+from dentalbridge.privacy.access import Principal
+from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.policy import Perm
+
+SALT = "dentalbridge.files.download"
+
+
+def display_name(asset: Asset, outside: bool) -> str:
+    """The practice sees what it uploaded; everyone else the generated, identity-free name."""
+    if outside or asset.role != AssetRole.ORIGINAL or not asset.original_name:
+        return asset.filename
+    return asset.original_name
+
+
+def link_for(principal: Principal, asset: Asset, *, inline: bool = False) -> str:
+    """A link for the browser works only for the person it was made for, signed in; one made
+    for an API client (``principal.via == "token"``) works for whoever holds it — a CAD program or
+    download manager — for its few minutes."""
+    token = signing.dumps(
+        {
+            "a": str(asset.public_id),
+            "p": str(asset.patient.public_id),
+            "u": str(principal.user.public_id),
+            "o": str(principal.organization.public_id),
+            "i": int(inline),
+            "b": int(principal.via == "token"),
+        },
+        salt=SALT,
+        compress=True,
+    )
+    return reverse("file_download", args=[token])
+
+
+def _principal_from(payload: dict, ip, user_agent) -> Principal:
+    from dentalbridge.accounts.models import User
+
+    user = User.objects.filter(public_id=payload["u"], is_active=True).first()
+    if user is None:
+        raise NotFound()
+    membership = selectors.active_membership_for(user, payload["o"])
+    if membership is None:
+        raise NotFound()
+    return Principal(user=user, membership=membership, via="link", ip=ip, user_agent=user_agent)
+
+
+def open_link(token: str, *, user=None, ip=None, user_agent: str = ""):
+    """(asset, principal, inline, outside) for a valid, unexpired link followed by the person it
+    was made for (or any holder of an API link); the download is audited."""
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=settings.FILES_DOWNLOAD_LINK_SECONDS)
+    except signing.BadSignature:
+        raise NotFound() from None
+    bearer = bool(payload.get("b"))
+    if not bearer and (user is None or not user.is_authenticated):
+        raise NotFound()
+    if not bearer and str(user.public_id) != payload["u"]:
+        raise NotFound()
+    principal = _principal_from(payload, ip, user_agent)
+    asset, outside = access.asset_access(principal, payload["p"], payload["a"], Perm.PATIENT_VIEW)
+    if asset.status not in (AssetStatus.READY, AssetStatus.HELD) or not asset.parts:
+        raise NotFound()
+    with transaction.atomic():
+        record(
+            AuditAction.FILE_DOWNLOADED,
+            principal=principal,
+            organization=principal.organization,
+            patient=asset.patient,
+            target=asset,
+            data={"role": asset.role, "size": asset.size, "inline": bool(payload["i"])},
+        )
+    return asset, principal, bool(payload["i"]), outside
+
+
+def plaintext(asset: Asset) -> Iterator[bytes]:
+    storage = blobs.region_storage(asset.region)
+    identity = keys.identity_of(asset.patient_key)
+    return blobs.read_blob(storage, asset.parts, identity, sha256=asset.sha256)
+
+
+class _Spool:
+    """A write-only sink for ``zipfile`` whose bytes the generator hands out as they come."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.position = 0
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+def _safe(part: str) -> str:
+    part = re.sub(r"[^\w.\- ]+", "_", part).strip(" .") or "file"
+    return part[:100]
+
+
+def zip_stream(entries: Iterable[tuple[str, Asset]]) -> Iterator[bytes]:
+    """A ZIP of (name, asset) entries, streamed: stored (scans and images barely compress), with
+    data descriptors, so no entry is ever held whole and nothing touches the disk."""
+    spool = _Spool()
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, asset in entries:
+            info = zipfile.ZipInfo(name, date_time=asset.created_at.timetuple()[:6])
+            with archive.open(info, "w", force_zip64=asset.size > 2**31) as entry:
+                for chunk in plaintext(asset):
+                    entry.write(chunk)
+                    if spool.position and len(spool.chunks) > 8:
+                        yield spool.drain()
+            yield spool.drain()
+    yield spool.drain()
+
+
+def record_zip_entries(principal: Principal, patient_id) -> tuple[str, list[tuple[str, Asset]]]:
+    """(zip name, entries) of every file of a record the principal may download; audited."""
+    patient = access.patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="files zip")
+    items = list(access.record_of(patient))
+    outside = principal.organization is None or principal.organization.pk != patient.organization_id
+    grouped = access.files_of_items(patient, items, outside=outside)
+    wanted = (AssetRole.SHARED,) if outside else (AssetRole.ORIGINAL, AssetRole.REPAIRED)
+    entries, seen = [], set()
+    for item in items:
+        for asset in grouped.get(item.pk, []):
+            if asset.role not in wanted or not asset.parts:
+                continue
+            if asset.status not in (AssetStatus.READY, AssetStatus.HELD):
+                continue
+            version = asset.version.number if asset.version else 0
+            folder = f"{item.kind}-{str(item.public_id)[:8]}"
+            name = f"{folder}/v{version}-{_safe(display_name(asset, outside))}"
+            while name in seen:
+                name = f"{name}-{len(seen)}"
+            seen.add(name)
+            entries.append((name, asset))
+    with transaction.atomic():
+        for _name, asset in entries:
+            record(
+                AuditAction.FILE_DOWNLOADED,
+                principal=principal,
+                patient=patient,
+                target=asset,
+                data={"role": asset.role, "size": asset.size, "zip": True},
+            )
+    return f"{patient.pseudonym}-files.zip", entries

@@ -1,0 +1,311 @@
+"""Intake after upload (FIL-1…FIL-5): verify, validate, anonymize, check, preview.
+
+Each step is idempotent and records its progress on the asset, so a worker killed mid-way leaves
+an asset that the next run (a retry, or the scheduled sweep of stalled assets) finishes: steps
+whose result exists are skipped, and derivative blobs have fixed names that a retry overwrites.
+Plaintext exists only in a private temporary folder for the duration of the run.
+
+* verify — decrypt the upload and compute its SHA-256; compare with the client's.
+* validate — what the file is, by content, in a sandbox (``intake.validate``); refused files are
+  deleted, with the reason shown to the uploader.
+* anonymize — the copy everyone outside the practice receives (``anonymize.anonymize``); files
+  that may show identity in their pixels are held until the practice confirms.
+* check / preview — for scans: the scan report, a compact web preview and a thumbnail; for photos,
+  a thumbnail.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from crontask import cron
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from dentalbridge.core.errors import DomainError
+from dentalbridge.files import anonymize, blobs, formats, intake, keys, mesh, previews
+from dentalbridge.files.models import Asset, AssetRole, AssetStatus
+from dentalbridge.files.sandbox import SandboxError
+from dentalbridge.privacy import access
+from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
+
+log = logging.getLogger(__name__)
+
+STALLED_AFTER = timedelta(minutes=20)
+# Our format ids → the mesh module's (3MF packages are stored and shared, not yet checked).
+MESH_FORMATS = {"stl-binary": "stl", "stl-ascii": "stl", "ply": "ply", "obj": "obj"}
+
+
+def start(asset_pk: int, *, expected_sha256: str = "") -> None:
+    process_asset.enqueue(asset_pk, expected_sha256)
+
+
+@task(queue_name="files")
+def process_asset(asset_pk: int, expected_sha256: str = "") -> dict:
+    asset = access.asset_for_pipeline(asset_pk)
+    if asset is None or asset.status != AssetStatus.PROCESSING:
+        return {"skipped": True}
+    return Intake(asset, expected_sha256).run()
+
+
+@cron("*/10 * * * *")
+@task(queue_name="files")
+def resume_stalled_assets() -> dict:
+    """Assets whose processing stopped (a worker died) are processed again."""
+    stalled = access.assets_stalled(timezone.now() - STALLED_AFTER)
+    for asset in stalled:
+        process_asset.enqueue(asset.pk, asset.report.get("expected_sha256", ""))
+    return {"resumed": len(stalled)}
+
+
+@contextmanager
+def workdir():
+    base = Path(settings.DATA_DIR) / "work"
+    base.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = Path(tempfile.mkdtemp(dir=base, prefix="intake-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def decrypt_to(asset: Asset, path: Path) -> str:
+    """Write the asset's plaintext to ``path``; returns its SHA-256 (verified if known)."""
+    import hashlib
+
+    storage = blobs.region_storage(asset.region)
+    identity = keys.identity_of(asset.patient_key)
+    digest = hashlib.sha256()
+    with open(path, "wb") as out:
+        for chunk in blobs.read_blob(storage, asset.parts, identity, sha256=asset.sha256):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def check_upload(upload, parts: list[dict]) -> dict:
+    """The deep check of a just-completed upload, while the client waits for the answer to its
+    last PATCH: decrypt, compare the SHA-256 with the client's, validate. Returns what intake
+    found (with ``sha256``); raises ``intake.Refused``."""
+    import hashlib
+
+    storage = blobs.region_storage(upload.region)
+    identity = keys.identity_of(upload.patient_key)
+    with workdir() as work:
+        plain = work / "upload"
+        digest = hashlib.sha256()
+        with open(plain, "wb") as out:
+            for chunk in blobs.read_blob(storage, parts, identity):
+                digest.update(chunk)
+                out.write(chunk)
+        sha256 = digest.hexdigest()
+        if upload.sha256_expected and sha256 != upload.sha256_expected:
+            raise intake.Refused(CHECKSUM_MESSAGE, code="checksum_mismatch")
+        info = intake.validate(str(plain), upload.filename)
+    return {**info, "sha256": sha256}
+
+
+CHECKSUM_MESSAGE = (
+    "The file that arrived is not the file that was sent (its SHA-256 differs). Upload it again."
+)
+
+
+def derivative_part_name(source: Asset, role: str) -> str:
+    return f"{source.organization.public_id}/{source.public_id}/{role}-00000.age"
+
+
+def store_derivative(
+    source: Asset, path: Path, *, role: str, fmt: str, filename: str, status=AssetStatus.READY,
+    report: dict | None = None,
+) -> Asset:  # fmt: skip
+    """Encrypt ``path`` as a derivative of ``source`` (replacing one a killed run left)."""
+    import hashlib
+
+    storage = blobs.region_storage(source.region)
+    name = derivative_part_name(source, role)
+    if storage.exists(name):
+        storage.delete(name)
+    with open(path, "rb") as plain:
+        part = blobs.write_bytes_file(storage, name, plain, keys.recipient_of(source.patient_key))
+    digest = hashlib.sha256()
+    with open(path, "rb") as plain:
+        while chunk := plain.read(blobs.CHUNK):
+            digest.update(chunk)
+    derivative = Asset(
+        organization=source.organization,
+        patient=source.patient,
+        item=source.item,
+        version=source.version,
+        role=role,
+        source=source,
+        filename=filename,
+        format=fmt,
+        jaw=source.jaw,
+        media_type=formats.media_type_for(fmt),
+        size=part.length,
+        sha256=digest.hexdigest(),
+        parts=[part.as_json(0)],
+        region=source.region,
+        patient_key=source.patient_key,
+        status=status,
+        progress=100,
+        report=report or {},
+    )
+    derivative.save(force_insert=True)
+    return derivative
+
+
+def apply_validation(asset: Asset, info: dict) -> None:
+    asset.format = info["format"]
+    asset.media_type = info.get("media_type") or formats.media_type_for(asset.format)
+    asset.report["intake"] = info.get("details", {})
+    asset.report["kind"] = info.get("kind", "")
+    asset.report["validated"] = True
+
+
+class Intake:
+    def __init__(self, asset: Asset, expected_sha256: str = ""):
+        self.asset = asset
+        self.expected = expected_sha256
+        self.existing = {d.role: d for d in access.derivatives_of(asset)}
+
+    def progress(self, step: str, percent: int) -> None:
+        self.asset.step = step
+        self.asset.progress = percent
+        self.asset.save(update_fields=["step", "progress", "report", "updated_at"])
+
+    def run(self) -> dict:
+        asset = self.asset
+        asset.report.setdefault("expected_sha256", self.expected)
+        try:
+            with workdir() as work:
+                plain = work / "original"
+                self.progress("verify", 5)
+                sha256 = decrypt_to(asset, plain)
+                if self.expected and sha256 != self.expected:
+                    raise intake.Refused(CHECKSUM_MESSAGE, code="checksum_mismatch")
+                asset.sha256 = sha256
+                asset.save(update_fields=["sha256", "updated_at"])
+                if not asset.report.get("validated"):
+                    self.progress("validate", 20)
+                    info = intake.validate(str(plain), asset.original_name or asset.filename)
+                    apply_validation(asset, info)
+                self.progress("anonymize", 40)
+                _shared, shared_path = self.anonymize(plain, work)
+                if asset.format in MESH_FORMATS:
+                    self.progress("check", 60)
+                    asset.report["check"] = mesh.inspect_mesh(
+                        str(shared_path), fmt=MESH_FORMATS[asset.format]
+                    )
+                    self.progress("preview", 80)
+                    self.mesh_previews(shared_path, work)
+                elif asset.format in formats.PHOTOS:
+                    self.progress("preview", 80)
+                    self.photo_thumbnail(shared_path, work)
+        except (intake.Refused, DomainError) as refusal:
+            return self.refuse(refusal.code, str(refusal.message))
+        except SandboxError as error:
+            return self.refuse("parser_limit", str(error))
+        except blobs.BlobCorrupt as error:
+            return self.fail("corrupt", str(error))
+        except keys.KeyUnavailable as error:
+            return self.fail("key_unavailable", str(error))
+        asset.status = AssetStatus.READY
+        asset.step = "done"
+        asset.progress = 100
+        asset.save(
+            update_fields=[
+                "status", "step", "progress", "format", "media_type", "report", "updated_at"
+            ]
+        )  # fmt: skip
+        return {"asset": str(asset.public_id), "status": asset.status}
+
+    def anonymize(self, plain: Path, work: Path) -> tuple[Asset, Path]:
+        asset = self.asset
+        out = work / f"shared{formats.extension_for(asset.format)}"
+        report = anonymize.anonymize(str(plain), str(out), fmt=asset.format)
+        asset.report["anonymization"] = report
+        shared = self.existing.get(AssetRole.SHARED)
+        if shared is None:
+            status = AssetStatus.HELD if report.get("held") else AssetStatus.READY
+            shared = store_derivative(
+                asset, out, role=AssetRole.SHARED, fmt=asset.format, filename=asset.filename,
+                status=status, report=report,
+            )  # fmt: skip
+            self.existing[AssetRole.SHARED] = shared
+        return shared, out
+
+    def mesh_previews(self, shared_path: Path, work: Path) -> None:
+        if AssetRole.PREVIEW in self.existing and AssetRole.THUMBNAIL in self.existing:
+            return
+        asset = self.asset
+        glb, png = work / "preview.glb", work / "thumbnail.png"
+        info = mesh.make_preview(
+            str(shared_path), str(glb), str(png), fmt=MESH_FORMATS[asset.format]
+        )
+        asset.report["preview"] = info
+        stem = asset.filename.rsplit(".", 1)[0]
+        for role, path, fmt, suffix in (
+            (AssetRole.PREVIEW, glb, "glb", ".glb"),
+            (AssetRole.THUMBNAIL, png, "png", ".png"),
+        ):
+            if role not in self.existing:
+                self.existing[role] = store_derivative(
+                    asset, path, role=role, fmt=fmt, filename=f"{stem}-{role}{suffix}"
+                )
+
+    def photo_thumbnail(self, shared_path: Path, work: Path) -> None:
+        if AssetRole.THUMBNAIL in self.existing:
+            return
+        asset = self.asset
+        png = work / "thumbnail.png"
+        previews.photo_thumbnail(str(shared_path), str(png))
+        stem = asset.filename.rsplit(".", 1)[0]
+        self.existing[AssetRole.THUMBNAIL] = store_derivative(
+            asset, png, role=AssetRole.THUMBNAIL, fmt="png", filename=f"{stem}-thumbnail.png"
+        )
+
+    def refuse(self, code: str, message: str) -> dict:
+        """Refused on intake: nothing is kept — the blob and any derivative are deleted."""
+        asset = self.asset
+        storage = blobs.region_storage(asset.region)
+        with transaction.atomic():
+            for derivative in access.derivatives_of(asset):
+                blobs.delete_parts(storage, derivative.parts)
+                derivative.delete()
+            blobs.delete_parts(storage, asset.parts)
+            asset.parts = []
+            asset.size = 0
+            asset.status = AssetStatus.REFUSED
+            asset.error_code = code[:40]
+            asset.error_message = message[:500]
+            asset.save(
+                update_fields=[
+                    "parts", "size", "status", "error_code", "error_message", "updated_at"
+                ]
+            )  # fmt: skip
+            record(
+                AuditAction.FILE_REFUSED,
+                organization=asset.organization,
+                patient=asset.patient,
+                target=asset,
+                outcome=AuditOutcome.FAILURE,
+                data={"code": code},
+            )
+        return {"asset": str(asset.public_id), "status": asset.status, "code": code}
+
+    def fail(self, code: str, message: str) -> dict:
+        log.error("intake of asset %s failed: %s", self.asset.public_id, message)
+        asset = self.asset
+        asset.status = AssetStatus.FAILED
+        asset.error_code = code
+        asset.error_message = message[:500]
+        asset.save(update_fields=["status", "error_code", "error_message", "updated_at"])
+        return {"asset": str(asset.public_id), "status": asset.status, "code": code}

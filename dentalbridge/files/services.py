@@ -1,0 +1,135 @@
+"""Actions on stored files: releasing a held anonymized copy, repairing a scan."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dentalbridge.core.errors import Conflict, NotFound
+from dentalbridge.files import formats, keys, mesh, pipeline
+from dentalbridge.files.models import Asset, AssetRole, AssetStatus
+from dentalbridge.files.sandbox import SandboxError
+from dentalbridge.patients.models import RecordItemVersion
+from dentalbridge.privacy import access
+from dentalbridge.privacy.access import Principal
+from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.policy import Perm
+
+
+def release_held(*, actor: Principal, patient_id, asset_id) -> Asset:
+    """The practice has looked at a copy held for possible identity in its pixels (burned-in
+    annotations) and confirms it may be shared outside the practice."""
+    asset, outside = access.asset_access(actor, patient_id, asset_id, Perm.PATIENT_EDIT)
+    if outside:
+        raise NotFound()
+    shared = asset if asset.role == AssetRole.SHARED else None
+    if shared is None:
+        shared = next((d for d in access.derivatives_of(asset) if d.role == AssetRole.SHARED), None)
+    if shared is None or shared.status != AssetStatus.HELD:
+        raise Conflict(_("This file is not waiting for confirmation."), code="not_held")
+    with transaction.atomic():
+        shared.status = AssetStatus.READY
+        shared.confirmed_by = actor.user
+        shared.confirmed_at = timezone.now()
+        shared.save(update_fields=["status", "confirmed_by", "confirmed_at", "updated_at"])
+        record(
+            AuditAction.FILE_RELEASED,
+            principal=actor,
+            patient=shared.patient,
+            target=shared,
+            data={"reason": shared.report.get("hold_reason") or ""},
+        )
+    return shared
+
+
+def repair_request(*, actor: Principal, patient_id, asset_id) -> None:
+    asset, outside = access.asset_access(actor, patient_id, asset_id, Perm.PATIENT_EDIT)
+    if outside or asset.role not in (AssetRole.ORIGINAL, AssetRole.REPAIRED):
+        raise NotFound()
+    if asset.format not in pipeline.MESH_FORMATS or asset.status != AssetStatus.READY:
+        raise Conflict(_("Only a checked scan can be repaired."), code="not_repairable")
+    with transaction.atomic():
+        record(
+            AuditAction.FILE_REPAIR_REQUESTED,
+            principal=actor,
+            patient=asset.patient,
+            target=asset,
+        )
+        transaction.on_commit(lambda: repair_asset.enqueue(asset.pk, actor.user.pk))
+
+
+@task(queue_name="files")
+def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
+    """Repair a scan into a new version of its record item; the original stays as it was."""
+    from dentalbridge.accounts.models import User
+
+    asset = access.asset_for_pipeline(asset_pk)
+    if asset is None or asset.status != AssetStatus.READY:
+        return {"skipped": True}
+    author = User.objects.filter(pk=user_pk).first() if user_pk else None
+    with pipeline.workdir() as work:
+        plain = work / "original"
+        pipeline.decrypt_to(asset, plain)
+        repaired_path = work / "repaired.stl"
+        try:
+            result = mesh.repair_mesh(
+                str(plain), str(repaired_path), fmt=pipeline.MESH_FORMATS[asset.format]
+            )
+        except SandboxError as error:
+            asset.report["repair"] = {"error": str(error)}
+            asset.save(update_fields=["report", "updated_at"])
+            return {"failed": str(error)}
+        current = access.record_item_current_version(asset.item)
+        with transaction.atomic():
+            version = RecordItemVersion(
+                item=asset.item,
+                number=current.number + 1,
+                title=current.title,
+                text=current.text,
+                taken_on=current.taken_on,
+                author=author,
+            )
+            version.save(force_insert=True)
+            repaired = Asset(
+                organization=asset.organization,
+                patient=asset.patient,
+                item=asset.item,
+                version=version,
+                role=AssetRole.REPAIRED,
+                filename=f"{asset.patient.pseudonym}-scan-v{version.number}-repaired.stl",
+                original_name="",
+                format="stl-binary",
+                jaw=asset.jaw,
+                media_type=formats.media_type_for("stl-binary"),
+                region=asset.region,
+                patient_key=access.patient_key_current(asset.patient) or asset.patient_key,
+                step="queued",
+                report={"repair": result, "repaired_from": str(asset.public_id)},
+                created_by=author,
+            )
+            storage_name = pipeline.derivative_part_name(asset, f"repaired-v{version.number}")
+            from dentalbridge.files import blobs
+
+            storage = blobs.region_storage(asset.region)
+            if storage.exists(storage_name):
+                storage.delete(storage_name)
+            with open(repaired_path, "rb") as plain_file:
+                part = blobs.write_bytes_file(
+                    storage, storage_name, plain_file, keys.recipient_of(repaired.patient_key)
+                )
+            repaired.size = part.length
+            repaired.sha256 = part.sha256
+            repaired.parts = [part.as_json(0)]
+            repaired.save(force_insert=True)
+            record(
+                AuditAction.RECORD_ITEM_UPDATED,
+                organization=asset.organization,
+                patient=asset.patient,
+                target=asset.item,
+                reason="scan repaired",
+                data={"version": version.number, "from": str(asset.public_id)},
+            )
+            transaction.on_commit(lambda: pipeline.start(repaired.pk))
+    return {"asset": str(repaired.public_id), "version": version.number}

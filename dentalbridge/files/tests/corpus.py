@@ -1,0 +1,550 @@
+"""Malicious, malformed and valid sample files for the intake checks (ASVS V5).
+
+Each builder writes one file, deterministically, to the path it is given and returns the size
+the client would declare (``None``: the real size). Reuse it in end-to-end upload tests::
+
+    for label, filename, _builder in corpus.MALICIOUS:
+        path, filename, declared_size = corpus.build(label, tmp_path)
+        stage, code = corpus.EXPECTED[label]  # where intake refuses it, and with which code
+
+Stages, in the order an upload meets them: ``name`` (check_name), ``declared``
+(check_declared), ``sniff`` (the first bytes), ``validate`` (the deep check).
+All samples are synthetic; the DICOM patient is fictional.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+Builder = Callable[[Path], int | None]
+
+
+# --- valid samples --------------------------------------------------------------------------
+
+
+def _triangles(count: int) -> list[tuple[tuple[float, ...], ...]]:
+    return [
+        ((0.0, 0.0, 1.0), (i, 0.0, 0.0), (i + 1.0, 0.0, 0.0), (i, 1.0, 0.0)) for i in range(count)
+    ]
+
+
+def stl_binary_bytes(count: int = 2, header: bytes = b"solid exported-by-scanner") -> bytes:
+    # Real binary STLs often start with "solid": sniffing must decide by the size formula.
+    out = io.BytesIO()
+    out.write(header.ljust(80, b" ")[:80])
+    out.write(struct.pack("<I", count))
+    for normal, *vertices in _triangles(count):
+        out.write(struct.pack("<3f", *normal))
+        for vertex in vertices:
+            out.write(struct.pack("<3f", *vertex))
+        out.write(b"\x00\x00")
+    return out.getvalue()
+
+
+def stl_binary(path: Path) -> None:
+    path.write_bytes(stl_binary_bytes())
+
+
+def stl_ascii_text(count: int = 2, end: bool = True) -> str:
+    lines = ["solid lower_jaw"]
+    for normal, *vertices in _triangles(count):
+        lines.append("  facet normal {} {} {}".format(*normal))
+        lines.append("    outer loop")
+        lines.extend("      vertex {} {} {}".format(*vertex) for vertex in vertices)
+        lines.append("    endloop")
+        lines.append("  endfacet")
+    if end:
+        lines.append("endsolid lower_jaw")
+    return "\n".join(lines) + "\n"
+
+
+def stl_ascii(path: Path) -> None:
+    path.write_text(stl_ascii_text())
+
+
+def _ply_header(encoding: str, vertices: int, faces: int) -> bytes:
+    return (
+        f"ply\nformat {encoding} 1.0\ncomment synthetic\nelement vertex {vertices}\n"
+        "property float x\nproperty float y\nproperty float z\n"
+        f"element face {faces}\nproperty list uchar int vertex_indices\nend_header\n"
+    ).encode()
+
+
+def ply_binary(path: Path, vertices: int = 3, declared: int | None = None) -> None:
+    body = b"".join(struct.pack("<3f", float(i), float(i % 2), 0.0) for i in range(vertices))
+    body += struct.pack("<B3i", 3, 0, 1, 2)
+    path.write_bytes(_ply_header("binary_little_endian", declared or vertices, 1) + body)
+
+
+def ply_ascii(path: Path) -> None:
+    path.write_bytes(_ply_header("ascii", 3, 1) + b"0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n")
+
+
+def obj(path: Path) -> None:
+    path.write_text("# synthetic\nmtllib model.mtl\no tooth\nv 0 0 0\nv 1 0 0\nv 0 1 0\n"
+                    "vn 0 0 1\nusemtl enamel\nf 1//1 2//1 3//1\n")  # fmt: skip
+
+
+def mtl(path: Path) -> None:
+    path.write_text("newmtl enamel\nKa 1 1 1\nKd 0.9 0.9 0.85\nd 1\nillum 2\nmap_Kd enamel.png\n")
+
+
+THREE_MF_MODEL = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<model unit="millimeter" xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02">'
+    '<resources><object id="1" type="model"><mesh><vertices>'
+    '<vertex x="0" y="0" z="0"/><vertex x="1" y="0" z="0"/><vertex x="0" y="1" z="0"/>'
+    '</vertices><triangles><triangle v1="0" v2="1" v3="2"/></triangles></mesh></object>'
+    '</resources><build><item objectid="1"/></build></model>'
+)
+THREE_MF_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="model" '
+    'ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/></Types>'
+)
+THREE_MF_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Target="/3D/3dmodel.model" Id="rel0" '
+    'Type="http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"/></Relationships>'
+)
+
+
+def _zip(path: Path, members: list[tuple[str | zipfile.ZipInfo, bytes]]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            info = name if isinstance(name, zipfile.ZipInfo) else zipfile.ZipInfo(name, ZIP_TIME)
+            if not isinstance(name, zipfile.ZipInfo):
+                info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+
+
+def three_mf(path: Path) -> None:
+    _zip(
+        path,
+        [
+            ("[Content_Types].xml", THREE_MF_TYPES.encode()),
+            ("_rels/.rels", THREE_MF_RELS.encode()),
+            ("3D/3dmodel.model", THREE_MF_MODEL.encode()),
+        ],
+    )
+
+
+def dicom_bytes(
+    modality: str = "CT", preamble: bytes = b"\x00" * 128, instance: int = 1, pixels: bytes = b""
+) -> bytes:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    sop_class = {
+        "CT": "1.2.840.10008.5.1.4.1.1.2",
+        "PX": "1.2.840.10008.5.1.4.1.1.1.1",
+        "MR": "1.2.840.10008.5.1.4.1.1.4",
+    }[modality]
+    uid = f"1.2.826.0.1.3680043.8.498.{instance}"
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = uid
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.preamble = preamble
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = uid
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.8.498.100"
+    ds.SeriesInstanceUID = "1.2.826.0.1.3680043.8.498.101"
+    ds.PatientName = "Example^Pat"
+    ds.PatientID = "EXAMPLE-1"
+    ds.Modality = modality
+    ds.InstanceNumber = instance
+    ds.Rows = ds.Columns = 4 if not pixels else 512
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 16
+    ds.HighBit = 15
+    ds.PixelRepresentation = 0
+    ds.PixelData = pixels or bytes(range(32))
+    out = io.BytesIO()
+    ds.save_as(out, enforce_file_format=True)
+    return out.getvalue()
+
+
+def dicom_ct(path: Path) -> None:
+    path.write_bytes(dicom_bytes("CT"))
+
+
+def dicom_panoramic(path: Path) -> None:
+    path.write_bytes(dicom_bytes("PX"))
+
+
+def dicom_zip(path: Path) -> None:
+    _zip(
+        path,
+        [
+            *((f"SERIES/IM{i:04d}", dicom_bytes("CT", instance=i)) for i in range(1, 4)),
+            # A blank 512 x 512 slice deflates ~1000:1 and must not look like a bomb.
+            ("SERIES/IM0004", dicom_bytes("CT", instance=4, pixels=bytes(512 * 512 * 2))),
+            ("__MACOSX/SERIES/._IM0001", b"\x00\x05\x16\x07" + bytes(60)),
+        ],
+    )
+
+
+def _image(path: Path, fmt: str, **options) -> None:
+    from PIL import Image
+
+    image = Image.new("RGB", (64, 48), (200, 180, 170))
+    for x in range(64):
+        image.putpixel((x, x % 48), (x * 4, 0, 0))
+    image.save(path, fmt, **options)
+
+
+def jpeg(path: Path) -> None:
+    _image(path, "JPEG", quality=90)
+
+
+def png(path: Path) -> None:
+    _image(path, "PNG")
+
+
+def tiff(path: Path) -> None:
+    _image(path, "TIFF")
+
+
+def pdf_bytes(extra_catalog: str = "", objects: tuple[str, ...] = ()) -> bytes:
+    bodies = [
+        f"<< /Type /Catalog /Pages 2 0 R {extra_catalog}>>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        *objects,
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode())
+    xref = out.tell()
+    out.write(f"xref\n0 {len(bodies) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R >>\n".encode())
+    out.write(f"startxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def pdf(path: Path) -> None:
+    path.write_bytes(pdf_bytes())
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def mp4_bytes() -> bytes:
+    ftyp = _box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2mp41")
+    mvhd = _box(b"mvhd", bytes(4) + struct.pack(">IIII", 0, 0, 1000, 2500) + bytes(80))
+    tkhd = _box(b"tkhd", bytes(4 + 80))
+    moov = _box(b"moov", mvhd + _box(b"trak", tkhd))
+    return ftyp + moov + _box(b"mdat", b"")
+
+
+def mp4(path: Path) -> None:
+    path.write_bytes(mp4_bytes())
+
+
+# --- malicious and malformed samples --------------------------------------------------------
+
+
+def zip_bomb(path: Path) -> None:
+    # 48 MiB of zeros deflate to ~48 KiB (1000:1), written streaming so building stays fast.
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("SERIES/IM0001", ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w") as member:
+            chunk = bytes(1024 * 1024)
+            for _ in range(48):
+                member.write(chunk)
+
+
+def zip_nested(path: Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("IM0002", ZIP_TIME), dicom_bytes("CT", instance=2))
+    _zip(path, [("IM0001", dicom_bytes("CT")), ("more.zip", inner.getvalue())])
+
+
+def zip_slip(path: Path) -> None:
+    _zip(
+        path, [("IM0001", dicom_bytes("CT")), ("../../etc/passwd", b"root:x:0:0::/root:/bin/sh\n")]
+    )
+
+
+def zip_symlink(path: Path) -> None:
+    link = zipfile.ZipInfo("IM0002", ZIP_TIME)
+    link.create_system = 3  # Unix
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    _zip(path, [("IM0001", dicom_bytes("CT")), (link, b"/etc/passwd")])
+
+
+def zip_encrypted(path: Path) -> None:
+    _zip(path, [("IM0001", dicom_bytes("CT"))])
+    data = bytearray(path.read_bytes())
+    data[6] |= 0x01  # local header: general purpose flag bit 0 (encrypted)
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 0x01  # the same flag in the central directory
+    path.write_bytes(bytes(data))
+
+
+def zip_too_many_entries(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for index in range(10_001):
+            archive.writestr(zipfile.ZipInfo(f"{index:05d}", ZIP_TIME), b"")
+
+
+def zip_with_viewer(path: Path) -> None:
+    _zip(path, [("IM0001", dicom_bytes("CT")), ("viewer.exe", b"MZ\x90\x00" + bytes(200))])
+
+
+def pixel_flood(path: Path) -> None:
+    """A 100-byte PNG that declares 50,000 x 50,000 pixels (7.5 GB once decoded)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0)
+    idat = zlib.compress(bytes(1024))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def jpeg_with_zip(path: Path) -> None:
+    jpeg(path)
+    appended = io.BytesIO()
+    with zipfile.ZipFile(appended, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("payload.html", ZIP_TIME), b"<script>alert(1)</script>")
+    path.write_bytes(path.read_bytes() + appended.getvalue())
+
+
+def png_trailing_data(path: Path) -> None:
+    png(path)
+    path.write_bytes(path.read_bytes() + b"<?php system($_GET['c']); ?>")
+
+
+def truncated_stl(path: Path) -> None:
+    # Declares 1000 triangles, holds 10.
+    data = stl_binary_bytes(10)
+    path.write_bytes(data[:80] + struct.pack("<I", 1000) + data[84:])
+
+
+def truncated_ascii_stl(path: Path) -> None:
+    path.write_text(stl_ascii_text(3, end=False))
+
+
+def truncated_ply(path: Path) -> None:
+    ply_binary(path, vertices=3, declared=1000)
+
+
+def dicom_pe_preamble(path: Path) -> None:
+    """CVE-2019-11687: a PE header in the preamble makes the file run as a Windows program."""
+    preamble = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(114))[:128]
+    path.write_bytes(dicom_bytes("CT", preamble=preamble))
+
+
+def dicom_mr(path: Path) -> None:
+    path.write_bytes(dicom_bytes("MR"))
+
+
+def pdf_javascript(path: Path) -> None:
+    path.write_bytes(pdf_bytes("/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "))
+
+
+def pdf_obfuscated_launch(path: Path) -> None:
+    # "#4c" is "L": the name is /Launch, hidden from a naive byte search.
+    path.write_bytes(pdf_bytes("/OpenAction << /S /#4caunch /F (cmd.exe) >> "))
+
+
+def pdf_javascript_in_object_stream(path: Path) -> None:
+    hidden = b"4 0 << /S /JavaScript /JS (app.alert(1)) >>"
+    packed = zlib.compress(hidden)
+    stream = (
+        f"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {len(packed)} >>\nstream\n"
+    )
+    data = pdf_bytes(objects=("0",))  # placeholder object 4, replaced below
+    marker = b"4 0 obj\n0\nendobj\n"
+    replacement = b"4 0 obj\n" + stream.encode() + packed + b"\nendstream\nendobj\n"
+    path.write_bytes(data.replace(marker, replacement))
+
+
+def pdf_encrypted(path: Path) -> None:
+    encrypt = "<< /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>"
+    data = pdf_bytes(objects=(encrypt,))
+    path.write_bytes(data.replace(b"/Root 1 0 R", b"/Root 1 0 R /Encrypt 4 0 R"))
+
+
+def mp4_overrun(path: Path) -> None:
+    data = mp4_bytes()
+    path.write_bytes(data + struct.pack(">I4s", 1_000_000, b"mdat") + bytes(16))
+
+
+def exe_as_jpeg(path: Path) -> None:
+    path.write_bytes(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200))
+
+
+def heic(path: Path) -> None:
+    ftyp = _box(b"ftyp", b"heic" + bytes(4) + b"mif1heic")
+    path.write_bytes(ftyp + _box(b"meta", bytes(32)) + _box(b"mdat", bytes(64)))
+
+
+def obj_mtllib_traversal(path: Path) -> None:
+    path.write_text("mtllib ../../../etc/passwd\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+
+
+def html(path: Path) -> None:
+    path.write_text("<html><script>alert(1)</script></html>")
+
+
+def empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def claimed_10_gb(path: Path) -> int:
+    dicom_zip(path)
+    return 10 * 1000**3
+
+
+VALID: list[tuple[str, str, Builder]] = [
+    ("stl_binary", "upper_jaw.stl", stl_binary),
+    ("stl_ascii", "lower_jaw.stl", stl_ascii),
+    ("ply_binary", "bite.ply", ply_binary),
+    ("ply_ascii", "bite_ascii.ply", ply_ascii),
+    ("obj", "model.obj", obj),
+    ("mtl", "model.mtl", mtl),
+    ("3mf", "model.3mf", three_mf),
+    ("dicom_ct", "ct.dcm", dicom_ct),
+    ("dicom_no_extension", "IM0001", dicom_ct),
+    ("dicom_panoramic", "panoramic.dcm", dicom_panoramic),
+    ("dicom_zip", "cbct_series.zip", dicom_zip),
+    ("jpeg", "smile.jpg", jpeg),
+    ("png", "smile.png", png),
+    ("tiff", "smile.tif", tiff),
+    ("pdf", "referral.pdf", pdf),
+    ("mp4", "clip.mp4", mp4),
+]
+# label → (format, kind) that validate() reports
+VALID_EXPECTED: dict[str, tuple[str, str]] = {
+    "stl_binary": ("stl-binary", "scan"),
+    "stl_ascii": ("stl-ascii", "scan"),
+    "ply_binary": ("ply", "scan"),
+    "ply_ascii": ("ply", "scan"),
+    "obj": ("obj", "scan"),
+    "mtl": ("mtl", "scan"),
+    "3mf": ("3mf", "scan"),
+    "dicom_ct": ("dicom", "cbct"),
+    "dicom_no_extension": ("dicom", "cbct"),
+    "dicom_panoramic": ("dicom", "radiograph"),
+    "dicom_zip": ("dicom-zip", "cbct"),
+    "jpeg": ("jpeg", "photo"),
+    "png": ("png", "photo"),
+    "tiff": ("tiff", "photo"),
+    "pdf": ("pdf", "document"),
+    "mp4": ("mp4", "video"),
+}
+
+MALICIOUS: list[tuple[str, str, Builder]] = [
+    ("zip_bomb", "cbct_series.zip", zip_bomb),
+    ("zip_nested", "cbct_series.zip", zip_nested),
+    ("zip_slip", "cbct_series.zip", zip_slip),
+    ("zip_symlink", "cbct_series.zip", zip_symlink),
+    ("zip_encrypted", "cbct_series.zip", zip_encrypted),
+    ("zip_too_many_entries", "cbct_series.zip", zip_too_many_entries),
+    ("zip_with_viewer", "cbct_series.zip", zip_with_viewer),
+    ("pixel_flood", "smile.png", pixel_flood),
+    ("png_named_stl", "upper_jaw.stl", png),
+    ("jpeg_with_zip", "smile.jpg", jpeg_with_zip),
+    ("png_trailing_data", "smile.png", png_trailing_data),
+    ("truncated_stl", "upper_jaw.stl", truncated_stl),
+    ("truncated_ascii_stl", "lower_jaw.stl", truncated_ascii_stl),
+    ("truncated_ply", "bite.ply", truncated_ply),
+    ("dicom_pe_preamble", "ct.dcm", dicom_pe_preamble),
+    ("dicom_mr", "ct.dcm", dicom_mr),
+    ("pdf_javascript", "referral.pdf", pdf_javascript),
+    ("pdf_obfuscated_launch", "referral.pdf", pdf_obfuscated_launch),
+    ("pdf_javascript_in_object_stream", "referral.pdf", pdf_javascript_in_object_stream),
+    ("pdf_encrypted", "referral.pdf", pdf_encrypted),
+    ("mp4_overrun", "clip.mp4", mp4_overrun),
+    ("exe_named_jpeg", "smile.jpg", exe_as_jpeg),
+    ("heic_named_jpeg", "smile.jpg", heic),
+    ("heic", "smile.heic", heic),
+    ("obj_mtllib_traversal", "model.obj", obj_mtllib_traversal),
+    ("png_without_extension", "smile", png),
+    ("html", "index.html", html),
+    ("svg", "drawing.svg", html),
+    ("empty", "upper_jaw.stl", empty),
+    ("name_300_chars", "a" * 296 + ".stl", stl_binary),
+    ("name_with_nul", "upper\x00.stl", stl_binary),
+    ("name_with_path", "../upper_jaw.stl", stl_binary),
+    ("name_with_rtl_override", "smile\u202egpj.exe", jpeg),
+    ("claimed_10_gb", "cbct_series.zip", claimed_10_gb),
+]
+# label → (stage, code): where intake refuses it, and how
+EXPECTED: dict[str, tuple[str, str]] = {
+    "zip_bomb": ("validate", "zip_bomb"),
+    "zip_nested": ("validate", "zip_nested"),
+    "zip_slip": ("validate", "zip_slip"),
+    "zip_symlink": ("validate", "zip_symlink"),
+    "zip_encrypted": ("validate", "zip_encrypted"),
+    "zip_too_many_entries": ("validate", "zip_too_many_entries"),
+    "zip_with_viewer": ("validate", "zip_contents"),
+    "pixel_flood": ("validate", "pixel_flood"),
+    "png_named_stl": ("sniff", "type_mismatch"),
+    "jpeg_with_zip": ("validate", "polyglot"),
+    "png_trailing_data": ("validate", "polyglot"),
+    "truncated_stl": ("sniff", "truncated"),
+    "truncated_ascii_stl": ("validate", "truncated"),
+    "truncated_ply": ("validate", "truncated"),
+    "dicom_pe_preamble": ("validate", "dicom_preamble"),
+    "dicom_mr": ("validate", "dicom_modality"),
+    "pdf_javascript": ("validate", "pdf_active_content"),
+    "pdf_obfuscated_launch": ("validate", "pdf_active_content"),
+    "pdf_javascript_in_object_stream": ("validate", "pdf_active_content"),
+    "pdf_encrypted": ("validate", "pdf_encrypted"),
+    "mp4_overrun": ("validate", "truncated"),
+    "exe_named_jpeg": ("sniff", "unknown_type"),
+    "heic_named_jpeg": ("sniff", "unsupported_format"),
+    "heic": ("declared", "unsupported_format"),
+    "obj_mtllib_traversal": ("validate", "unsafe_reference"),
+    "png_without_extension": ("sniff", "type_mismatch"),
+    "html": ("declared", "unknown_type"),
+    "svg": ("declared", "unknown_type"),
+    "empty": ("declared", "empty"),
+    "name_300_chars": ("name", "name_too_long"),
+    "name_with_nul": ("name", "name_invalid"),
+    "name_with_path": ("name", "name_invalid"),
+    "name_with_rtl_override": ("name", "name_invalid"),
+    "claimed_10_gb": ("declared", "too_large"),
+}
+
+_BUILDERS = {label: (filename, builder) for label, filename, builder in VALID + MALICIOUS}
+
+
+def build(label: str, directory: Path | str) -> tuple[Path, str, int]:
+    """Write sample ``label`` into ``directory``: (path on disk, upload file name, declared size).
+
+    The file on disk is named after the label: some upload names cannot exist on a disk."""
+    filename, builder = _BUILDERS[label]
+    path = Path(directory) / f"{label}.sample"
+    declared = builder(path)
+    return path, filename, declared if declared is not None else path.stat().st_size

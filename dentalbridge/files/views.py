@@ -1,0 +1,252 @@
+"""Pages and endpoints for the files of a record: the file panel of a record item (with its
+viewer, reports and actions), downloads through signed links, "download all" as a ZIP, and the
+3D view of a patient's scans together."""
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dentalbridge.core.errors import Conflict, NotFound
+from dentalbridge.files import delivery, formats, services
+from dentalbridge.files.models import AssetRole, AssetStatus
+from dentalbridge.organizations.middleware import client_of
+from dentalbridge.organizations.views import domain_view
+from dentalbridge.privacy import access
+from dentalbridge.privacy.policy import Perm
+
+
+def _outside(principal, patient) -> bool:
+    return principal.organization is None or principal.organization.pk != patient.organization_id
+
+
+def panel_context(principal, item, shown, versions) -> dict:
+    """What the file panel of a record item shows: per version, the files the principal may see;
+    the viewer models (preview of the shown version, and the version to compare with)."""
+    patient = item.patient
+    outside = _outside(principal, patient)
+    assets = access.files_of_items(patient, [item], outside=outside).get(item.pk, [])
+    by_version: dict = {}
+    for asset in assets:
+        by_version.setdefault(asset.version_id, []).append(asset)
+    shown_assets = by_version.get(shown.pk, [])
+    main = [a for a in shown_assets if a.source_id is None]
+    derived = {(a.source_id, a.role): a for a in shown_assets if a.source_id}
+    files = []
+    for asset in main:
+        shared = derived.get((asset.pk, AssetRole.SHARED))
+        files.append(
+            {
+                "asset": asset,
+                "name": delivery.display_name(asset, outside),
+                "shared": shared,
+                "preview": derived.get((asset.pk, AssetRole.PREVIEW)),
+                "thumbnail": derived.get((asset.pk, AssetRole.THUMBNAIL)),
+                "check": asset.report.get("check"),
+                "anonymization": asset.report.get("anonymization"),
+            }
+        )
+    if outside:  # outside eyes: the anonymized copies are the files
+        files = []
+        for asset in shown_assets:
+            if asset.role == AssetRole.SHARED:
+                siblings = {a.role: a for a in shown_assets if a.source_id == asset.source_id}
+                files.append(
+                    {
+                        "asset": asset,
+                        "name": asset.filename,
+                        "shared": None,
+                        "preview": siblings.get(AssetRole.PREVIEW),
+                        "thumbnail": siblings.get(AssetRole.THUMBNAIL),
+                        "check": None,
+                        "anonymization": None,
+                    }
+                )
+    processing = any(f["asset"].status == AssetStatus.PROCESSING for f in files)
+    return {
+        "files": files,
+        "outside": outside,
+        "processing": processing,
+        "versions_with_previews": [
+            v for v in versions
+            if v.pk != shown.pk
+            and any(a.role == AssetRole.PREVIEW for a in by_version.get(v.pk, []))
+        ],
+        "principal": principal,
+    }  # fmt: skip
+
+
+def viewer_models(principal, files, compare=None) -> str:
+    models = []
+    for group, entries in (("a", files), ("b", compare or [])):
+        for entry in entries:
+            preview = entry.get("preview")
+            if preview is None:
+                continue
+            models.append(
+                {
+                    "url": delivery.link_for(principal, preview, inline=True),
+                    "label": entry["label"],
+                    "jaw": preview.jaw,
+                    "format": "glb",
+                    "group": group,
+                }
+            )
+    return json.dumps(models)
+
+
+@domain_view
+@require_GET
+def file_panel(request, patient_id, item_id):
+    """The files of one version of a record item (htmx refreshes it while files are processed)."""
+    item = access.record_item_access(request.principal, patient_id, item_id, Perm.PATIENT_VIEW)
+    versions = list(item.versions.all())
+    shown = versions[-1]
+    wanted = request.GET.get("version", "")
+    if wanted.isdigit():
+        shown = next((v for v in versions if v.number == int(wanted)), shown)
+    context = panel_context(request.principal, item, shown, versions)
+    context.update(item=item, patient=item.patient, shown=shown, versions=versions)
+    add_viewers(request, context)
+    return render(request, "files/_panel.html", context)
+
+
+def add_viewers(request, context) -> None:
+    """Signed links for the viewers of the shown version (and the version compared with)."""
+    principal = request.principal
+    item, shown = context["item"], context["shown"]
+    for entry in context["files"]:
+        entry["label"] = _("Version %(n)d") % {"n": shown.number}
+    compare = []
+    wanted = request.GET.get("compare", "")
+    if wanted.isdigit():
+        other = next((v for v in context["versions"] if v.number == int(wanted)), None)
+        if other is not None and other.pk != shown.pk:
+            other_context = panel_context(principal, item, other, context["versions"])
+            compare = other_context["files"]
+            for entry in compare:
+                entry["label"] = _("Version %(n)d") % {"n": other.number}
+            context["compare_version"] = other
+    context["viewer_models"] = viewer_models(principal, context["files"], compare)
+    context["has_preview"] = any(f.get("preview") for f in context["files"])
+    for entry in context["files"]:
+        asset = entry["asset"]
+        if asset.status in (AssetStatus.READY, AssetStatus.HELD) and asset.parts:
+            entry["download"] = delivery.link_for(principal, asset)
+            if asset.format in formats.DICOM:
+                entry["dicom_url"] = delivery.link_for(principal, asset, inline=True)
+            if asset.format in formats.PHOTOS:
+                entry["full_url"] = delivery.link_for(principal, asset, inline=True)
+        if entry.get("thumbnail"):
+            entry["thumbnail_url"] = delivery.link_for(principal, entry["thumbnail"], inline=True)
+
+
+@require_GET
+def file_download(request, token):
+    """Follow a signed link: the bytes, decrypted as they are sent (one audit event each)."""
+    ip, user_agent = client_of(request)
+    try:
+        asset, _principal, inline, outside = delivery.open_link(
+            token, user=request.user, ip=ip, user_agent=user_agent
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = StreamingHttpResponse(delivery.plaintext(asset), content_type=asset.media_type)
+    response["Content-Length"] = str(asset.size)
+    name = delivery.display_name(asset, outside)
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = _disposition(disposition, name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+def _disposition(kind: str, name: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@domain_view
+@require_GET
+def record_files_zip(request, patient_id):
+    name, entries = delivery.record_zip_entries(request.principal, patient_id)
+    if not entries:
+        messages.info(request, _("There are no files to download in this record yet."))
+        return redirect("patient_detail", patient_id=patient_id)
+    response = StreamingHttpResponse(delivery.zip_stream(entries), content_type="application/zip")
+    response.headers["Content-Disposition"] = _disposition("attachment", name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@domain_view
+@require_POST
+def asset_release(request, patient_id, asset_id):
+    try:
+        services.release_held(actor=request.principal, patient_id=patient_id, asset_id=asset_id)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The anonymized copy can now be shared outside the practice."))
+    return _back(request, patient_id)
+
+
+@domain_view
+@require_POST
+def asset_repair(request, patient_id, asset_id):
+    try:
+        services.repair_request(actor=request.principal, patient_id=patient_id, asset_id=asset_id)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The scan is being repaired; the repaired scan will appear as a new version."),
+        )
+    return _back(request, patient_id)
+
+
+def _back(request, patient_id):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("patient_detail", patient_id=patient_id)
+
+
+@domain_view
+@require_GET
+def patient_scans(request, patient_id):
+    """The latest version of each scan of a patient together in one 3D view (upper/lower)."""
+    patient = access.patient_access(
+        request.principal, patient_id, Perm.PATIENT_VIEW, reason="3D view"
+    )
+    items = [i for i in access.record_of(patient) if i.kind == "scan"]
+    outside = _outside(request.principal, patient)
+    grouped = access.files_of_items(patient, items, outside=outside)
+    entries = []
+    for item in items:
+        latest = item.current_version
+        previews = [
+            a for a in grouped.get(item.pk, [])
+            if a.role == AssetRole.PREVIEW and a.version_id == latest.pk
+        ]  # fmt: skip
+        for preview in previews[:1]:
+            entries.append({"preview": preview, "label": latest.title})
+    return render(
+        request,
+        "files/scans.html",
+        {
+            "patient": patient,
+            "outside": outside,
+            "viewer_models": viewer_models(request.principal, entries),
+            "count": len(entries),
+        },
+    )
