@@ -9,6 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Compiled bytecode at install: the sandboxed parsers start a fresh interpreter per file, and
+# importing trimesh, scipy and pydicom from source costs seconds each time.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help run test deps frontend messages lint test-sqlite test-postgres schema bench clean
 

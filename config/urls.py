@@ -127,6 +127,28 @@ urlpatterns = [
     ),
     path("files/d/<str:token>/", file_views.file_download, name="file_download"),
     path(
+        "patients/<uuid:patient_id>/record/<uuid:item_id>/shares/",
+        file_views.share_create,
+        name="record_item_share",
+    ),
+    path(
+        "patients/<uuid:patient_id>/record/<uuid:item_id>/shares/<uuid:share_id>/revoke/",
+        file_views.share_revoke,
+        name="record_item_share_revoke",
+    ),
+    path("lab/shared/", file_views.lab_shares, name="lab_shares"),
+    path("lab/shared/<uuid:share_id>/", file_views.lab_share_detail, name="lab_share_detail"),
+    path(
+        "lab/shared/<uuid:share_id>/designers/",
+        file_views.designer_assign,
+        name="lab_share_assign",
+    ),
+    path(
+        "lab/shared/<uuid:share_id>/designers/<uuid:assignment_id>/revoke/",
+        file_views.designer_unassign,
+        name="lab_share_unassign",
+    ),
+    path(
         "patients/<uuid:patient_id>/portal-invitation/",
         patient_views.portal_invite,
         name="portal_invite",

@@ -226,6 +226,37 @@ def a_download_link(w):
     return delivery.link_for(owner, asset)
 
 
+def a_share(w):
+    from dentalbridge.files import services
+    from dentalbridge.organizations.models import ConnectionStatus
+
+    LabConnection.objects.get_or_create(
+        practice=w.practice, lab=w.lab, defaults={"status": ConnectionStatus.ACCEPTED}
+    )
+    ids = a_scan_item(w)
+    share = services.share_create(
+        actor=acting(w.dentist, w.practice), lab_id=w.lab.public_id, **ids
+    )
+    return {**ids, "share_id": share.public_id}
+
+
+def an_assignment(w):
+    import datetime
+
+    from django.utils import timezone
+
+    from dentalbridge.files import services
+
+    share_id = a_share(w)["share_id"]
+    assignment = services.designer_assign(
+        actor=acting(w.manager, w.lab),
+        share_id=share_id,
+        designer_id=w.designer.public_id,
+        ends_at=timezone.now() + datetime.timedelta(days=2),
+    )
+    return {"share_id": share_id, "assignment_id": assignment.public_id}
+
+
 def an_upload(w):
     from dentalbridge.files import uploads
 
@@ -707,6 +738,47 @@ MATRIX: dict[str, Case] = {
         right=("dentist", 302),
         wrong=NO_PATIENT_ROLE,
         other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/record/<uuid:item_id>/shares/": Case(
+        method="post",
+        kwargs=a_scan_item,
+        data=lambda w: {"lab": str(w.lab.public_id), "note": "Crown 16"},
+        right=("dentist", 302),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/record/<uuid:item_id>/shares/<uuid:share_id>/revoke/": Case(
+        method="post",
+        kwargs=a_share,
+        right=("assistant", 302),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    "lab/shared/": Case(
+        right=("technician", 200),
+        wrong=NA("every lab role; a designer sees only the shares assigned to them"),
+        other=NA("lists only the acting lab's shares"),
+    ),
+    "lab/shared/<uuid:share_id>/": Case(
+        kwargs=lambda w: {"share_id": a_share(w)["share_id"]},
+        right=("technician", 200),
+        wrong=("designer", 404),  # not assigned to it
+        other=("other_manager", 404),
+    ),
+    "lab/shared/<uuid:share_id>/designers/": Case(
+        method="post",
+        kwargs=lambda w: {"share_id": a_share(w)["share_id"]},
+        data=lambda w: {"designer": str(w.designer.public_id), "until": "2099-01-01"},
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+    ),
+    "lab/shared/<uuid:share_id>/designers/<uuid:assignment_id>/revoke/": Case(
+        method="post",
+        kwargs=an_assignment,
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
     ),
     "files/d/<str:token>/": Case(
         path=a_download_link,

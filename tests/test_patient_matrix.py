@@ -144,6 +144,8 @@ def test_every_patient_route_is_in_this_table():
         "record_item_edit",
         "patient_file_release",  # POST actions on a file (general matrix)
         "patient_file_repair",
+        "record_item_share",  # POST: share with a lab (general matrix)
+        "record_item_share_revoke",
         "portal_join",
         "portal_home",
         "portal_invite",

@@ -216,6 +216,7 @@ EXECUTABLE_SIGNATURES = (
     b"Rar!\x1a\x07",
     b"7z\xbc\xaf\x27\x1c",
 )
+JPEG_TRAILER_MAX = 64 * KiB
 # Long enough to be searched for anywhere inside metadata without false alarms.
 EMBEDDED_SIGNATURES = (
     b"pk\x03\x04",
@@ -244,6 +245,9 @@ OS_JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
 CBCT_MODALITIES = frozenset({"CT", "CBCT"})
 RADIOGRAPH_MODALITIES = frozenset({"DX", "IO", "PX", "CR"})
+# Screenshots and reconstructions exported by dental imaging software ("other", secondary
+# capture): accepted as radiographs; their copies are held for a look (burned-in text).
+CAPTURE_MODALITIES = frozenset({"OT", "SC"})
 
 # The names that make a PDF run or carry something (PDF 32000 §12.6, §7.11.4).
 PDF_ACTIVE_NAMES = frozenset(
@@ -748,8 +752,22 @@ def _inspect_3mf(archive, files, heads) -> tuple[str, str, dict]:
     return "3mf", "scan", {"entries": len(files)}
 
 
+# Exports from CBCT software often carry a readme next to the series; small text files are
+# accepted (and left out of the anonymized copy). Viewer programs and anything else are not.
+SIDE_TEXT_EXTENSIONS = frozenset({".txt", ".inf", ".ini", ".nfo"})
+SIDE_TEXT_MAX = 1 * MiB
+
+
+def _is_side_text(info: zipfile.ZipInfo) -> bool:
+    name = info.orig_filename.rsplit("/", 1)[-1].lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    return extension in SIDE_TEXT_EXTENSIONS and info.file_size <= SIDE_TEXT_MAX
+
+
 def _inspect_dicom_zip(archive, files, heads) -> tuple[str, str, dict]:
-    members = [info for info in files if not _is_os_junk(info.orig_filename)]
+    members = [
+        info for info in files if not _is_os_junk(info.orig_filename) and not _is_side_text(info)
+    ]
     for info in members:
         head = heads[info.orig_filename]
         if len(head) < 132 or head[128:132] != b"DICM":
@@ -781,7 +799,7 @@ def _inspect_dicom_zip(archive, files, heads) -> tuple[str, str, dict]:
 def _dicom_kind_of(modalities: dict[str, int]) -> str:
     if CBCT_MODALITIES & modalities.keys():
         return "cbct"
-    if RADIOGRAPH_MODALITIES & modalities.keys():
+    if (RADIOGRAPH_MODALITIES | CAPTURE_MODALITIES) & modalities.keys():
         return "radiograph"
     raise Refused(
         _("These DICOM images are not CT, CBCT or dental X-ray images."), code="dicom_modality"
@@ -879,7 +897,14 @@ def _walk_jpeg(data: bytes) -> None:
         if data[pos : pos + 2] != b"\xff\xd8":
             break
         pos = _jpeg_end(data, pos)
-    if data[pos:].strip(b"\x00\xff"):
+    trailer = data[pos:].strip(b"\x00\xff")
+    # Some cameras and phones append their own records after the image (Samsung's "SEFT"
+    # trailer): tolerated when small and free of anything executable or archived — the
+    # anonymized copy drops it. An appended archive, video or document is a polyglot.
+    if trailer and (
+        len(trailer) > JPEG_TRAILER_MAX
+        or any(s in trailer.lower() for s in (*EMBEDDED_SIGNATURES, b"ftyp", b"pk\x05\x06"))
+    ):
         raise _polyglot()
 
 

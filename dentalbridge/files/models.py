@@ -158,3 +158,53 @@ class Upload(BaseModel):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class Share(BaseModel):
+    """A record item's files shared by the practice with a connected lab (FIL-3, DTR). The lab
+    sees the patient's pseudonym, the practice's note and the anonymized copies — never the
+    originals, the patient's identity or the item's title. Revoked or expired, it is gone."""
+
+    item = models.ForeignKey(RecordItem, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    practice = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lab = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(_("note for the lab"), max_length=500, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("until"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    def is_active_at(self, when) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > when)
+
+
+class DesignerAssignment(BaseModel):
+    """A freelance designer of the lab, given one share until ``ends_at`` by the lab manager."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="assignments")
+    designer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    ends_at = models.DateTimeField(_("until"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuardedManager()
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    def is_active_at(self, when) -> bool:
+        return self.revoked_at is None and self.ends_at > when

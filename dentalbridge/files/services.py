@@ -7,9 +7,9 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dentalbridge.core.errors import Conflict, NotFound
+from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.files import formats, keys, mesh, pipeline
-from dentalbridge.files.models import Asset, AssetRole, AssetStatus
+from dentalbridge.files.models import Asset, AssetRole, AssetStatus, DesignerAssignment, Share
 from dentalbridge.files.sandbox import SandboxError
 from dentalbridge.patients.models import RecordItemVersion
 from dentalbridge.privacy import access
@@ -133,3 +133,145 @@ def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
             )
             transaction.on_commit(lambda: pipeline.start(repaired.pk))
     return {"asset": str(repaired.public_id), "version": version.number}
+
+
+# --- Sharing with labs ------------------------------------------------------------------------
+
+
+def _connected_lab(practice, lab_id):
+    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
+
+    connection = (
+        LabConnection.objects.filter(
+            practice=practice, lab__public_id=lab_id, status=ConnectionStatus.ACCEPTED
+        )
+        .select_related("lab")
+        .first()
+    )
+    if connection is None:
+        raise ValidationFailed(
+            _("Choose a lab your practice is connected with."),
+            fields={"lab": [_("Not a connected lab.")]},
+        )
+    return connection.lab
+
+
+def share_create(*, actor: Principal, patient_id, item_id, lab_id, note: str = "", expires_at=None):
+    """Share a record item's anonymized files with a connected lab."""
+    item = access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
+    patient = item.patient
+    if actor.organization is None or actor.organization.pk != patient.organization_id:
+        raise NotFound()
+    if not patient.may_leave_the_practice:
+        raise Conflict(
+            _("This patient is a minor: record the guardian's consent before sharing."),
+            code="guardian_consent_missing",
+        )
+    lab = _connected_lab(patient.organization, lab_id)
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"note": [_("At most %(limit)d characters.") % {"limit": 500}]},
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"expires_at": [_("Choose a moment in the future.")]},
+        )
+    with transaction.atomic():
+        share = Share(
+            item=item,
+            patient=patient,
+            practice=patient.organization,
+            lab=lab,
+            note=note,
+            shared_by=actor.user,
+            expires_at=expires_at,
+        )
+        share.save(force_insert=True)
+        record(
+            AuditAction.FILES_SHARED,
+            principal=actor,
+            patient=patient,
+            target=item,
+            data={"lab": str(lab.public_id), "share": str(share.public_id)},
+        )
+    return share
+
+
+def share_revoke(*, actor: Principal, patient_id, item_id, share_id) -> Share:
+    item = access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
+    if actor.organization is None or actor.organization.pk != item.patient.organization_id:
+        raise NotFound()
+    share = next(
+        (s for s in access.shares_of_item(item) if str(s.public_id) == str(share_id)), None
+    )
+    if share is None:
+        raise NotFound()
+    if share.revoked_at is None:
+        with transaction.atomic():
+            share.revoked_at = timezone.now()
+            share.save(update_fields=["revoked_at", "updated_at"])
+            record(
+                AuditAction.FILES_SHARE_REVOKED,
+                principal=actor,
+                patient=item.patient,
+                target=item,
+                data={"lab": str(share.lab.public_id), "share": str(share.public_id)},
+            )
+    return share
+
+
+def designer_assign(*, actor: Principal, share_id, designer_id, ends_at) -> DesignerAssignment:
+    """The lab manager gives one share to a freelance designer of the lab, until ``ends_at``."""
+    from dentalbridge.organizations.models import Membership, Role
+
+    share = access.lab_share_access(actor, share_id, audit=False)
+    if not actor.may(Perm.DESIGNER_ASSIGN):
+        raise Forbidden()
+    membership = (
+        Membership.objects.filter(
+            organization=actor.organization, user__public_id=designer_id, role=Role.DESIGNER
+        )
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise ValidationFailed(
+            _("Choose a designer of your lab."), fields={"designer": [_("Not a designer here.")]}
+        )
+    if ends_at is None or ends_at <= timezone.now():
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"ends_at": [_("Choose a moment in the future.")]},
+        )
+    with transaction.atomic():
+        assignment = DesignerAssignment(
+            share=share, designer=membership.user, assigned_by=actor.user, ends_at=ends_at
+        )
+        assignment.save(force_insert=True)
+        record(
+            AuditAction.DESIGNER_ASSIGNED,
+            principal=actor,
+            patient=share.patient,
+            target=share.item,
+            data={"designer": str(membership.user.public_id), "until": ends_at.isoformat()},
+        )
+    return assignment
+
+
+def designer_unassign(*, actor: Principal, share_id, assignment_id) -> DesignerAssignment:
+    assignment = access.lab_assignment_access(actor, share_id, assignment_id)
+    if assignment.revoked_at is None:
+        with transaction.atomic():
+            assignment.revoked_at = timezone.now()
+            assignment.save(update_fields=["revoked_at", "updated_at"])
+            record(
+                AuditAction.DESIGNER_UNASSIGNED,
+                principal=actor,
+                patient=assignment.share.patient,
+                target=assignment.share.item,
+                data={"designer": str(assignment.designer.public_id)},
+            )
+    return assignment

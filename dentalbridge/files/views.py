@@ -7,14 +7,17 @@ import json
 from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dentalbridge.core.errors import Conflict, NotFound
+from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
 from dentalbridge.files import delivery, formats, services
+from dentalbridge.files.forms import AssignForm, ShareForm
 from dentalbridge.files.models import AssetRole, AssetStatus
 from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.views import domain_view
+from dentalbridge.patients.lab_view import PatientForLab
 from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
 
@@ -250,3 +253,165 @@ def patient_scans(request, patient_id):
             "count": len(entries),
         },
     )
+
+
+# --- Sharing with labs ------------------------------------------------------------------------
+
+
+def share_context(principal, item) -> dict:
+    """The practice's side of sharing on a record item page: its shares and the form."""
+    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
+
+    patient = item.patient
+    if _outside(principal, patient) or not principal.may(Perm.PATIENT_EDIT):
+        return {}
+    labs = [
+        c.lab
+        for c in LabConnection.objects.filter(
+            practice=patient.organization, status=ConnectionStatus.ACCEPTED
+        ).select_related("lab")
+    ]
+    return {
+        "shares": access.shares_of_item(item),
+        "share_form": ShareForm(labs=labs) if labs else None,
+        "now": timezone.now(),
+    }
+
+
+@domain_view
+@require_POST
+def share_create(request, patient_id, item_id):
+    form = ShareForm(request.POST)
+    # The service checks the lab is connected; the form only shapes the input.
+    form.fields["lab"].choices = [(request.POST.get("lab", ""), "")]
+    if form.is_valid():
+        try:
+            share = services.share_create(
+                actor=request.principal,
+                patient_id=patient_id,
+                item_id=item_id,
+                lab_id=form.cleaned_data["lab"],
+                note=form.cleaned_data["note"],
+                expires_at=form.expires_at(),
+            )
+        except (ValidationFailed, Conflict) as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(
+                request,
+                _("Shared with %(lab)s: the lab sees the anonymized files under the pseudonym.")
+                % {"lab": share.lab.name},
+            )
+    else:
+        messages.error(request, _("Please choose a lab and a date in the future."))
+    return redirect("record_item_detail", patient_id=patient_id, item_id=item_id)
+
+
+def _message(exc) -> str:
+    fields = getattr(exc, "fields", {}) or {}
+    details = " ".join(str(m) for messages_ in fields.values() for m in messages_)
+    return f"{exc.message} {details}".strip()
+
+
+@domain_view
+@require_POST
+def share_revoke(request, patient_id, item_id, share_id):
+    share = services.share_revoke(
+        actor=request.principal, patient_id=patient_id, item_id=item_id, share_id=share_id
+    )
+    messages.success(request, _("%(lab)s no longer sees these files.") % {"lab": share.lab.name})
+    return redirect("record_item_detail", patient_id=patient_id, item_id=item_id)
+
+
+@domain_view
+@require_GET
+def lab_shares(request):
+    shares = access.lab_shares(request.principal)
+    rows = [{"share": s, "patient": PatientForLab.of(s.patient)} for s in shares]
+    return render(request, "files/lab_shares.html", {"rows": rows})
+
+
+@domain_view
+@require_GET
+def lab_share_detail(request, share_id):
+    principal = request.principal
+    share = access.lab_share_access(principal, share_id)
+    assets = access.lab_share_files(share)
+    by_version: dict = {}
+    for asset in assets:
+        by_version.setdefault(asset.version_id, []).append(asset)
+    versions = []
+    for version_assets in by_version.values():
+        files = []
+        for asset in version_assets:
+            if asset.role != AssetRole.SHARED:
+                continue
+            siblings = {a.role: a for a in version_assets if a.source_id == asset.source_id}
+            preview, thumbnail = siblings.get(AssetRole.PREVIEW), siblings.get(AssetRole.THUMBNAIL)
+            entry = {
+                "asset": asset,
+                "name": asset.filename,
+                "preview": preview,
+                "download": delivery.link_for(principal, asset),
+                "label": _("Version %(n)d") % {"n": asset.version.number},
+            }
+            if thumbnail:
+                entry["thumbnail_url"] = delivery.link_for(principal, thumbnail, inline=True)
+            if asset.format in formats.PHOTOS:
+                entry["full_url"] = delivery.link_for(principal, asset, inline=True)
+            if asset.format in formats.DICOM:
+                entry["dicom_url"] = delivery.link_for(principal, asset, inline=True)
+            files.append(entry)
+        if files:
+            versions.append({"number": files[0]["asset"].version.number, "files": files})
+    versions.sort(key=lambda v: v["number"], reverse=True)
+    latest = versions[0]["files"] if versions else []
+    context = {
+        "share": share,
+        "patient": PatientForLab.of(share.patient),
+        "kind": share.item.get_kind_display(),
+        "versions": versions,
+        "viewer_models": viewer_models(principal, latest),
+        "has_preview": any(f["preview"] for f in latest),
+    }
+    if principal.may(Perm.DESIGNER_ASSIGN):
+        from dentalbridge.organizations.models import Membership, Role
+
+        designers = Membership.objects.filter(
+            organization=principal.organization, role=Role.DESIGNER
+        ).select_related("user")
+        context["assignments"] = access.lab_share_assignments(share)
+        context["assign_form"] = AssignForm(designers=[m.user for m in designers])
+        context["now"] = timezone.now()
+    return render(request, "files/lab_share.html", context)
+
+
+@domain_view
+@require_POST
+def designer_assign(request, share_id):
+    form = AssignForm(request.POST, designers=None)
+    if form.is_valid():
+        try:
+            services.designer_assign(
+                actor=request.principal,
+                share_id=share_id,
+                designer_id=form.cleaned_data["designer"],
+                ends_at=form.ends_at(),
+            )
+        except ValidationFailed as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, _("The designer can now work on these files."))
+    else:
+        messages.error(request, _("Please choose a designer and a date in the future."))
+    return redirect("lab_share_detail", share_id=share_id)
+
+
+@domain_view
+@require_POST
+def designer_unassign(request, share_id, assignment_id):
+    services.designer_unassign(
+        actor=request.principal, share_id=share_id, assignment_id=assignment_id
+    )
+    messages.success(request, _("The designer no longer sees these files."))
+    return redirect("lab_share_detail", share_id=share_id)

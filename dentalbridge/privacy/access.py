@@ -488,6 +488,13 @@ def asset_access(principal: Principal, patient_id, asset_id, perm: Perm):
     ``outside`` says the principal is not of the practice and sees anonymized copies only."""
     from dentalbridge.files.models import Asset
 
+    if principal.organization is not None and principal.organization.kind == "lab":
+        if perm != Perm.PATIENT_VIEW:
+            raise NotFound()
+        asset = _asset_via_share(principal, asset_id)
+        if str(asset.patient.public_id) != str(patient_id):
+            raise NotFound()
+        return asset, True
     patient, grant = _patient_and_grant(principal, patient_id, perm)
     with through_the_door():
         assets = Asset.objects.filter(patient=patient, public_id=asset_id)
@@ -629,3 +636,120 @@ def upload_locked(upload):
 def record_item_current_version(item: RecordItem) -> RecordItemVersion:
     with through_the_door():
         return RecordItemVersion.objects.filter(item=item).order_by("-number").first()
+
+
+# --- Shares with labs (FIL-3, DTR): pseudonym and anonymized copies only ----------------------
+
+
+def _lab_for(principal: Principal) -> Organization:
+    organization = principal.organization
+    if organization is None or organization.kind != "lab":
+        raise NotFound()
+    if not may(principal, Perm.SHARED_FILES_VIEW, organization):
+        raise NotFound()
+    return organization
+
+
+def _lab_shares(principal: Principal):
+    """The lab's active shares; a designer's only while an assignment to them runs."""
+    from dentalbridge.files.models import DesignerAssignment, Share
+
+    lab = _lab_for(principal)
+    now = timezone.now()
+    with through_the_door():
+        shares = Share.objects.filter(lab=lab, revoked_at=None, patient__deleted_at=None).filter(
+            Q(expires_at=None) | Q(expires_at__gt=now)
+        )
+        if principal.role == "designer":
+            assigned = DesignerAssignment.objects.filter(
+                designer=principal.user, revoked_at=None, ends_at__gt=now
+            ).values("share_id")
+            shares = shares.filter(pk__in=assigned)
+    return shares.select_related("patient", "item", "practice")
+
+
+def lab_shares(principal: Principal) -> list:
+    shares = list(_lab_shares(principal))
+    record(AuditAction.PATIENT_LISTED, principal=principal, data={"shared_with_lab": True})
+    return shares
+
+
+def lab_share_access(principal: Principal, share_id, *, audit: bool = True):
+    share = _lab_shares(principal).filter(public_id=share_id).first()
+    if share is None:
+        raise NotFound()
+    if audit:
+        record(
+            AuditAction.RECORD_ITEM_VIEWED,
+            principal=principal,
+            organization=principal.organization,
+            patient=share.patient,
+            target=share.item,
+            reason=f"shared with the lab {share.public_id}",
+            data={"share": str(share.public_id)},
+        )
+    return share
+
+
+def lab_share_files(share) -> list:
+    """The files a lab receives for a share: anonymized copies and their previews, ready."""
+    from dentalbridge.files.models import Asset
+
+    with through_the_door():
+        assets = Asset.objects.filter(item=share.item)
+    return list(
+        _files_seen_from_outside(assets).select_related("version", "source").order_by("created_at")
+    )
+
+
+def lab_share_assignments(share) -> list:
+    from dentalbridge.files.models import DesignerAssignment
+
+    with through_the_door():
+        return list(
+            DesignerAssignment.objects.filter(share=share).select_related("designer", "assigned_by")
+        )
+
+
+def lab_assignment_access(principal: Principal, share_id, assignment_id):
+    from dentalbridge.files.models import DesignerAssignment
+
+    share = lab_share_access(principal, share_id, audit=False)
+    if not may(principal, Perm.DESIGNER_ASSIGN, principal.organization):
+        raise Forbidden()
+    with through_the_door():
+        assignment = DesignerAssignment.objects.filter(share=share, public_id=assignment_id).first()
+    if assignment is None:
+        raise NotFound()
+    return assignment
+
+
+def shares_of_item(item) -> list:
+    """The shares of a record item obtained through the access layer (practice side)."""
+    from dentalbridge.files.models import Share
+
+    with through_the_door():
+        return list(Share.objects.filter(item=item).select_related("lab", "shared_by"))
+
+
+def _asset_via_share(principal: Principal, asset_id):
+    """An anonymized file reached through an active share with the principal's lab."""
+    from dentalbridge.files.models import Asset
+
+    organization = principal.organization
+    if organization is None or organization.kind != "lab":
+        raise NotFound()
+    with through_the_door():
+        asset = (
+            _files_seen_from_outside(Asset.objects.filter(public_id=asset_id))
+            .select_related("item", "version", "patient", "patient_key__tenant_key", "source")
+            .first()
+        )
+    if asset is None:
+        raise NotFound()
+    share = _lab_shares(principal).filter(item=asset.item_id).first()
+    if share is None:
+        raise NotFound()
+    asset.grant = None
+    asset.share = share
+    return asset

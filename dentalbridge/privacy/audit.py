@@ -79,10 +79,13 @@ class AuditAction(StrEnum):
     FILE_UPLOAD_CANCELLED = "file.upload_cancelled"
     FILE_REFUSED = "file.refused"
     FILE_DOWNLOADED = "file.downloaded"
-    FILE_LINK_ISSUED = "file.link_issued"
     FILE_RELEASED = "file.released"
     FILE_REPAIR_REQUESTED = "file.repair_requested"
     FILE_KEYS_DESTROYED = "file.keys_destroyed"
+    FILES_SHARED = "file.shared"
+    FILES_SHARE_REVOKED = "file.share_revoked"
+    DESIGNER_ASSIGNED = "file.designer_assigned"
+    DESIGNER_UNASSIGNED = "file.designer_unassigned"
 
 
 class AuditOutcome(StrEnum):

@@ -23,6 +23,10 @@ class Perm(StrEnum):
     PATIENT_VIEW = "patient.view"
     PATIENT_EDIT = "patient.edit"
     PATIENT_DELETE = "patient.delete"
+    # A lab works on what practices share with it: anonymized files under a pseudonym. A designer
+    # sees a share only while assigned to it; the manager assigns.
+    SHARED_FILES_VIEW = "shared_files.view"
+    DESIGNER_ASSIGN = "designer.assign"
     # The platform's DPO answers to regulators: it reads audit trails of any tenant by patient id
     # (events carry no identity) and opens legal archives for a stated purpose.
     PLATFORM_AUDIT = "platform.audit"
@@ -45,10 +49,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: _ADMIN | _CLINICIAN | {Perm.CONNECTION_REQUEST},
     Role.DENTIST: _STAFF | _CLINICIAN,
     Role.ASSISTANT: _STAFF | _CLINICAL,
-    Role.MANAGER: _ADMIN | {Perm.CONNECTION_RESPOND},
-    Role.TECHNICIAN: _STAFF,
+    Role.MANAGER: _ADMIN | {Perm.CONNECTION_RESPOND, Perm.SHARED_FILES_VIEW, Perm.DESIGNER_ASSIGN},
+    Role.TECHNICIAN: _STAFF | {Perm.SHARED_FILES_VIEW},
     # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients.
-    Role.DESIGNER: _EVERY_MEMBER,
+    Role.DESIGNER: _EVERY_MEMBER | {Perm.SHARED_FILES_VIEW},
     Role.DPO: _ADMIN | {Perm.PLATFORM_AUDIT},
     Role.SUPPORT: _EVERY_MEMBER | {Perm.MEMBER_VIEW},
 }

@@ -21,6 +21,8 @@ EXPECTED = {
     P.PATIENT_VIEW:         (1, 1, 1, 0, 0, 0, 0, 0),
     P.PATIENT_EDIT:         (1, 1, 1, 0, 0, 0, 0, 0),
     P.PATIENT_DELETE:       (1, 1, 0, 0, 0, 0, 0, 0),
+    P.SHARED_FILES_VIEW:    (0, 0, 0, 1, 1, 1, 0, 0),
+    P.DESIGNER_ASSIGN:      (0, 0, 0, 1, 0, 0, 0, 0),
     P.PLATFORM_AUDIT:       (0, 0, 0, 0, 0, 0, 1, 0),
 }  # fmt: skip
 ROLES = (

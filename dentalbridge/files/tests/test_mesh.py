@@ -1,0 +1,381 @@
+"""Mesh inspection, repair and preview (FIL-4, FIL-5).
+
+Most tests call the private workers (``_inspect``, ``_repair``, ``_preview``) in this process:
+the sandbox costs a fresh interpreter (~3-4 s of imports) per call. A few tests go through the
+public, sandboxed functions to prove the wiring and the limits. No database is needed.
+"""
+
+import hashlib
+import io
+import struct
+import time
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+from dentalbridge.files import mesh
+from dentalbridge.files.sandbox import SandboxError
+from dentalbridge.files.tests import meshes
+
+TOOTH = meshes.tooth()
+
+
+def codes(report):
+    return {f["code"]: (f["severity"], f["count"]) for f in report["findings"]}
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def stl(tmp_path, vertices_faces, name="scan.stl"):
+    return meshes.write_stl(tmp_path / name, *vertices_faces)
+
+
+# --- Inspection ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["stl", "stl_ascii", "ply", "obj"])
+def test_a_clean_closed_tooth_is_green_in_every_format(tmp_path, fmt):
+    suffix = fmt.split("_")[0]
+    path = meshes.WRITERS[fmt](tmp_path / f"tooth.{suffix}", *TOOTH)
+    report = mesh._inspect(str(path), None)
+    assert report["format"] == suffix
+    assert report["status"] == "green"
+    assert report["findings"] == []
+    assert report["faces"] == 5120
+    assert report["vertices"] == 2562  # the STL's unshared corners are merged
+    assert report["watertight"] is True
+    assert report["units"] == "mm"
+    assert report["components"] == 1
+    assert report["boundary_edges"] == report["holes"] == report["boundary_loops"] == 0
+    assert 8 < max(report["bounds"]) < 12
+
+
+@pytest.mark.parametrize("fmt", ["stl", "stl_ascii", "ply", "obj"])
+def test_the_format_is_sniffed_when_the_file_has_no_suffix(tmp_path, fmt):
+    path = meshes.WRITERS[fmt](tmp_path / "upload", *TOOTH)
+    assert mesh._inspect(str(path), None)["format"] == fmt.split("_")[0]
+    assert mesh._inspect(str(path), fmt.split("_")[0])["faces"] == 5120
+
+
+def test_holes_are_counted_one_per_boundary_loop(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.with_holes(*TOOTH, 3))), None)
+    assert report["holes"] == report["boundary_loops"] == 3
+    assert report["boundary_edges"] == 15  # five edges around each removed fan
+    assert codes(report)["holes"] == ("warning", 3)
+    assert report["watertight"] is False
+    assert report["status"] == "amber"
+
+
+def test_flipped_faces_are_counted_exactly(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.with_flipped(*TOOTH, 37))), None)
+    assert report["inconsistent_normals"] == 37
+    assert codes(report) == {"inconsistent_normals": ("warning", 37)}
+    assert report["status"] == "amber"
+
+
+def test_an_inside_out_mesh_is_coherent_so_not_inconsistent(tmp_path):
+    vertices, faces = TOOTH
+    report = mesh._inspect(str(stl(tmp_path, (vertices, faces[:, ::-1]))), None)
+    assert report["inconsistent_normals"] == 0
+    assert report["status"] == "green"
+
+
+def test_duplicate_faces_are_counted_in_either_winding(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.with_duplicates(*TOOTH, 11))), None)
+    assert report["duplicate_faces"] == 11
+    assert report["non_manifold_edges"] == 0  # counted once, as duplicates
+    assert report["inconsistent_normals"] == 0
+    assert codes(report) == {"duplicate_faces": ("warning", 11)}
+    assert report["watertight"] is False
+
+
+def test_degenerate_faces_repeated_vertex_and_collinear_are_counted(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.with_degenerate(*TOOTH, 10))), None)
+    assert report["degenerate_faces"] == 10
+    assert codes(report) == {"degenerate_faces": ("warning", 10)}
+    assert report["boundary_edges"] == 0  # degenerate faces stay out of the edge topology
+
+
+def test_floating_debris_below_one_percent_of_the_main_piece(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.with_debris(*TOOTH, 4))), None)
+    assert report["components"] == 5
+    assert report["debris_components"] == 4
+    assert report["debris_faces"] == 80
+    assert codes(report) == {"debris": ("warning", 4)}
+    assert report["units"] == "mm"  # decided on the main piece, not the debris-inflated bounds
+
+
+def test_non_manifold_edges_make_the_report_red(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.with_fins(*TOOTH, 3))), None)
+    assert report["non_manifold_edges"] == 3
+    assert codes(report)["non_manifold_edges"] == ("error", 3)
+    assert report["status"] == "red"
+
+
+def test_a_scan_in_inches_is_flagged(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.in_inches(*TOOTH))), None)
+    assert report["units"] == "inch"
+    assert codes(report) == {"units_inch": ("warning", 1)}
+    assert report["status"] == "amber"
+
+
+def test_a_scan_in_metres_has_unknown_units(tmp_path):
+    vertices, faces = meshes.arch()
+    report = mesh._inspect(str(stl(tmp_path, (vertices / 1000, faces))), None)
+    assert report["units"] == "unknown"
+    assert codes(report)["units_unknown"] == ("warning", 1)
+
+
+@pytest.mark.parametrize(
+    ("extent", "units"),
+    [(3.99, "inch"), (4, "mm"), (60, "mm"), (200, "mm"), (201, "unknown"), (0.14, "unknown")],
+)
+def test_the_units_rule_boundaries(extent, units):
+    assert mesh._units(extent) == units
+
+
+def test_an_open_arch_with_one_border_is_green(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.arch())), None)
+    assert report["boundary_loops"] == 1
+    assert report["open_border"] is True
+    assert report["holes"] == 0
+    assert codes(report) == {"open_border": ("info", 1)}
+    assert report["status"] == "green"
+    assert report["watertight"] is False
+    assert report["units"] == "mm"
+
+
+def test_small_loops_on_an_open_arch_are_holes(tmp_path):
+    report = mesh._inspect(str(stl(tmp_path, meshes.arch_with_holes(5))), None)
+    assert report["boundary_loops"] == 6
+    assert report["holes"] == 5
+    assert codes(report) == {"holes": ("warning", 5), "open_border": ("info", 1)}
+    assert report["status"] == "amber"
+
+
+def test_a_die_cut_open_at_its_base_has_a_border_not_a_hole(tmp_path):
+    vertices, faces = TOOTH
+    above_base = vertices[faces, 2].max(axis=1) > -3
+    report = mesh._inspect(str(stl(tmp_path, (vertices, faces[above_base]))), None)
+    assert report["boundary_loops"] == 1
+    assert report["holes"] == 0
+    assert report["status"] == "green"
+
+
+def test_the_report_is_json_serialisable(tmp_path):
+    import json
+
+    report = mesh._inspect(str(stl(tmp_path, meshes.scan_like(5000))), None)
+    assert json.loads(json.dumps(report)) == report
+    assert {f["severity"] for f in report["findings"]} <= {"info", "warning", "error"}
+
+
+# --- Empty and unreadable files -----------------------------------------------------------------
+
+
+def test_a_zero_byte_file_is_an_empty_red_report(tmp_path):
+    path = tmp_path / "empty.stl"
+    path.write_bytes(b"")
+    report = mesh._inspect(str(path), None)
+    assert report["faces"] == 0
+    assert codes(report) == {"empty": ("error", 1)}
+    assert report["status"] == "red"
+
+
+def test_an_obj_without_faces_is_empty(tmp_path):
+    path = tmp_path / "notes.obj"
+    path.write_text("v 0 0 0\nv 1 0 0\n# no faces\n")
+    assert codes(mesh._inspect(str(path), None)) == {"empty": ("error", 1)}
+
+
+def test_a_ply_point_cloud_is_empty(tmp_path):
+    path = tmp_path / "points.ply"
+    path.write_bytes(trimesh.PointCloud(TOOTH[0]).export(file_type="ply"))
+    assert codes(mesh._inspect(str(path), None)) == {"empty": ("error", 1)}
+
+
+def test_an_empty_mesh_cannot_be_repaired_or_previewed(tmp_path):
+    path = tmp_path / "empty.stl"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match="no triangles"):
+        mesh._repair(str(path), str(tmp_path / "out.stl"), None)
+    with pytest.raises(ValueError, match="no triangles"):
+        mesh._preview(str(path), str(tmp_path / "p.glb"), str(tmp_path / "p.png"), None, 10, 64)
+
+
+def test_a_binary_stl_claiming_more_triangles_than_it_holds_is_refused(tmp_path):
+    path = tmp_path / "claim.stl"
+    path.write_bytes(b"\0" * 80 + struct.pack("<I", 2_000_000_000) + b"\0" * 500)
+    with pytest.raises(ValueError, match="header"):
+        mesh._inspect(str(path), None)
+
+
+def test_a_ply_claiming_two_billion_faces_is_refused(tmp_path):
+    path = tmp_path / "claim.ply"
+    path.write_bytes(
+        b"ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\n"
+        b"property float y\nproperty float z\nelement face 2000000000\n"
+        b"property list uchar int vertex_indices\nend_header\n" + b"\0" * 100
+    )
+    with pytest.raises(ValueError):
+        mesh._inspect(str(path), None)
+
+
+def test_an_unknown_format_argument_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="unsupported"):
+        mesh.inspect_mesh(str(tmp_path / "x.3mf"), fmt="3mf")
+    with pytest.raises(ValueError, match=r"\.stl or \.ply"):
+        mesh.repair_mesh(str(tmp_path / "x.stl"), str(tmp_path / "x.obj"))
+
+
+# --- Repair -------------------------------------------------------------------------------------
+
+DEFECTS = {
+    "holes": (meshes.with_holes(*TOOTH, 4), "close_holes", 4),
+    "flipped": (meshes.with_flipped(*TOOTH, 37), "reorient_faces", 37),
+    "duplicates": (meshes.with_duplicates(*TOOTH, 11), "remove_duplicate_faces", 11),
+    "degenerate": (meshes.with_degenerate(*TOOTH, 10), "remove_degenerate_faces", 10),
+    "debris": (meshes.with_debris(*TOOTH, 4), "remove_debris", 80),
+    "non_manifold": (meshes.with_fins(*TOOTH, 3), "remove_non_manifold_faces", 3),
+}
+
+
+@pytest.mark.parametrize("defect", DEFECTS)
+def test_repair_makes_a_defective_closed_mesh_watertight_and_green(tmp_path, defect):
+    vertices_faces, action, count = DEFECTS[defect]
+    src = stl(tmp_path, vertices_faces)
+    before = digest(src)
+    result = mesh._repair(str(src), str(tmp_path / "fixed.stl"), None)
+    assert result["before"]["status"] != "green"
+    assert result["after"]["watertight"] is True
+    assert result["after"]["status"] == "green", result["after"]["findings"]
+    assert {"code": action, "count": count} in result["actions"]
+    assert digest(src) == before  # the original is untouched
+    assert mesh._inspect(str(tmp_path / "fixed.stl"), None) == result["after"]
+
+
+def test_repair_of_everything_at_once_writes_a_ply(tmp_path):
+    vertices, faces = meshes.with_holes(*TOOTH, 2)
+    vertices, faces = meshes.with_flipped(vertices, faces, 20)
+    vertices, faces = meshes.with_degenerate(*meshes.with_duplicates(vertices, faces, 5), 6)
+    src = meshes.write_obj(tmp_path / "scan.obj", *meshes.with_debris(vertices, faces, 3))
+    result = mesh._repair(str(src), str(tmp_path / "fixed.ply"), None)
+    assert result["before"]["format"] == "obj"
+    assert result["after"]["format"] == "ply"  # the report of the file written
+    assert result["after"]["watertight"] is True
+    assert result["after"]["status"] == "green"
+    assert trimesh.load(tmp_path / "fixed.ply", process=False).is_watertight
+    assert mesh._signed_volume(*_arrays(tmp_path / "fixed.ply")) > 0  # facing outwards
+
+
+def _arrays(path):
+    loaded = trimesh.load(path, process=False)
+    return np.asarray(loaded.vertices), np.asarray(loaded.faces)
+
+
+def test_repair_keeps_the_open_border_of_an_arch_and_fills_only_the_holes(tmp_path):
+    src = stl(tmp_path, meshes.arch_with_holes(5))
+    result = mesh._repair(str(src), str(tmp_path / "fixed.stl"), None)
+    after = result["after"]
+    assert {"code": "close_holes", "count": 5} in result["actions"]
+    assert after["boundary_loops"] == 1
+    assert after["open_border"] is True
+    assert after["holes"] == 0
+    assert after["watertight"] is False
+    assert after["status"] == "green"
+
+
+def test_repair_does_not_rescale_inches(tmp_path):
+    src = stl(tmp_path, meshes.in_inches(*TOOTH))
+    result = mesh._repair(str(src), str(tmp_path / "fixed.stl"), None)
+    assert codes(result["after"]) == {"units_inch": ("warning", 1)}
+
+
+# --- Preview ------------------------------------------------------------------------------------
+
+
+def test_preview_decimates_to_a_glb_and_renders_a_png(tmp_path):
+    src = stl(tmp_path, meshes.arch_with_holes(3))
+    glb, png = tmp_path / "p.glb", tmp_path / "p.png"
+    result = mesh._preview(str(src), str(glb), str(png), None, 4000, 256)
+    assert result["faces"] == 11514
+    assert 3000 < result["preview_faces"] <= 4000
+    assert result["glb_bytes"] == glb.stat().st_size
+    loaded = trimesh.load(glb, force="mesh", process=False)
+    assert len(loaded.faces) == result["preview_faces"]
+    assert loaded.vertices.dtype == np.float64  # trimesh widens the float32 buffer on load
+    assert abs(max(loaded.extents) - max(mesh._inspect(str(src), None)["bounds"])) < 0.5
+
+    image = Image.open(io.BytesIO(png.read_bytes()))
+    assert image.format == "PNG"
+    assert result["png_size"] == [256, 256] == list(image.size)
+    alpha = np.asarray(image)[..., 3]
+    assert 0.05 < (alpha > 0).mean() < 0.9  # an arch, not a blank or a filled square
+    assert len(np.unique(np.asarray(image)[alpha > 0][:, 0])) > 10  # shaded, not flat
+
+
+def test_a_mesh_far_above_the_limit_is_clustered_then_collapsed(tmp_path):
+    src = stl(tmp_path, meshes.arch())  # 11,520 faces, more than three times the limit
+    glb, png = tmp_path / "p.glb", tmp_path / "p.png"
+    result = mesh._preview(str(src), str(glb), str(png), None, 1000, 128)
+    assert 800 < result["preview_faces"] <= 1000
+    assert len(trimesh.load(glb, force="mesh", process=False).faces) == result["preview_faces"]
+
+
+def test_a_small_mesh_is_not_decimated(tmp_path):
+    src = stl(tmp_path, TOOTH)
+    glb, png = tmp_path / "p.glb", tmp_path / "p.png"
+    result = mesh._preview(str(src), str(glb), str(png), None, 150_000, 64)
+    assert result["preview_faces"] == result["faces"] == 5120
+
+
+def test_rendering_300k_faces_takes_well_under_two_seconds():
+    vertices, faces = meshes.arch(along=3125, around=48)
+    assert len(faces) == 300_000
+    started = time.perf_counter()
+    image = mesh._render(vertices, faces, 512)
+    assert time.perf_counter() - started < 2.0
+    assert (image[..., 3] > 0).any()
+
+
+# --- Through the sandbox ------------------------------------------------------------------------
+
+
+def test_inspect_repair_and_preview_run_in_the_sandbox(tmp_path):
+    src = stl(tmp_path, meshes.with_holes(*TOOTH, 2))
+    assert mesh.inspect_mesh(str(src))["holes"] == 2
+    result = mesh.repair_mesh(str(src), str(tmp_path / "fixed.stl"))
+    assert result["after"]["watertight"] is True
+    preview = mesh.make_preview(
+        str(src), str(tmp_path / "p.glb"), str(tmp_path / "p.png"), max_faces=2000, size=128
+    )
+    assert preview["preview_faces"] <= 2000
+    assert preview["png_size"] == [128, 128]
+
+
+def test_a_file_that_is_not_a_mesh_fails_cleanly(tmp_path):
+    path = tmp_path / "photo.stl"
+    path.write_bytes(np.random.default_rng(0).bytes(4000))
+    with pytest.raises(SandboxError) as caught:
+        mesh.inspect_mesh(str(path))
+    assert caught.value.reason == "failed"
+
+
+def test_a_huge_face_count_claim_fails_cleanly(tmp_path):
+    path = tmp_path / "claim.stl"
+    path.write_bytes(b"\0" * 80 + struct.pack("<I", 2_000_000_000) + b"\0" * 500)
+    with pytest.raises(SandboxError) as caught:
+        mesh.inspect_mesh(str(path))
+    assert caught.value.reason == "failed"
+    assert "header" in caught.value.detail
+
+
+def test_the_memory_limit_applies(tmp_path):
+    src = stl(tmp_path, TOOTH)
+    with pytest.raises(SandboxError) as caught:
+        mesh.inspect_mesh(str(src), memory_mb=64)
+    assert caught.value.reason in {"memory", "failed"}
