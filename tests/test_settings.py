@@ -20,6 +20,7 @@ PROD = {
     "S3_BUCKET": "dentalbridge-files",
     "S3_ENDPOINT_URL": "https://s3.dentalbridge.example",
     "EMAIL_URL": "smtp://mailer.example:587?starttls=1",
+    "FILES_MASTER_KEYS": "m2026:" + "A" * 43 + "=",
 }
 
 
@@ -62,6 +63,10 @@ def boot(env: dict, code: str = "", tmp_path: Path = ROOT / "var", args=()):
         ({"DENTALBRIDGE_PROFILE": "production"}, "SECRET_KEY is required"),
         ({**PROD, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is set but lists nothing"),
         ({**PROD, "SITE_URL": "http://dentalbridge.example"}, "must be an https:// address"),
+        (
+            {k: v for k, v in PROD.items() if k != "FILES_MASTER_KEYS"},
+            "FILES_MASTER_KEYS is required",
+        ),
     ],
 )
 def test_malformed_setting_stops_the_boot_with_a_clear_message(env, message, tmp_path):

@@ -1,6 +1,26 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class FilesConfig(AppConfig):
     name = "dentalbridge.files"
     label = "files"
+
+    def ready(self):
+        checks.register(check_master_keys, checks.Tags.security)
+
+
+def check_master_keys(app_configs=None, **kwargs):
+    """A malformed FILES_MASTER_KEYS stops the boot, not the first upload."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dentalbridge.files.keys import _parse_ring
+
+    if not settings.FILES_MASTER_KEYS:
+        return []
+    try:
+        _parse_ring(settings.FILES_MASTER_KEYS)
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="files.E001")]
+    return []

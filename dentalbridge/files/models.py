@@ -36,7 +36,10 @@ class PatientKey(BaseModel):
     """A patient's data key: an age X25519 identity wrapped by the tenant key. Files are
     encrypted to its public ``recipient``; deleting the row shreds every file of the patient."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    # Kept after the patient is purged while the legal archive keeps the files; deleted (which
+    # shreds them) when the archive period ends.
+    patient = models.ForeignKey(Patient, on_delete=models.SET_NULL, null=True, related_name="+")
+    archived_patient_id = models.UUIDField(null=True, blank=True, db_index=True)
     key_id = models.CharField(max_length=32, unique=True)
     recipient = models.CharField(max_length=100)
     wrapped_identity = models.TextField()

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dentalbridge.files import retention as file_retention
 from dentalbridge.patients.copies import record_content
 from dentalbridge.patients.models import PatientArchive
 from dentalbridge.privacy import access
@@ -47,11 +48,14 @@ def patients_purge_due() -> PurgeReport:
         items = list(access.record_of(patient))
         keep_until = _years_later(now.date(), archive_years(str(patient.organization.country)))
         with transaction.atomic():
+            listing = file_retention.archive_files(patient)
+            content = record_content(patient, items)
+            content["files"] = [entry for entry in listing if "delete" not in entry]
             archive = PatientArchive(
                 organization=patient.organization,
                 patient_id=patient.public_id,
                 pseudonym=patient.pseudonym,
-                content=record_content(patient, items),
+                content=content,
                 deleted_at=patient.deleted_at,
                 keep_until=keep_until,
             )
@@ -65,6 +69,7 @@ def patients_purge_due() -> PurgeReport:
                 data={"archive_until": keep_until.isoformat(), "items": len(items)},
             )
             patient.delete()
+        file_retention.delete_previews(listing)
         purged += 1
     removed = 0
     for archive in access.archives_due_for_removal(now.date()):
@@ -76,6 +81,7 @@ def patients_purge_due() -> PurgeReport:
                 reason="retention: archive period over",
                 data={"patient": str(archive.patient_id)},
             )
+            file_retention.shred_archived_files(archive)
             archive.delete()
         removed += 1
     return PurgeReport(purged=purged, archives_removed=removed)

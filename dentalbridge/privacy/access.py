@@ -600,12 +600,14 @@ def patient_keys_of_organization(organization) -> list:
         )
 
 
-def files_of_patient(patient: Patient) -> tuple[list, list]:
-    """(assets, uploads) of a patient: for erasure (their blobs and keys go with them)."""
+def files_of_patient(patient: Patient) -> tuple[list, list, list]:
+    """(assets, uploads, keys) of a patient: system use, for retention."""
     from dentalbridge.files.models import Asset, PatientKey, Upload
 
     with through_the_door():
-        assets = list(Asset.objects.filter(patient=patient))
+        assets = list(
+            Asset.objects.filter(patient=patient).select_related("item", "version", "patient_key")
+        )
         uploads = list(Upload.objects.filter(patient=patient))
         keys = list(PatientKey.objects.filter(patient=patient))
     return assets, uploads, keys
@@ -753,3 +755,14 @@ def _asset_via_share(principal: Principal, asset_id):
     asset.grant = None
     asset.share = share
     return asset
+
+
+def destroy_archived_keys(patient_public_id) -> int:
+    """System use (retention): delete the keys kept for a purged patient's archive."""
+    from dentalbridge.files.models import PatientKey
+
+    with through_the_door():
+        deleted, _by_model = PatientKey.objects.filter(
+            archived_patient_id=patient_public_id, patient=None
+        ).delete()
+    return deleted

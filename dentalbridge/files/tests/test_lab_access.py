@@ -120,7 +120,7 @@ def test_the_lab_sees_no_identity_in_any_file_or_page(world, patient, shared_fil
     with through_the_door():
         copy = Asset.objects.get(source=assets["jpeg"], role=AssetRole.SHARED)
     link = re.search(
-        rf'/files/d/[^"]+/',
+        r'/files/d/[^"]+/',
         manager.get(reverse("lab_share_detail", args=[share.public_id])).content.decode(),
     ).group(0)
     data = b"".join(manager.get(link).streaming_content)
