@@ -286,6 +286,7 @@ def record_item_detail(request, patient_id, item_id):
         **upload_context(),
     }
     context.update(file_views.panel_context(request.principal, item, shown, versions))
+    context.update(file_views.share_context(request.principal, item))
     file_views.add_viewers(request, context)
     return render(request, "patients/record_item.html", context)
 
