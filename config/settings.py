@@ -468,6 +468,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrganizationKindEnum": "dentalbridge.organizations.models.OrganizationKind.choices",
         "RecordItemKindEnum": "dentalbridge.patients.models.RecordItemKind.choices",
+        "RoleEnum": "dentalbridge.organizations.models.Role.choices",
+        "FileRoleEnum": "dentalbridge.files.models.AssetRole.choices",
+        "FileStatusEnum": "dentalbridge.files.models.AssetStatus.choices",
+        "JawEnum": "dentalbridge.files.models.Jaw.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -780,6 +780,22 @@ MATRIX: dict[str, Case] = {
         wrong=("technician", 403),
         other=("other_manager", 404),
     ),
+    "api/v1/patients/<uuid:patient_id>/files/": Case(
+        api=True,
+        kwargs=lambda w: {"patient_id": a_scan(w)["patient_id"]},
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/patients/<uuid:patient_id>/files/<uuid:asset_id>/": Case(
+        api=True,
+        kwargs=a_scan,
+        right=("assistant", 200),
+        wrong=NO_PATIENT_ROLE,
+        other=("manager", 404),
+        anon=401,
+    ),
     "files/d/<str:token>/": Case(
         path=a_download_link,
         right=("owner", 200),

@@ -59,6 +59,7 @@ EXPECTED = {
         ("patient_id", "item_id"),
         (200, 200, 200, 404, 404, 404, 404, 404, 401),
     ),
+    "api_patient_files": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
     "api_care_team": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
 }
 
@@ -144,6 +145,7 @@ def test_every_patient_route_is_in_this_table():
         "record_item_edit",
         "patient_file_release",  # POST actions on a file (general matrix)
         "patient_file_repair",
+        "api_patient_file",  # one file: general matrix and the files tests
         "record_item_share",  # POST: share with a lab (general matrix)
         "record_item_share_revoke",
         "portal_join",

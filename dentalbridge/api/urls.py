@@ -2,6 +2,7 @@ from django.urls import path
 
 from dentalbridge.accounts.api import MeView
 from dentalbridge.api import views
+from dentalbridge.files import api as files_api
 from dentalbridge.files import tus
 from dentalbridge.organizations import api as org_api
 from dentalbridge.patients import api as patient_api
@@ -35,6 +36,16 @@ urlpatterns = [
     path(f"{org}/audit-events/", org_api.AuditEventListView.as_view(), name="api_audit_events"),
     path("uploads/", tus.UploadCreateView.as_view(), name="api_uploads"),
     path("uploads/<uuid:upload_id>", tus.UploadView.as_view(), name="api_upload"),
+    path(
+        "patients/<uuid:patient_id>/files/",
+        files_api.FileListView.as_view(),
+        name="api_patient_files",
+    ),
+    path(
+        "patients/<uuid:patient_id>/files/<uuid:asset_id>/",
+        files_api.FileDetailView.as_view(),
+        name="api_patient_file",
+    ),
     path("patients/", patient_api.PatientListView.as_view(), name="api_patients"),
     path(
         "patients/<uuid:patient_id>/", patient_api.PatientDetailView.as_view(), name="api_patient"
