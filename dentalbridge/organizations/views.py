@@ -103,7 +103,17 @@ def organization_detail(request, organization_id):
     organization = access.organization_access(
         request.principal, organization_id, Perm.ORGANIZATION_VIEW
     )
-    return render(request, "organizations/detail.html", {"organization": organization})
+    context = {"organization": organization}
+    if organization.is_practice:
+        from dentalbridge.files.uploads import quota_bytes
+
+        used, quota = access.storage_used(organization), quota_bytes(organization)
+        context["storage"] = {
+            "used": used,
+            "quota": quota,
+            "percent": min(100, round(100 * used / quota)) if quota else 100,
+        }
+    return render(request, "organizations/detail.html", context)
 
 
 @domain_view

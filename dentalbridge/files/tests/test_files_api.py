@@ -70,3 +70,19 @@ def test_browser_links_need_the_same_signed_in_person(world, patient, local_file
     assert Client().get(link).status_code == 404  # no session: not the person it was made for
     assert client_for(world.assistant).get(link).status_code == 404
     assert client_for(world.dentist).get(link).status_code == 200
+
+
+def test_the_practice_sees_its_storage_use_against_its_quota(world, patient, local_files, settings):
+    from conftest import client_for
+
+    settings.FILES_QUOTA_BYTES = 10 * 1024**2
+    stored_scan(acting(world.owner, world.practice), patient)
+    page = client_for(world.assistant).get(
+        reverse("organization_detail", args=[world.practice.public_id])
+    )
+    text = page.content.decode()
+    assert "of 10.0\xa0MB used by patient files" in text
+    lab_page = client_for(world.manager).get(
+        reverse("organization_detail", args=[world.lab.public_id])
+    )
+    assert "used by patient files" not in lab_page.content.decode()

@@ -208,3 +208,50 @@ def test_corrupted_storage_fails_the_asset_not_the_worker(world, patient, local_
     result = pipeline.process_asset.call(original.pk)
     assert result["status"] == AssetStatus.FAILED and result["code"] == "corrupt"
     assert keys.identity_of(original.patient_key)  # the key is fine; the bytes are not
+
+
+@pytest.mark.django_db
+def test_photos_cbct_and_new_versions_through_the_pipeline(world, patient, local_files, tmp_path):
+    """A photo gets a thumbnail and keeps its pixels; a CBCT series is anonymized as a study; a
+    second upload to the same item is version 2, and version 1 stays downloadable."""
+    from django.test import TestCase
+    from PIL import Image
+
+    from dentalbridge.files.tests import samples
+
+    client = client_for(world.dentist)
+
+    def upload(path, filename, **meta):
+        data = path.read_bytes()
+        created = tus.create(
+            client, len(data), patient=patient.public_id, filename=filename, **meta
+        )
+        assert created.status_code == 201, created.content
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert tus.patch(client, created["Location"], 0, data).status_code == 204
+        with through_the_door():
+            return (
+                Asset.objects.select_related("item", "version")
+                .filter(role=AssetRole.ORIGINAL)
+                .latest("id")
+            )
+
+    photo = upload(samples.write_jpeg(tmp_path / "p.jpg"), "smile.jpg")
+    assert photo.item.kind == "photo" and photo.status == AssetStatus.READY
+    derived = {a.role: a for a in _assets(source=photo)}
+    assert set(derived) == {AssetRole.SHARED, AssetRole.THUMBNAIL}
+    copy_bytes = io.BytesIO(_plaintext(derived[AssetRole.SHARED]))
+    with Image.open(copy_bytes) as copy, Image.open(tmp_path / "p.jpg") as source:
+        assert copy.tobytes() == source.tobytes()
+    assert {r["code"] for r in photo.report["anonymization"]["removed"]} >= {"gps", "exif"}
+
+    series = samples.write_dicom_zip(tmp_path / "s.zip", tmp_path / "work")
+    cbct = upload(series, "cbct.zip")
+    assert cbct.item.kind == "cbct" and cbct.format == "dicom-zip"
+    shared = _plaintext(next(a for a in _assets(source=cbct) if a.role == AssetRole.SHARED))
+    assert samples.PATIENT_NAME.encode() not in shared and b"Doe^Jane" not in shared
+
+    second = upload(samples.write_jpeg(tmp_path / "p2.jpg", orientation=1), "smile 2.jpg",
+                    item=photo.item.public_id)  # fmt: skip
+    assert second.item_id == photo.item_id and second.version.number == 2
+    assert photo.version.number == 1 and _plaintext(photo)  # the first version stays
