@@ -20,14 +20,11 @@ import logging
 import shutil
 import tempfile
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
-from crontask import cron
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
 
 from dentalbridge.core.errors import DomainError
 from dentalbridge.files import anonymize, blobs, formats, intake, keys, mesh, previews
@@ -38,7 +35,6 @@ from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 
 log = logging.getLogger(__name__)
 
-STALLED_AFTER = timedelta(minutes=20)
 # Our format ids → the mesh module's (3MF packages are stored and shared, not yet checked).
 MESH_FORMATS = {"stl-binary": "stl", "stl-ascii": "stl", "ply": "ply", "obj": "obj"}
 
@@ -53,16 +49,6 @@ def process_asset(asset_pk: int, expected_sha256: str = "") -> dict:
     if asset is None or asset.status != AssetStatus.PROCESSING:
         return {"skipped": True}
     return Intake(asset, expected_sha256).run()
-
-
-@cron("*/10 * * * *")
-@task(queue_name="files")
-def resume_stalled_assets() -> dict:
-    """Assets whose processing stopped (a worker died) are processed again."""
-    stalled = access.assets_stalled(timezone.now() - STALLED_AFTER)
-    for asset in stalled:
-        process_asset.enqueue(asset.pk, asset.report.get("expected_sha256", ""))
-    return {"resumed": len(stalled)}
 
 
 @contextmanager

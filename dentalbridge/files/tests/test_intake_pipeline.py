@@ -16,7 +16,7 @@ from tusclient.exceptions import TusCommunicationError
 
 from conftest import acting, client_for
 from dentalbridge.accounts.services import api_token_create
-from dentalbridge.files import blobs, delivery, keys, pipeline
+from dentalbridge.files import blobs, delivery, keys, pipeline, tasks
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus, Upload
 from dentalbridge.files.tests import corpus
 from dentalbridge.files.tests import tus_client as tus
@@ -186,7 +186,7 @@ def test_stalled_assets_are_resumed_by_the_schedule(world, patient, local_files,
     assert tus.patch(client, response["Location"], 0, SCAN).status_code == 204
     with through_the_door():
         Asset.objects.update(updated_at="2000-01-01T00:00:00Z")
-    assert pipeline.resume_stalled_assets.call() == {"resumed": 1}
+    assert tasks.resume_stalled_assets.call() == {"resumed": 1}
 
 
 @pytest.mark.django_db

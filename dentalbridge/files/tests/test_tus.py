@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import acting, client_for
-from dentalbridge.files import blobs, keys, uploads
+from dentalbridge.files import blobs, keys, tasks
 from dentalbridge.files.models import Asset, Upload
 from dentalbridge.files.tests import tus_client as tus
 from dentalbridge.files.tests.conftest import stored_objects
@@ -172,7 +172,7 @@ def test_expired_uploads_answer_410_and_are_cleaned_up(world, patient, local_fil
     later = timezone.now() + timedelta(hours=settings.FILES_UPLOAD_EXPIRES_HOURS, minutes=1)
     with time_machine.travel(later):
         assert tus.head(client, url).status_code == 410
-        assert uploads.uploads_expire() == 1
+        assert tasks.expire_uploads.call() == {"expired": 1}
     assert stored_objects(settings) == {}
     assert _upload(url.rsplit("/", 1)[1]).status == "cancelled"
 
