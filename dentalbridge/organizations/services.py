@@ -67,6 +67,13 @@ def _hash_token(token: str) -> str:
 def _validated(organization: Organization) -> None:
     """Normalize the legal identifiers and run model validation; collect every problem."""
     errors: dict[str, list[str]] = {}
+    raw = organization.__dict__.get("country") or ""
+    if not (isinstance(raw, str) and len(raw) == 2 and raw.isascii() and raw.isalpha()):
+        # django-countries would try to read "³" as a numeric code and fail; say it plainly.
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"country": [_("Choose a country from the list (two letters, e.g. NL).")]},
+        )
     country = str(organization.country)
     for name, clean in _CLEANERS.items():
         try:

@@ -859,3 +859,20 @@ def test_nul_bytes_in_query_strings_are_harmless(world):
     client = api_as(world.owner, world.practice)
     response = client.get(url("api_audit_events", world.practice) + "?action=%00member.")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("country", ["³", "١٢", "N", "NLD", "12"])
+def test_a_country_that_is_not_two_letters_is_a_clear_400(world, country):
+    """Found by the API fuzzer: a superscript digit made django-countries raise (500)."""
+    from dentalbridge.accounts.services import api_token_create
+
+    secret = api_token_create(
+        actor=acting(world.owner, world.practice), name="t", valid_days=1
+    ).secret
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").patch(
+        f"/api/v1/organizations/{world.practice.public_id}/",
+        {"country": country},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "country" in response.json()["error"]["fields"]
