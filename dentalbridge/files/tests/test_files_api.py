@@ -86,3 +86,25 @@ def test_the_practice_sees_its_storage_use_against_its_quota(world, patient, loc
         reverse("organization_detail", args=[world.lab.public_id])
     )
     assert "used by patient files" not in lab_page.content.decode()
+
+
+def test_download_all_is_a_streamed_zip_of_the_record(world, patient, local_files):
+    import io
+    import zipfile
+
+    from conftest import client_for
+
+    owner = acting(world.owner, world.practice)
+    first = stored_scan(owner, patient)
+    stored_scan(owner, patient, item=first.item)
+    response = client_for(world.assistant).get(
+        reverse("patient_files_zip", args=[patient.public_id])
+    )
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"].startswith("attachment;")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = sorted(archive.namelist())
+    assert len(names) == 2 and names[0].endswith("v1-Jane Doe upper.stl")
+    assert names[1].split("/")[-1].startswith("v2-")
+    assert all(archive.read(name) == SCAN for name in names)
+    assert AuditEvent.objects.filter(action="file.downloaded").count() == 2
