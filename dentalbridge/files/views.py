@@ -143,6 +143,10 @@ def add_viewers(request, context) -> None:
                 entry["dicom_url"] = delivery.link_for(principal, asset, inline=True)
             if asset.format in formats.PHOTOS:
                 entry["full_url"] = delivery.link_for(principal, asset, inline=True)
+        shared = entry.get("shared")
+        if shared is not None and shared.parts and shared.status == AssetStatus.READY:
+            # What anyone outside receives, for the practice to check or send on.
+            entry["shared_download"] = delivery.link_for(principal, shared)
         if entry.get("thumbnail"):
             entry["thumbnail_url"] = delivery.link_for(principal, entry["thumbnail"], inline=True)
 

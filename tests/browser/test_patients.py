@@ -157,7 +157,7 @@ def test_record_timeline_add_edit_and_read_an_earlier_version(visitor, world):
     signed_in_as(window, world.assistant)
     page = window.goto(f"/patients/{patient.public_id}/")
     expect(page.get_by_text("Nothing in the record yet.")).to_be_visible()
-    page.get_by_role("link", name="Add to the record").click()
+    page.get_by_role("link", name="Add a note or document").click()
     window.check()
     page.get_by_label("Kind").select_option("radiograph")
     page.get_by_label("Title").fill("Bitewing left")
