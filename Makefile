@@ -77,6 +77,7 @@ schema: deps
 	$(BIN)/python manage.py spectacular --file schema/openapi.json --format openapi-json --validate --fail-on-warn
 
 bench: deps frontend
+	@scripts/apt-ensure /usr/bin/chromium chromium
 	$(BIN)/python bench/run.py
 
 clean:

@@ -1,24 +1,28 @@
 """Run the DentalBridge benchmarks: ``.venv/bin/python bench/run.py [--quick] [--scenario ...]
-[--database ...]``.
+[--database ...] [--files ...]``.
 
-Two scenarios. ``core`` measures request cost (dashboard and API member list against a bare view)
+Three scenarios. ``core`` measures request cost (dashboard and API member list against a bare view)
 and audit write overhead (a write with its audit line against the same write without), on SQLite
 and, when it is reachable, PostgreSQL. ``patients`` seeds a practice with 10,000 patients, 200,000
 record items and 1,000,000 audit rows and measures the patient list, the record timeline, the API
 patient list and the audit pages against the bare view, on PostgreSQL (or SQLite if asked or if
-PostgreSQL is not reachable). ``all`` (the default) runs both. Prints one table per scenario and
-database and writes JSON to bench/results/latest.json. See bench/README.md for what the numbers
-mean.
+PostgreSQL is not reachable). ``files`` runs the four file benchmarks (``bench/upload_bench.py``,
+``mesh_bench.py``, ``dicom_bench.py``, ``viewer_bench.py``; ``--files`` picks some), each with its
+own baseline. ``all`` (the default) runs the three. Prints one table per scenario and database (the
+file benchmarks print their own lines) and writes JSON to bench/results/latest.json. See
+bench/README.md for what the numbers mean.
 
 Django can be configured once per process, so this script is two things: the parent parses the
-options and starts one child process per database (``--child``); each child sets up its own
-Django, database and data, measures, and hands its results back as JSON.
+options and starts one child process per database (``--child``), and one per file benchmark; each
+child sets up its own Django, database and data (a file benchmark: its own servers, browser and
+temporary files), measures, and hands its results back as JSON.
 """
 
 import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -43,7 +47,9 @@ QUICK = {"requests": 50, "request_warmup": 5, "writes": 100, "round_size": 25, "
 # more numerous, so fewer rounds keep a full run to a few minutes).
 PATIENTS_FULL = {"requests": 200, "request_warmup": 10}
 PATIENTS_QUICK = {"requests": 30, "request_warmup": 3}
-SCENARIOS = ("core", "patients")
+SCENARIOS = ("core", "patients", "files")
+# The files scenario: bench/<name>_bench.py each, in this order (the longest first).
+FILE_BENCHMARKS = ("upload", "mesh", "dicom", "viewer")
 
 
 def postgres_reachable(server: str) -> bool:
@@ -278,11 +284,45 @@ def run_patients_child(database: str, quick: bool, postgres_server: str, json_pa
     json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
 
+# --- Child: one file benchmark -------------------------------------------------------------------
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # so the benchmark's ``finally`` blocks stop its servers
+
+
+def run_file_child(name: str, quick: bool, json_path: Path) -> None:
+    """``main`` of ``bench/<name>_bench.py`` in this process (it sets up and removes its own
+    Django, servers, browser and files); its lines are printed as it goes, its result and the load
+    average around it go to ``json_path``."""
+    import importlib
+
+    signal.signal(signal.SIGTERM, _terminate)
+    module = importlib.import_module(f"bench.{name}_bench")
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    result = module.main(quick, []) if name == "upload" else module.main(quick)
+    if name == "dicom":  # its main returns the figures; its command line prints them
+        print(module.report_line(result), flush=True)
+    seconds = time.perf_counter() - started
+    # The upload benchmark measures its own (after its imports): keep those.
+    result.setdefault("load_average_before", load_before)
+    result.setdefault("load_average_after", os.getloadavg()[0])
+    result.setdefault("seconds", seconds)
+    print(
+        f"files    {name}: {seconds:.0f} s, load average (1 min) "
+        f"{result['load_average_before']:.1f} before, {result['load_average_after']:.1f} at the "
+        f"end, on {os.cpu_count()} CPUs (above ~1 something else was running)",
+        flush=True,
+    )
+    json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
 # --- Parent: pick databases, start a child per database, collect ------------------------------
 
 
 def plan(args, reachable: bool) -> list[tuple[str, str]]:
-    """(scenario, database) pairs to run, in order.
+    """(scenario, database) pairs to run, in order (the files scenario is not among them).
 
     ``core`` runs where ``--database`` says, by default on SQLite and on PostgreSQL if reachable.
     ``patients`` runs where ``--database`` says, by default on PostgreSQL alone (it is a
@@ -292,6 +332,8 @@ def plan(args, reachable: bool) -> list[tuple[str, str]]:
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     runs = []
     for scenario in scenarios:
+        if scenario == "files":  # no database: each file benchmark sets up its own
+            continue
         choice = args.database
         if choice is None and scenario == "core":
             choice = "both" if reachable else "sqlite"
@@ -302,22 +344,46 @@ def plan(args, reachable: bool) -> list[tuple[str, str]]:
     return runs
 
 
+def run_file_command(command: list[str]) -> int:
+    """Run a file benchmark's child, its output going straight to ours; on Ctrl-C (which reaches
+    the child too) or SIGTERM, give it time to stop its servers and remove its files."""
+    process = subprocess.Popen(  # noqa: S603 — our own script, fixed arguments
+        command, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    try:
+        return process.wait()
+    except BaseException as interrupted:
+        if not isinstance(interrupted, KeyboardInterrupt):
+            process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+
+
 def run_parent(args) -> int:
+    files = list(args.files) if args.scenario in ("files", "all") else []
+    runs: list[tuple[str, str]] = []
     server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES).rstrip("/")
-    reachable = postgres_reachable(server)
-    if args.database is None and not reachable:
-        print(f"PostgreSQL is not reachable at {server}: SQLite only.", flush=True)
-    elif args.database in ("postgres", "both") and not reachable:
-        print(f"PostgreSQL is not reachable at {server} (set BENCH_POSTGRES_URL).", flush=True)
-        return 2
-    runs = plan(args, reachable)
+    if args.scenario != "files":
+        reachable = postgres_reachable(server)
+        if args.database is None and not reachable:
+            print(f"PostgreSQL is not reachable at {server}: SQLite only.", flush=True)
+        elif args.database in ("postgres", "both") and not reachable:
+            print(f"PostgreSQL is not reachable at {server} (set BENCH_POSTGRES_URL).", flush=True)
+            return 2
+        runs = plan(args, reachable)
     # Pages link the built front-end through the static manifest; without it they answer 500.
-    if not (REPO / "frontend" / "dist" / "app.css").exists():
+    # The viewer benchmark serves it too.
+    if (runs or "viewer" in files) and not (REPO / "frontend" / "dist" / "app.css").exists():
         print("frontend/dist is missing: run `make frontend` first.", flush=True)
         return 2
-
     started = time.perf_counter()
     results: dict[str, dict] = {scenario: {} for scenario, _database in runs}
+    if files:
+        results["files"] = {}
     with tempfile.TemporaryDirectory(prefix="dentalbridge-bench-") as tmp:
         for scenario, database in runs:
             if scenario == "patients" and (scenario, database) != runs[0]:
@@ -344,24 +410,65 @@ def run_parent(args) -> int:
                 return completed.returncode
             results[scenario][database] = json.loads(json_path.read_text(encoding="utf-8"))
 
-    first = next(iter(next(iter(results.values())).values()))
+        if files:  # a file benchmark's child is stopped, not orphaned, when we are
+            signal.signal(signal.SIGTERM, _terminate)
+        for name in files:
+            if runs or name != files[0]:
+                print(flush=True)
+            json_path = Path(tmp) / f"files-{name}.json"
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--scenario",
+                "files",
+                "--files",
+                name,
+                "--child",
+                str(json_path),
+            ]
+            if args.quick:
+                command.append("--quick")
+            returncode = run_file_command(command)
+            if returncode != 0:
+                print(f"The {name} benchmark failed (exit {returncode}).")
+                return returncode
+            results["files"][name] = json.loads(json_path.read_text(encoding="utf-8"))
+
+    if runs:
+        django_version = next(iter(next(iter(results.values())).values()))["django"]
+    else:
+        from importlib.metadata import version
+
+        django_version = version("django")
     output = {
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "quick": args.quick,
         "python": platform.python_version(),
         # The parent never imports Django; the children report the version they ran.
-        "django": first["django"],
+        "django": django_version,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
         "seconds": time.perf_counter() - started,
         "scenarios": list(results),
         # The core scenario, per database (the key predates the patients scenario).
         "databases": results.get("core", {}),
         "patients": results.get("patients", {}),
+        # The file benchmarks, by name: what each one's main() returned.
+        "files": results.get("files", {}),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
     print(f"\nResults: {args.output}  ({output['seconds']:.0f} s in all)")
     return 0
+
+
+def file_benchmark_names(value: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    unknown = sorted(set(names) - set(FILE_BENCHMARKS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or 'none'}: choose from {', '.join(FILE_BENCHMARKS)}"
+        )
+    return tuple(name for name in FILE_BENCHMARKS if name in names)
 
 
 def main(argv=None) -> int:
@@ -373,14 +480,20 @@ def main(argv=None) -> int:
         "--scenario",
         choices=[*SCENARIOS, "all"],
         default="all",
-        help="core: request cost and audit write overhead; patients: a practice at scale "
-        "(default: all)",
+        help="core: request cost and audit write overhead; patients: a practice at scale; "
+        "files: the upload, mesh, DICOM and viewer benchmarks (default: all)",
     )
     parser.add_argument(
         "--database",
         choices=["sqlite", "postgres", "both"],
         help="default: core on both if PostgreSQL is reachable (BENCH_POSTGRES_URL), else "
-        "sqlite; patients on postgres if reachable, else sqlite",
+        "sqlite; patients on postgres if reachable, else sqlite (files: no database of ours)",
+    )
+    parser.add_argument(
+        "--files",
+        type=file_benchmark_names,
+        default=FILE_BENCHMARKS,
+        help=f"the file benchmarks to run, comma-separated (default: {','.join(FILE_BENCHMARKS)})",
     )
     parser.add_argument(
         "--output",
@@ -390,6 +503,10 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child and args.scenario == "files":
+        (name,) = args.files
+        run_file_child(name, args.quick, args.child)
+        return 0
     if args.child:
         server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES).rstrip("/")
         run_child(args.scenario, args.database, args.quick, server, args.child)

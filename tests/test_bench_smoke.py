@@ -1,7 +1,9 @@
 """The benchmarks still run end to end: ``bench/run.py --quick`` on SQLite, in a subprocess, once
-per scenario.
+per scenario; and the mesh, DICOM and viewer benchmarks, each through ``bench/run.py --quick
+--scenario files --files NAME`` (the upload benchmark has its own smoke test,
+tests/test_upload_bench_smoke.py).
 
-This checks that the script works and prints its ratios, not how fast anything is.
+This checks that the scripts work and print their ratios, not how fast anything is.
 """
 
 import json
@@ -43,19 +45,38 @@ PATIENT_HEADLINES = (
     r"^check\s+api-patients: queries (\d+) for a page of 50, \1 for a page of 100 \(constant",
     r"^audit\s+chain verified: \d+ events, ok",
 )
+FILE_HEADLINES = {
+    "mesh": (
+        r"^mesh\s+50k faces\s+load [\d.]+ s \(baseline\)\s+inspect [\d.]+ s = [\d.]+x load\s+"
+        r"repair [\d.]+ s = [\d.]+x load\s+preview [\d.]+ s = [\d.]+x load$",
+        r"^\s+\d+ faces, [\d.]+ MB STL, status \w+ -> \w+ after repair; preview \d+ faces",
+        r"^sandbox start-up per call \(20-face mesh\)\s+inspect [\d.]+ s\s+repair [\d.]+ s\s+"
+        r"preview [\d.]+ s$",
+    ),
+    "dicom": (
+        r"^dicom\s+30 slices \([\d.]+ MB zip, median of \d+\)\s+plain read\+write [\d.]+ s "
+        r"\(baseline\)\s+anonymize [\d.]+ s = [\d.]+x$",
+    ),
+    "viewer": (
+        r"^viewer\s+\d+k faces\s+fetch only glb \d+ ms, stl \d+ ms \(baseline\)\s+"
+        r"first frame glb \d+ ms = [\d.]+x\s+stl \d+ ms = [\d.]+x$",
+    ),
+}
 NEEDS_FRONTEND = pytest.mark.skipif(
     not (REPO / "frontend" / "dist" / "app.css").exists(),
     reason="the benchmark renders pages with the built front-end: run `make frontend`",
 )
 
 
-def run_quick(scenario: str, results: Path, timeout: int) -> subprocess.CompletedProcess:
+def run_quick(
+    scenario: str, results: Path, timeout: int, *options: str
+) -> subprocess.CompletedProcess:
     # Without PYTEST_VERSION and DATABASE_URL the child sets up its own embedded profile and
     # database instead of inheriting the test suite's.
     env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL"}}
-    command = [sys.executable, "bench/run.py", "--quick", "--scenario", scenario]
+    command = [sys.executable, "bench/run.py", "--quick", "--scenario", scenario, *options]
     return subprocess.run(
-        [*command, "--database", "sqlite", "--output", results],
+        [*command, "--output", results],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -68,7 +89,7 @@ def run_quick(scenario: str, results: Path, timeout: int) -> subprocess.Complete
 @NEEDS_FRONTEND
 def test_quick_benchmark_runs_and_prints_ratios(tmp_path):
     results = tmp_path / "bench.json"
-    completed = run_quick("core", results, timeout=120)
+    completed = run_quick("core", results, 120, "--database", "sqlite")
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for headline in HEADLINES:
@@ -83,7 +104,7 @@ def test_quick_patients_benchmark_runs_and_prints_ratios(tmp_path):
     """The patients scenario at 1/100 scale (100 patients, 2,000 record items, 10,000 audit
     rows) on SQLite: about 15 s on an idle 2-core machine (the timeout allows for a busy one)."""
     results = tmp_path / "bench.json"
-    completed = run_quick("patients", results, timeout=90)
+    completed = run_quick("patients", results, 90, "--database", "sqlite")
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for headline in PATIENT_HEADLINES:
@@ -94,3 +115,54 @@ def test_quick_patients_benchmark_runs_and_prints_ratios(tmp_path):
     queries = sqlite["checks"]["api_queries"]
     assert len(set(queries.values())) == 1, queries
     assert sqlite["requests"]["timeline"]["ratio_median"] > 0
+
+
+def run_file_benchmark(name: str, results: Path, timeout: int) -> dict:
+    """``bench/<name>_bench.py --quick`` through the files scenario: its lines, the scenario's
+    load-average line, and what its ``main`` returned in the JSON."""
+    completed = run_quick("files", results, timeout, "--files", name)
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for headline in FILE_HEADLINES[name]:
+        assert re.search(headline, completed.stdout, re.MULTILINE), completed.stdout
+    load = rf"^files\s+{name}: \d+ s, load average \(1 min\) [\d.]+ before, [\d.]+ at the end"
+    assert re.search(load, completed.stdout, re.MULTILINE), completed.stdout
+    output = json.loads(results.read_text(encoding="utf-8"))
+    assert output["scenarios"] == ["files"]
+    assert list(output["files"]) == [name]
+    return output["files"][name]
+
+
+def test_quick_mesh_benchmark_runs_and_prints_ratios(tmp_path):
+    """One ~50k-face scan, three rounds, plus the sandbox's start-up on a 20-face mesh: about
+    30 s on a busy 2-core machine, most of it the sandbox's nine start-ups."""
+    mesh = run_file_benchmark("mesh", tmp_path / "bench.json", timeout=120)
+
+    row = mesh["meshes"]["50k"]
+    assert row["faces"] > 40_000
+    assert row["seconds"]["load"] > 0
+    assert all(ratio > 0 for ratio in row["ratio"].values()), row["ratio"]
+    assert set(mesh["sandbox_startup_seconds"]) == {"inspect", "repair", "preview"}
+
+
+def test_quick_dicom_benchmark_runs_and_prints_ratios(tmp_path):
+    """A 30-slice series, three rounds of plain read+write against the sandboxed anonymizer:
+    about 15 s on a busy 2-core machine."""
+    dicom = run_file_benchmark("dicom", tmp_path / "bench.json", timeout=90)
+
+    assert dicom["slices"] == 30
+    assert dicom["ratio"] > 0
+    assert dicom["removed"], "the anonymizer reported nothing removed"
+
+
+@NEEDS_FRONTEND
+@pytest.mark.browser
+def test_quick_viewer_benchmark_runs_and_prints_ratios(tmp_path):
+    """Chromium, a 300k-face scan as GLB and STL, five runs of fetch-only against the viewer: about
+    75 s on a busy 2-core machine."""
+    viewer = run_file_benchmark("viewer", tmp_path / "bench.json", timeout=180)
+
+    assert viewer["faces"] > 200_000
+    assert viewer["runs"] == 5
+    assert set(viewer["ratio"]) == {"glb", "stl"}
+    assert all(ratio > 0 for ratio in viewer["ratio"].values()), viewer["ratio"]

@@ -609,7 +609,7 @@ def _decimate(
 ) -> tuple[np.ndarray, np.ndarray]:
     import pymeshlab
 
-    if len(faces) > 3 * target:
+    if len(faces) > 1.5 * target:
         # Quadric collapse takes ~25 s from 1 M to 150 k faces (and minutes from 4 M); a vertex
         # grid first — cells of ~0.1 mm on a full arch, invisible in a preview — brings the mesh
         # to about twice the target in a second or two.
