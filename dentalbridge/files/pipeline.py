@@ -62,6 +62,22 @@ def workdir():
         shutil.rmtree(path, ignore_errors=True)
 
 
+def sweep_work(older_than) -> int:
+    """Remove working folders a killed worker left behind: they hold decrypted plaintext."""
+    import time
+
+    base = Path(settings.DATA_DIR) / "work"
+    if not base.exists():
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for folder in base.glob("intake-*"):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def decrypt_to(asset: Asset, path: Path) -> str:
     """Write the asset's plaintext to ``path``; returns its SHA-256 (verified if known)."""
     import hashlib

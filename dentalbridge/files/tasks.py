@@ -10,6 +10,7 @@ from dentalbridge.files import pipeline, uploads
 from dentalbridge.privacy import access
 
 STALLED_AFTER = timedelta(minutes=20)
+WORK_KEPT_FOR = timedelta(hours=6)  # longer than any intake task's limits
 
 
 @cron("15 * * * *")  # hourly
@@ -27,4 +28,4 @@ def resume_stalled_assets() -> dict:
     stalled = access.assets_stalled(timezone.now() - STALLED_AFTER)
     for asset in stalled:
         pipeline.process_asset.enqueue(asset.pk, asset.report.get("expected_sha256", ""))
-    return {"resumed": len(stalled)}
+    return {"resumed": len(stalled), "work_removed": pipeline.sweep_work(WORK_KEPT_FOR)}

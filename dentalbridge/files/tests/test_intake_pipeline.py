@@ -174,7 +174,9 @@ def test_a_worker_killed_mid_way_is_finished_by_the_next_run(
 
 
 @pytest.mark.django_db
-def test_stalled_assets_are_resumed_by_the_schedule(world, patient, local_files, settings):
+def test_stalled_assets_are_resumed_by_the_schedule(
+    world, patient, local_files, settings, tmp_path
+):
     settings.TASKS = {
         "default": {
             "BACKEND": "django.tasks.backends.dummy.DummyBackend",
@@ -186,7 +188,20 @@ def test_stalled_assets_are_resumed_by_the_schedule(world, patient, local_files,
     assert tus.patch(client, response["Location"], 0, SCAN).status_code == 204
     with through_the_door():
         Asset.objects.update(updated_at="2000-01-01T00:00:00Z")
-    assert tasks.resume_stalled_assets.call() == {"resumed": 1}
+    import os
+    import time
+
+    settings.DATA_DIR = tmp_path  # a work folder of its own
+    leftover = settings.DATA_DIR / "work" / "intake-killed"
+    leftover.mkdir(parents=True, exist_ok=True)
+    (leftover / "original").write_bytes(SCAN)  # plaintext a killed worker left behind
+    old = time.time() - 7 * 3600
+    os.utime(leftover, (old, old))
+    fresh = settings.DATA_DIR / "work" / "intake-running"
+    fresh.mkdir(exist_ok=True)
+    assert tasks.resume_stalled_assets.call() == {"resumed": 1, "work_removed": 1}
+    assert not leftover.exists() and fresh.exists()
+    fresh.rmdir()
 
 
 @pytest.mark.django_db
