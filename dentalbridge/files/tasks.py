@@ -10,7 +10,7 @@ from dentalbridge.files import pipeline, uploads
 from dentalbridge.privacy import access
 
 STALLED_AFTER = timedelta(minutes=20)
-WORK_KEPT_FOR = timedelta(hours=6)  # longer than any intake task's limits
+WORK_KEPT_FOR = timedelta(hours=2)  # longer than any intake task runs
 
 
 @cron("15 * * * *")  # hourly
