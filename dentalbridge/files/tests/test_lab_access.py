@@ -248,3 +248,20 @@ def test_a_held_copy_is_not_shared_until_the_practice_confirms(
     assert response.status_code == 302
     page = manager.get(reverse("lab_share_detail", args=[share.public_id])).content.decode()
     assert "/files/d/" in page
+
+
+def test_a_pdf_waits_for_the_practice_because_it_cannot_be_cleaned(
+    world, patient, connected, local_files, tmp_path
+):
+    from dentalbridge.files.tests import corpus
+
+    path, _filename, _size = corpus.build("pdf", tmp_path)
+    asset = _upload(client_for(world.dentist), patient, path, "Jane Doe referral.pdf")
+    with through_the_door():
+        copy = Asset.objects.get(source=asset, role=AssetRole.SHARED)
+    assert copy.status == AssetStatus.HELD
+    assert copy.report["hold_reason"] == "not_anonymizable"
+    page = client_for(world.dentist).get(
+        reverse("record_item_detail", args=[patient.public_id, asset.item.public_id])
+    )
+    assert "cannot be cleaned automatically" in page.content.decode()
