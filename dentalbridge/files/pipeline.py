@@ -123,23 +123,22 @@ def derivative_part_name(source: Asset, role: str) -> str:
     return f"{source.organization.public_id}/{source.public_id}/{role}-00000.age"
 
 
+def write_file_blob(source: Asset, name: str, path: Path, patient_key) -> blobs.WrittenPart:
+    """Encrypt the plaintext file ``path`` into the one-part blob ``name`` in ``source``'s region;
+    a blob of that name left by a killed run is replaced, so retries never duplicate."""
+    storage = blobs.region_storage(source.region)
+    if storage.exists(name):
+        storage.delete(name)
+    with open(path, "rb") as plain:
+        return blobs.write_bytes_file(storage, name, plain, keys.recipient_of(patient_key))
+
+
 def store_derivative(
     source: Asset, path: Path, *, role: str, fmt: str, filename: str, status=AssetStatus.READY,
     report: dict | None = None,
 ) -> Asset:  # fmt: skip
     """Encrypt ``path`` as a derivative of ``source`` (replacing one a killed run left)."""
-    import hashlib
-
-    storage = blobs.region_storage(source.region)
-    name = derivative_part_name(source, role)
-    if storage.exists(name):
-        storage.delete(name)
-    with open(path, "rb") as plain:
-        part = blobs.write_bytes_file(storage, name, plain, keys.recipient_of(source.patient_key))
-    digest = hashlib.sha256()
-    with open(path, "rb") as plain:
-        while chunk := plain.read(blobs.CHUNK):
-            digest.update(chunk)
+    part = write_file_blob(source, derivative_part_name(source, role), path, source.patient_key)
     derivative = Asset(
         organization=source.organization,
         patient=source.patient,
@@ -152,7 +151,7 @@ def store_derivative(
         jaw=source.jaw,
         media_type=formats.media_type_for(fmt),
         size=part.length,
-        sha256=digest.hexdigest(),
+        sha256=part.sha256,  # one part: its SHA-256 is the file's
         parts=[part.as_json(0)],
         region=source.region,
         patient_key=source.patient_key,

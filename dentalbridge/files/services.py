@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from dentalbridge.files import formats, keys, mesh, pipeline
+from dentalbridge.files import formats, mesh, pipeline
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus, DesignerAssignment, Share
 from dentalbridge.files.sandbox import SandboxError
 from dentalbridge.patients.models import RecordItemVersion
@@ -109,16 +109,12 @@ def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
                 report={"repair": result, "repaired_from": str(asset.public_id)},
                 created_by=author,
             )
-            storage_name = pipeline.derivative_part_name(asset, f"repaired-v{version.number}")
-            from dentalbridge.files import blobs
-
-            storage = blobs.region_storage(asset.region)
-            if storage.exists(storage_name):
-                storage.delete(storage_name)
-            with open(repaired_path, "rb") as plain_file:
-                part = blobs.write_bytes_file(
-                    storage, storage_name, plain_file, keys.recipient_of(repaired.patient_key)
-                )
+            part = pipeline.write_file_blob(
+                asset,
+                pipeline.derivative_part_name(asset, f"repaired-v{version.number}"),
+                repaired_path,
+                repaired.patient_key,
+            )
             repaired.size = part.length
             repaired.sha256 = part.sha256
             repaired.parts = [part.as_json(0)]

@@ -260,12 +260,17 @@ def _stored_head(upload: Upload) -> bytes:
     return b"".join(blobs.read_blob(storage, upload.parts, identity))
 
 
+def _discard(upload: Upload) -> None:
+    """Delete what arrived of an upload and mark it cancelled (call inside a transaction)."""
+    blobs.delete_parts(blobs.region_storage(upload.region), upload.parts)
+    upload.status = UploadStatus.CANCELLED
+    upload.parts = []
+    upload.save(update_fields=["status", "parts", "updated_at"])
+
+
 def _refuse(actor: Principal, upload: Upload, error: DomainError) -> None:
     with transaction.atomic():
-        blobs.delete_parts(blobs.region_storage(upload.region), upload.parts)
-        upload.status = UploadStatus.CANCELLED
-        upload.parts = []
-        upload.save(update_fields=["status", "parts", "updated_at"])
+        _discard(upload)
         record(
             AuditAction.FILE_REFUSED,
             principal=actor,
@@ -453,10 +458,7 @@ def upload_cancel(*, actor: Principal, upload_id) -> None:
     if upload.status != UploadStatus.RECEIVING:
         raise NotFound()
     with transaction.atomic():
-        blobs.delete_parts(blobs.region_storage(upload.region), upload.parts)
-        upload.status = UploadStatus.CANCELLED
-        upload.parts = []
-        upload.save(update_fields=["status", "parts", "updated_at"])
+        _discard(upload)
         record(
             AuditAction.FILE_UPLOAD_CANCELLED,
             principal=actor,
@@ -471,10 +473,7 @@ def uploads_expire() -> int:
     count = 0
     for upload in access.uploads_expired(timezone.now()):
         with transaction.atomic():
-            blobs.delete_parts(blobs.region_storage(upload.region), upload.parts)
-            upload.status = UploadStatus.CANCELLED
-            upload.parts = []
-            upload.save(update_fields=["status", "parts", "updated_at"])
+            _discard(upload)
             record(
                 AuditAction.FILE_UPLOAD_CANCELLED,
                 organization=upload.organization,

@@ -21,6 +21,7 @@ from dentalbridge.files.models import Asset, AssetRole, AssetStatus, Upload
 from dentalbridge.files.tests import corpus
 from dentalbridge.files.tests import tus_client as tus
 from dentalbridge.files.tests.conftest import stored_objects
+from dentalbridge.files.tests.factories import DUMMY_TASKS
 from dentalbridge.privacy.door import through_the_door
 
 SCAN = tus.cube_stl(b"Jane Doe 1980-04-02")
@@ -138,12 +139,7 @@ def test_every_malicious_file_is_refused_with_a_clear_4xx_and_nothing_stored(
 def test_a_worker_killed_mid_way_is_finished_by_the_next_run(
     world, patient, local_files, settings, monkeypatch
 ):
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": ["default", "email", "files"],
-        }
-    }
+    settings.TASKS = DUMMY_TASKS
     client = client_for(world.dentist)
     response = tus.create(client, len(SCAN), patient=patient.public_id, filename="scan.stl")
     assert tus.patch(client, response["Location"], 0, SCAN).status_code == 204
@@ -177,12 +173,7 @@ def test_a_worker_killed_mid_way_is_finished_by_the_next_run(
 def test_stalled_assets_are_resumed_by_the_schedule(
     world, patient, local_files, settings, tmp_path
 ):
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": ["default", "email", "files"],
-        }
-    }
+    settings.TASKS = DUMMY_TASKS
     client = client_for(world.dentist)
     response = tus.create(client, len(SCAN), patient=patient.public_id, filename="scan.stl")
     assert tus.patch(client, response["Location"], 0, SCAN).status_code == 204
@@ -206,12 +197,7 @@ def test_stalled_assets_are_resumed_by_the_schedule(
 
 @pytest.mark.django_db
 def test_corrupted_storage_fails_the_asset_not_the_worker(world, patient, local_files, settings):
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": ["default", "email", "files"],
-        }
-    }
+    settings.TASKS = DUMMY_TASKS
     client = client_for(world.dentist)
     response = tus.create(client, len(SCAN), patient=patient.public_id, filename="scan.stl")
     assert tus.patch(client, response["Location"], 0, SCAN).status_code == 204

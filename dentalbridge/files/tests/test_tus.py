@@ -16,6 +16,7 @@ from dentalbridge.files import blobs, keys, tasks
 from dentalbridge.files.models import Asset, Upload
 from dentalbridge.files.tests import tus_client as tus
 from dentalbridge.files.tests.conftest import stored_objects
+from dentalbridge.files.tests.factories import DUMMY_TASKS
 from dentalbridge.privacy.door import through_the_door
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +26,7 @@ SCAN = tus.cube_stl(b"Jane Doe 1980-04-02")
 
 @pytest.fixture(autouse=True)
 def _no_pipeline(settings):
-    settings.TASKS = {
-        "default": {
-            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-            "QUEUES": ["default", "email", "files"],
-        }
-    }
+    settings.TASKS = DUMMY_TASKS
 
 
 def _upload(public_id) -> Upload:
