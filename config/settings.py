@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "dentalbridge.messaging",
     "dentalbridge.api",
     "dentalbridge.files",
+    "dentalbridge.orders",
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,7 @@ not do this to it.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from dentalbridge.core.errors import Forbidden, NotFound
@@ -666,7 +666,14 @@ def _lab_shares(principal: Principal):
             assigned = DesignerAssignment.objects.filter(
                 designer=principal.user, revoked_at=None, ends_at__gt=now
             ).values("share_id")
-            shares = shares.filter(pk__in=assigned)
+            on_orders = (
+                _order_models()
+                .OrderAttachment.objects.filter(
+                    order__in=_active_assignments(principal.user, now).values("order_id")
+                )
+                .values("share_id")
+            )
+            shares = shares.filter(Q(pk__in=assigned) | Q(pk__in=on_orders))
     return shares.select_related("patient", "item", "practice")
 
 
@@ -766,3 +773,230 @@ def destroy_archived_keys(patient_public_id) -> int:
             archived_patient_id=patient_public_id, patient=None
         ).delete()
     return deleted
+
+
+# --- Orders (ORD-1…ORD-8): the practice sees its orders; the lab sees what was sent to it, under
+# the pseudonym; a freelance designer sees an order only while assigned to it -----------------
+
+
+def _order_models():
+    from dentalbridge.orders import models
+
+    return models
+
+
+def _active_assignments(user, now):
+    models = _order_models()
+    with through_the_door():
+        return models.OrderAssignment.objects.filter(assignee=user, ended_at=None).filter(
+            Q(ends_at=None) | Q(ends_at__gt=now)
+        )
+
+
+def _orders_of(principal: Principal):
+    """(orders the principal's organization may see, side). Not audited: callers audit."""
+    models = _order_models()
+    organization = principal.organization
+    if organization is None or principal.user is None or not may(principal, Perm.ORDER_VIEW):
+        raise NotFound()
+    with through_the_door():
+        orders = models.Order.objects.all()
+    if organization.is_practice:
+        return orders.filter(practice=organization), "practice"
+    if organization.kind != "lab":
+        raise NotFound()
+    orders = orders.filter(lab=organization).exclude(state="draft")
+    if principal.role == "designer":
+        assigned = _active_assignments(principal.user, timezone.now()).values("order_id")
+        orders = orders.filter(pk__in=assigned)
+    return orders, "lab"
+
+
+def orders_query(principal: Principal):
+    """(orders, side): the list pages' base query; listing is audited (without filters)."""
+    orders, side = _orders_of(principal)
+    record(AuditAction.ORDER_LISTED, principal=principal, data={"side": side})
+    return orders.select_related("lab", "practice"), side
+
+
+def order_access(principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW, *, audit=True):
+    """One order the principal's organization may see; ``order.side`` says from which side, and
+    ``order.assigned`` whether the principal's user is assigned to it. Viewing is audited."""
+    orders, side = _orders_of(principal)
+    related = ["lab", "practice", "remake_of", "created_by", "design_item"]
+    if side == "practice":
+        related.append("patient")
+    order = (
+        orders.filter(public_id=order_id)
+        .annotate(patient_uuid=F("patient__public_id"))
+        .select_related(*related)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    if not may(principal, perm, principal.organization):
+        raise Forbidden()
+    order.side = side
+    order.assigned = (
+        side == "lab"
+        and _active_assignments(principal.user, timezone.now()).filter(order=order).exists()
+    )
+    if side == "lab":
+        order.patient = None  # the lab works under the pseudonym only
+    if audit:
+        record(
+            AuditAction.ORDER_VIEWED,
+            principal=principal,
+            target=order,
+            patient=order_audit_patient(order),
+            data={"side": side},
+        )
+    return order
+
+
+def order_audit_patient(order):
+    """What the audit log keeps of an order's patient: the random public id, for either side."""
+    from types import SimpleNamespace
+
+    uuid = getattr(order, "patient_uuid", None)
+    return SimpleNamespace(public_id=uuid) if uuid else None
+
+
+def order_locked(order):
+    """The order row again, locked for the rest of the transaction (concurrent steps)."""
+    models = _order_models()
+    with through_the_door():
+        locked = (
+            models.Order.objects.select_for_update()
+            .select_related("lab", "practice")
+            .get(pk=order.pk)
+        )
+    locked.side, locked.assigned = order.side, order.assigned
+    locked.patient_uuid = order.patient_uuid
+    if order.side == "lab":
+        locked.patient = None
+    return locked
+
+
+def order_items_replace(order, items) -> None:
+    """The order's items become ``items`` (a draft being edited); one delete, one insert."""
+    models = _order_models()
+    for position, item in enumerate(items, start=1):
+        item.order, item.position = order, position
+    with through_the_door():
+        models.OrderItem.objects.filter(order=order).delete()
+        models.OrderItem.objects.bulk_create(items)
+
+
+def order_attachment_delete(attachment) -> None:
+    attachment.delete()
+
+
+def order_patient(order):
+    """The patient of an order reached from the practice side (None for the lab)."""
+    if getattr(order, "side", None) != "practice" or order.patient_id is None:
+        return None
+    with through_the_door():
+        return Patient.objects.filter(pk=order.patient_id).first()
+
+
+def order_items(order) -> list:
+    models = _order_models()
+    with through_the_door():
+        items = models.OrderItem.objects.filter(order=order)
+    return list(items.select_related("implant_platform__system__manufacturer"))
+
+
+def order_attachments(order) -> list:
+    models = _order_models()
+    with through_the_door():
+        attachments = models.OrderAttachment.objects.filter(order=order)
+    return list(attachments.select_related("item", "share"))
+
+
+def order_assignments(order) -> list:
+    models = _order_models()
+    with through_the_door():
+        assignments = models.OrderAssignment.objects.filter(order=order)
+    return list(assignments.select_related("assignee", "assigned_by"))
+
+
+def order_messages(order) -> list:
+    models = _order_models()
+    with through_the_door():
+        messages = models.OrderMessage.objects.filter(order=order)
+    return list(messages.select_related("author", "attachment"))
+
+
+def order_reference_taken(reference: str) -> bool:
+    models = _order_models()
+    with through_the_door():
+        return models.Order.objects.filter(reference=reference).exists()
+
+
+def prescribing_patient(principal: Principal, patient_id) -> Patient:
+    """A patient of the principal's own practice, for whom it may prescribe (a care-team grant
+    does not let another practice order work for the patient)."""
+    patient, grant = _patient_and_grant(principal, patient_id, Perm.PATIENT_VIEW)
+    if grant is not None:
+        raise NotFound()
+    if not may(principal, Perm.ORDER_PRESCRIBE, principal.organization):
+        raise Forbidden()
+    return patient
+
+
+def record_item_of(patient: Patient, item_id) -> RecordItem:
+    """A record item of this patient, or NotFound (another patient's or tenant's item)."""
+    item = record_of(patient).filter(public_id=item_id).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def orders_by_ids(ids) -> list:
+    """System use (tasks): orders by primary key, with both organizations."""
+    models = _order_models()
+    with through_the_door():
+        return list(models.Order.objects.filter(pk__in=list(ids)).select_related("lab", "practice"))
+
+
+def orders_due_in_lab(lab, days) -> dict:
+    """{day: number of orders the lab works on that are due that day}: capacity planning."""
+    from django.db.models import Count
+
+    from dentalbridge.orders.workflow import LAB_WORK_STATES
+
+    models = _order_models()
+    with through_the_door():
+        rows = (
+            models.Order.objects.filter(
+                lab=lab, state__in=LAB_WORK_STATES, confirmed_due_date__in=list(days)
+            )
+            .values("confirmed_due_date")
+            .annotate(n=Count("pk"))
+        )
+        return {row["confirmed_due_date"]: row["n"] for row in rows}
+
+
+def design_assets(order, items) -> dict:
+    """{item pk: [assets]} of an order's design items (either side sees their processing state;
+    what it may download is decided per file by ``asset_access``)."""
+    from dentalbridge.files.models import Asset
+
+    with through_the_door():
+        assets = Asset.objects.filter(item__in=[item.pk for item in items])
+    grouped: dict = {}
+    for asset in assets.select_related("version").order_by("created_at"):
+        grouped.setdefault(asset.item_id, []).append(asset)
+    return grouped
+
+
+def orders_of_organization(organization, side: str):
+    """System use (aggregate reports that show counts, never a patient): an organization's
+    orders from its side."""
+    models = _order_models()
+    with through_the_door():
+        orders = models.Order.objects.all()
+    if side == "practice":
+        return orders.filter(practice=organization), side
+    return orders.filter(lab=organization).exclude(state="draft"), side

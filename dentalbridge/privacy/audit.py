@@ -86,6 +86,21 @@ class AuditAction(StrEnum):
     FILES_SHARE_REVOKED = "file.share_revoked"
     DESIGNER_ASSIGNED = "file.designer_assigned"
     DESIGNER_UNASSIGNED = "file.designer_unassigned"
+    ORDER_LISTED = "order.listed"
+    ORDER_VIEWED = "order.viewed"
+    ORDER_CREATED = "order.created"
+    ORDER_UPDATED = "order.updated"
+    ORDER_STATE_CHANGED = "order.state_changed"
+    ORDER_DUE_DATE_CONFIRMED = "order.due_date_confirmed"
+    ORDER_ASSIGNED = "order.assigned"
+    ORDER_UNASSIGNED = "order.unassigned"
+    ORDER_FILE_ATTACHED = "order.file_attached"
+    ORDER_FILE_DETACHED = "order.file_detached"
+    ORDER_MESSAGE_POSTED = "order.message_posted"
+    ORDER_REMAKE_REQUESTED = "order.remake_requested"
+    ORDER_LATE_ALERTED = "order.late_alerted"
+    IMPLANT_LIBRARY_CHANGED = "implant_library.changed"
+    LAB_SETTINGS_CHANGED = "lab.settings_changed"
 
 
 class AuditOutcome(StrEnum):

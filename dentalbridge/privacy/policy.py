@@ -27,6 +27,14 @@ class Perm(StrEnum):
     # sees a share only while assigned to it; the manager assigns.
     SHARED_FILES_VIEW = "shared_files.view"
     DESIGNER_ASSIGN = "designer.assign"
+    # Orders (ORD-1…ORD-8): the practice's clinicians prescribe and approve, the whole team
+    # follows them; the lab works them (its manager accepts, assigns and sets the calendar).
+    ORDER_VIEW = "order.view"
+    ORDER_PRESCRIBE = "order.prescribe"
+    ORDER_WORK = "order.work"
+    ORDER_MANAGE = "order.manage"
+    LAB_SETTINGS_EDIT = "lab_settings.edit"
+    IMPLANT_LIBRARY_EDIT = "implant_library.edit"
     # The platform's DPO answers to regulators: it reads audit trails of any tenant by patient id
     # (events carry no identity) and opens legal archives for a stated purpose.
     PLATFORM_AUDIT = "platform.audit"
@@ -42,19 +50,30 @@ _ADMIN = _STAFF | {
 }
 
 # The practice team works on its patients' records; deleting one is for dentists (REC-1, REC-5).
-_CLINICAL = frozenset({Perm.PATIENT_VIEW, Perm.PATIENT_EDIT})
+_CLINICAL = frozenset({Perm.PATIENT_VIEW, Perm.PATIENT_EDIT, Perm.ORDER_VIEW, Perm.ORDER_PRESCRIBE})
 _CLINICIAN = _CLINICAL | {Perm.PATIENT_DELETE}
+
+_LAB_WORK = frozenset({Perm.SHARED_FILES_VIEW, Perm.ORDER_VIEW, Perm.ORDER_WORK})
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.OWNER: _ADMIN | _CLINICIAN | {Perm.CONNECTION_REQUEST},
     Role.DENTIST: _STAFF | _CLINICIAN,
     Role.ASSISTANT: _STAFF | _CLINICAL,
-    Role.MANAGER: _ADMIN | {Perm.CONNECTION_RESPOND, Perm.SHARED_FILES_VIEW, Perm.DESIGNER_ASSIGN},
-    Role.TECHNICIAN: _STAFF | {Perm.SHARED_FILES_VIEW},
-    # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients.
-    Role.DESIGNER: _EVERY_MEMBER | {Perm.SHARED_FILES_VIEW},
-    Role.DPO: _ADMIN | {Perm.PLATFORM_AUDIT},
-    Role.SUPPORT: _EVERY_MEMBER | {Perm.MEMBER_VIEW},
+    Role.MANAGER: _ADMIN
+    | _LAB_WORK
+    | {
+        Perm.CONNECTION_RESPOND,
+        Perm.DESIGNER_ASSIGN,
+        Perm.ORDER_MANAGE,
+        Perm.LAB_SETTINGS_EDIT,
+        Perm.IMPLANT_LIBRARY_EDIT,
+    },
+    Role.TECHNICIAN: _STAFF | _LAB_WORK,
+    # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients,
+    # and of an order only while assigned to it (the access layer checks the assignment).
+    Role.DESIGNER: _EVERY_MEMBER | _LAB_WORK,
+    Role.DPO: _ADMIN | {Perm.PLATFORM_AUDIT, Perm.IMPLANT_LIBRARY_EDIT},
+    Role.SUPPORT: _EVERY_MEMBER | {Perm.MEMBER_VIEW, Perm.IMPLANT_LIBRARY_EDIT},
 }
 
 # Every role above can reach patient data (identified or pseudonymized), so every one of them must

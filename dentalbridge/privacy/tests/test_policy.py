@@ -23,6 +23,12 @@ EXPECTED = {
     P.PATIENT_DELETE:       (1, 1, 0, 0, 0, 0, 0, 0),
     P.SHARED_FILES_VIEW:    (0, 0, 0, 1, 1, 1, 0, 0),
     P.DESIGNER_ASSIGN:      (0, 0, 0, 1, 0, 0, 0, 0),
+    P.ORDER_VIEW:           (1, 1, 1, 1, 1, 1, 0, 0),
+    P.ORDER_PRESCRIBE:      (1, 1, 1, 0, 0, 0, 0, 0),
+    P.ORDER_WORK:           (0, 0, 0, 1, 1, 1, 0, 0),
+    P.ORDER_MANAGE:         (0, 0, 0, 1, 0, 0, 0, 0),
+    P.LAB_SETTINGS_EDIT:    (0, 0, 0, 1, 0, 0, 0, 0),
+    P.IMPLANT_LIBRARY_EDIT: (0, 0, 0, 1, 0, 0, 1, 1),
     P.PLATFORM_AUDIT:       (0, 0, 0, 0, 0, 0, 1, 0),
 }  # fmt: skip
 ROLES = (

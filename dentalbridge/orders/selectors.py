@@ -1,0 +1,269 @@
+"""Reads for orders: the lab's calendar and catalogue, the implant library, return dates, the
+inbox and list pages, an order's timeline. Patient-bearing rows come through the access layer."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from dentalbridge.core.errors import NotFound
+from dentalbridge.orders.calendar import Closure, WorkingCalendar
+from dentalbridge.orders.models import (
+    AttachmentKind,
+    ImplantManufacturer,
+    ImplantPlatform,
+    ImplantSystem,
+    LabClosure,
+    LabProduct,
+    LabSettings,
+)
+from dentalbridge.orders.workflow import LAB_WORK_STATES, OPEN_STATES, OrderState
+from dentalbridge.privacy import access
+
+# --- The lab's settings, calendar and catalogue -----------------------------------------------
+
+
+def lab_settings(lab) -> LabSettings:
+    """The lab's settings; an unsaved default until the manager saves its own."""
+    found = LabSettings.objects.filter(lab=lab).first()
+    return found or LabSettings(lab=lab, weekdays=[0, 1, 2, 3, 4])
+
+
+def lab_closures(lab, *, upcoming_only: bool = False):
+    closures = LabClosure.objects.filter(lab=lab)
+    if upcoming_only:
+        closures = closures.filter(last_day__gte=timezone.localdate())
+    return closures
+
+
+def lab_calendar(lab) -> WorkingCalendar:
+    settings = lab_settings(lab)
+    return WorkingCalendar(
+        country=str(lab.country or ""),
+        subdivision=settings.holiday_region,
+        weekdays=frozenset(settings.weekdays or [0, 1, 2, 3, 4]),
+        closures=tuple(
+            Closure(c.first_day, c.last_day, c.reason)
+            for c in lab_closures(lab).filter(last_day__gte=timezone.localdate() - timedelta(1))
+        ),
+    )
+
+
+def lab_products(lab):
+    return LabProduct.objects.filter(lab=lab)
+
+
+def lab_materials(lab, restoration_type: str) -> set[str] | None:
+    """The materials the lab offers for a type, or None when it keeps no catalogue (any)."""
+    products = list(
+        lab_products(lab).filter(active=True).values_list("restoration_type", "material")
+    )
+    if not products:
+        return None
+    return {material for kind, material in products if kind == restoration_type}
+
+
+def lead_days(lab, items) -> int:
+    """Working days the lab needs for these items: the longest of their catalogue lead times."""
+    settings = lab_settings(lab)
+    products = {
+        (p.restoration_type, p.material): p.lead_days for p in lab_products(lab).filter(active=True)
+    }
+    days = [
+        products.get((item.restoration_type, item.material), settings.default_lead_days)
+        for item in items
+    ]
+    return max(days, default=settings.default_lead_days)
+
+
+def propose_return_date(order, *, today: date | None = None) -> date:
+    """The first day the lab can promise (ORD-7): today plus the lead time in working days,
+    moved on past days already full (orders due per day)."""
+    today = today or timezone.localdate()
+    calendar = lab_calendar(order.lab)
+    day = calendar.add_working_days(today, lead_days(order.lab, access.order_items(order)))
+    if order.due_date and order.due_date > day and calendar.is_open(order.due_date):
+        day = order.due_date  # no need to promise earlier than the practice asked
+    capacity = lab_settings(order.lab).daily_capacity
+    if capacity:
+        window = [day + timedelta(days=n) for n in range(60)]
+        load = access.orders_due_in_lab(order.lab, window)
+        while load.get(day, 0) >= capacity and day < window[-1]:
+            day = calendar.next_open(day + timedelta(days=1))
+    return day
+
+
+def open_days(lab, start: date, days: int = 60) -> list[tuple[date, str | None]]:
+    calendar = lab_calendar(lab)
+    return [
+        (start + timedelta(n), calendar.closed_because(start + timedelta(n))) for n in range(days)
+    ]
+
+
+# --- The implant library (ORD-5) ------------------------------------------------------------------
+
+
+def _visible(lab):
+    """Shared rows, and a lab's own additions when a lab is given."""
+    if lab is None:
+        return Q(organization=None)
+    return Q(organization=None) | Q(organization=lab)
+
+
+def implant_library(lab=None) -> list[ImplantManufacturer]:
+    """Manufacturers with their systems and platforms, as one lab sees them; three queries."""
+    from django.db.models import Prefetch
+
+    platforms = ImplantPlatform.objects.filter(_visible(lab)).order_by("diameter", "name")
+    systems = (
+        ImplantSystem.objects.filter(_visible(lab))
+        .order_by("name")
+        .prefetch_related(Prefetch("platforms", queryset=platforms))
+    )
+    return list(
+        ImplantManufacturer.objects.filter(_visible(lab))
+        .order_by("name")
+        .prefetch_related(Prefetch("systems", queryset=systems))
+    )
+
+
+def implant_platform(value, *, lab=None) -> ImplantPlatform:
+    import uuid
+
+    try:
+        public_id = uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound() from None
+    platform = (
+        ImplantPlatform.objects.filter(_visible(lab), public_id=public_id)
+        .select_related("system__manufacturer")
+        .first()
+    )
+    if platform is None:
+        raise NotFound()
+    return platform
+
+
+# --- Orders ---------------------------------------------------------------------------------
+
+
+def design_files_ready(order) -> bool:
+    """Has the lab uploaded design files that finished processing?"""
+    design = [a.item for a in access.order_attachments(order) if a.kind == AttachmentKind.DESIGN]
+    if not design:
+        return False
+    patient = access.order_audit_patient(order)
+    if patient is None:
+        return False
+    return any(
+        asset.status == "ready" and asset.role == "shared"
+        for assets in access.design_assets(order, design).values()
+        for asset in assets
+    )
+
+
+def delivered_on(order) -> date | None:
+    from dentalbridge.privacy.models import AuditEvent
+
+    event = (
+        AuditEvent.objects.filter(
+            target_type="orders.order",
+            target_id=str(order.public_id),
+            action="order.state_changed",
+            data__to=OrderState.DELIVERED,
+        )
+        .order_by("-seq")
+        .first()
+    )
+    return timezone.localdate(event.created_at) if event else None
+
+
+INBOX_VIEWS = ("new", "due_today", "overdue", "open", "done", "all")
+
+
+def inbox(principal, *, view: str = "open", stage: str = "", search: str = ""):
+    """The lab's (or practice's) orders for one view of the inbox, soonest due first."""
+    orders, side = access.orders_query(principal)
+    today = timezone.localdate()
+    due = "confirmed_due_date" if side == "lab" else "due_date"
+    if view == "new":
+        orders = orders.filter(state=OrderState.SUBMITTED)
+    elif view == "due_today":
+        orders = orders.filter(state__in=LAB_WORK_STATES, **{due: today})
+    elif view == "overdue":
+        orders = orders.filter(state__in=LAB_WORK_STATES, **{f"{due}__lt": today})
+    elif view == "open":
+        orders = orders.filter(
+            state__in=OPEN_STATES | ({OrderState.DRAFT} if side == "practice" else set())
+        )
+    elif view == "done":
+        orders = orders.exclude(state__in=OPEN_STATES | {OrderState.DRAFT})
+    if stage and stage in OrderState.values:
+        orders = orders.filter(state=stage)
+    search = (search or "").strip()
+    if search:
+        orders = orders.filter(Q(reference__iexact=search) | Q(pseudonym__iexact=search))
+    return orders.order_by(f"{due}", "created_at") if view != "done" else orders.order_by(
+        "-state_changed_at"
+    ), side
+
+
+def inbox_counts(principal) -> dict[str, int]:
+    """Counts for the inbox tabs: one query."""
+    from django.db.models import Count
+
+    orders, side = access.orders_query(principal)
+    today = timezone.localdate()
+    due = "confirmed_due_date" if side == "lab" else "due_date"
+    return orders.aggregate(
+        new=Count("pk", filter=Q(state=OrderState.SUBMITTED)),
+        due_today=Count("pk", filter=Q(state__in=LAB_WORK_STATES, **{due: today})),
+        overdue=Count("pk", filter=Q(state__in=LAB_WORK_STATES, **{f"{due}__lt": today})),
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+    )
+
+
+def timeline(order) -> list[dict]:
+    """Every change of the order (its audit events) and its thread, oldest first. The lab sees
+    the same events; they carry ids and codes, never the patient."""
+    from dentalbridge.accounts.models import User
+    from dentalbridge.privacy.models import AuditEvent
+
+    events = list(
+        AuditEvent.objects.filter(target_type="orders.order", target_id=str(order.public_id))
+        .exclude(action__in=["order.viewed"])
+        .order_by("seq")
+    )
+    people = {
+        u.public_id: u for u in User.objects.filter(public_id__in={e.actor_id for e in events})
+    }
+    return [
+        {"at": e.created_at, "action": e.action, "data": e.data, "actor": people.get(e.actor_id)}
+        for e in events
+    ]
+
+
+def remake_rates(organization, *, side: str) -> list[dict]:
+    """Remakes per counterpart (ORD-8): orders delivered, remakes asked, rate — per lab for a
+    practice, per practice for a lab. Two grouped queries."""
+    from django.db.models import Count
+
+    orders, _side = access.orders_of_organization(organization, side)
+    other = "lab" if side == "practice" else "practice"
+    totals = (
+        orders.exclude(state__in=[OrderState.DRAFT, OrderState.CANCELLED, OrderState.DECLINED])
+        .values(f"{other}__public_id", f"{other}__name")
+        .annotate(orders=Count("pk"), remakes=Count("pk", filter=Q(remake_of__isnull=False)))
+        .order_by(f"{other}__name")
+    )
+    return [
+        {
+            "name": row[f"{other}__name"],
+            "orders": row["orders"],
+            "remakes": row["remakes"],
+            "rate": (row["remakes"] / row["orders"]) if row["orders"] else 0.0,
+        }
+        for row in totals
+    ]

@@ -1,0 +1,804 @@
+"""Writes on orders (ORD-1…ORD-8): drafting a prescription, sending it, every step of the lab's
+workflow, assignments, the return date, the thread, remakes. Each takes the ``actor``, goes
+through the access layer and records what it did in the audit log, in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from dentalbridge.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from dentalbridge.orders import selectors, workflow
+from dentalbridge.orders import teeth as fdi
+from dentalbridge.orders.models import (
+    DEFAULT_REMAKE_POLICY,
+    AssignmentKind,
+    AttachmentKind,
+    CostBearer,
+    ImplantPlatform,
+    MessageKind,
+    Order,
+    OrderAssignment,
+    OrderAttachment,
+    OrderItem,
+    OrderMessage,
+    RemakeReason,
+)
+from dentalbridge.orders.prescription import (
+    SHADES,
+    Arch,
+    Material,
+    RestorationType,
+    needs_for,
+    order_missing,
+)
+from dentalbridge.orders.workflow import OrderState, Transition
+from dentalbridge.organizations.models import ConnectionStatus, LabConnection, Membership, Role
+from dentalbridge.privacy import access
+from dentalbridge.privacy.access import Principal
+from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.policy import Perm
+
+MAX_ITEMS = 32
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+TEXT_LIMITS = {"preparation_notes": 4000, "technical_notes": 4000}
+
+
+def _new_reference() -> str:
+    """e.g. ``O-7KX2-Q41M``: random, so it tells nothing about a practice's volume."""
+    for _attempt in range(20):
+        body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+        reference = f"O-{body[:4]}-{body[4:]}"
+        if not access.order_reference_taken(reference):
+            return reference
+    raise RuntimeError("could not find a free order reference")
+
+
+def _connected_lab(practice, lab_id):
+    if lab_id in (None, ""):
+        return None
+    connection = (
+        LabConnection.objects.filter(
+            practice=practice, lab__public_id=_uuid(lab_id, "lab"), status=ConnectionStatus.ACCEPTED
+        )
+        .select_related("lab")
+        .first()
+    )
+    if connection is None:
+        raise ValidationFailed(
+            _("Choose a lab your practice is connected with."),
+            fields={"lab": [_("Not a connected lab.")]},
+        )
+    return connection.lab
+
+
+def _uuid(value, field: str):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."), fields={field: [_("Not an id.")]}
+        ) from None
+
+
+def _practice_order(actor: Principal, order_id, perm: Perm = Perm.ORDER_PRESCRIBE) -> Order:
+    order = access.order_access(actor, order_id, perm, audit=False)
+    if order.side != "practice":
+        raise NotFound()
+    return order
+
+
+# --- Drafting (ORD-1) ---------------------------------------------------------------------------
+
+
+def order_create(*, actor: Principal, patient_id, lab_id=None, remake_of=None) -> Order:
+    """A new draft order for a patient of the practice (optionally for a lab already)."""
+    patient = access.prescribing_patient(actor, patient_id)
+    lab = _connected_lab(patient.organization, lab_id)
+    with transaction.atomic():
+        order = Order(
+            reference=_new_reference(),
+            practice=patient.organization,
+            lab=lab,
+            patient=patient,
+            pseudonym=patient.pseudonym,
+            created_by=actor.user,
+            state_changed_at=timezone.now(),
+        )
+        order.save(force_insert=True)
+        record(
+            AuditAction.ORDER_CREATED,
+            principal=actor,
+            patient=patient,
+            target=order,
+            data={"lab": str(lab.public_id) if lab else ""},
+        )
+    return order
+
+
+def _due_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        parsed = parse_date(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"due_date": [_("Give a date as YYYY-MM-DD.")]},
+        )
+    return parsed
+
+
+def _platform(value, system_value, errors: dict, key: str, lab) -> ImplantPlatform | None:
+    if value in (None, ""):
+        if system_value not in (None, ""):
+            errors[f"{key}.implant_platform"] = [_("Choose the platform of the implant system.")]
+        return None
+    try:
+        platform = selectors.implant_platform(value, lab=lab)
+    except (NotFound, ValidationFailed):
+        errors[f"{key}.implant_platform"] = [_("Choose a platform from the implant library.")]
+        return None
+    if system_value not in (None, "") and str(platform.system.public_id) != str(system_value):
+        errors[f"{key}.implant_platform"] = [
+            _("The platform %(platform)s belongs to %(system)s, not to the system you chose.")
+            % {"platform": platform.name, "system": platform.system}
+        ]
+        return None
+    return platform
+
+
+def _clean_items(raw_items, lab) -> tuple[list[OrderItem], dict]:
+    """Order items from input dicts: each value checked (FDI numbers, vocabularies, the implant
+    library), but not yet for completeness — a draft may be half-filled."""
+    if not isinstance(raw_items, list | tuple):
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"items": [_("Give the restorations as a list.")]},
+        )
+    if len(raw_items) > MAX_ITEMS:
+        raise ValidationFailed(
+            _("An order holds at most %(n)d restorations.") % {"n": MAX_ITEMS},
+            fields={"items": [_("Too many restorations.")]},
+        )
+    errors: dict[str, list[str]] = {}
+    items: list[OrderItem] = []
+    for n, raw in enumerate(raw_items, start=1):
+        key = f"items.{n}"
+        if not isinstance(raw, dict):
+            errors[key] = [_("Not a restoration.")]
+            continue
+        item = OrderItem(position=n)
+        kind = str(raw.get("restoration_type") or "")
+        if kind not in RestorationType.values:
+            errors[f"{key}.restoration_type"] = [_("Choose a type from the list.")]
+        item.restoration_type = kind
+        for field in ("teeth", "pontics"):
+            try:
+                setattr(item, field, fdi.parse_teeth(raw.get(field) or [], field=f"{key}.{field}"))
+            except ValidationFailed as error:
+                errors.update(error.fields)
+        if kind in RestorationType.values and not needs_for(kind).pontics:
+            item.pontics = []  # a chart left filled while the type changed: not this item's
+        if item.pontics and not set(item.pontics) <= set(item.teeth):
+            errors[f"{key}.pontics"] = [_("A pontic must be one of the bridge's teeth.")]
+        arch = str(raw.get("arch") or "")
+        if arch not in Arch.values:
+            errors[f"{key}.arch"] = [_("Choose upper, lower or both jaws.")]
+        item.arch = arch
+        material = str(raw.get("material") or "")
+        if material and material not in Material.values:
+            errors[f"{key}.material"] = [_("Choose a material from the list.")]
+        elif material and lab is not None and kind in RestorationType.values:
+            offered = selectors.lab_materials(lab, kind)
+            if offered is not None and material not in offered:
+                errors[f"{key}.material"] = [
+                    _("%(lab)s does not offer %(type)s in %(material)s.")
+                    % {
+                        "lab": lab.name,
+                        "type": RestorationType(kind).label.lower(),
+                        "material": Material(material).label,
+                    }
+                ]
+        item.material = material
+        shade = str(raw.get("shade") or "").strip().upper().replace(",", ".")
+        if shade and shade not in {s.upper() for s in SHADES}:
+            errors[f"{key}.shade"] = [_("Not a VITA classical or 3D-Master shade.")]
+        item.shade = next((s for s in SHADES if s.upper() == shade), "")
+        item.implant_platform = _platform(
+            raw.get("implant_platform"), raw.get("implant_system"), errors, key, lab
+        )
+        notes = str(raw.get("notes") or "").strip()
+        if len(notes) > 1000:
+            errors[f"{key}.notes"] = [_("At most %(limit)d characters.") % {"limit": 1000}]
+        item.notes = notes
+        items.append(item)
+    return items, errors
+
+
+def order_save_draft(*, actor: Principal, order_id, data: dict) -> Order:
+    """Save what the prescription says so far (drafts are saved as one types). Every value is
+    checked; nothing is saved unless all are valid. Completeness is checked on sending."""
+    order = _practice_order(actor, order_id)
+    if order.state != OrderState.DRAFT:
+        raise Conflict(_("Only a draft can be edited; this order was sent."), code="not_draft")
+    errors: dict[str, list[str]] = {}
+    changed: list[str] = []
+    lab = order.lab
+    if "lab" in data:
+        try:
+            lab = _connected_lab(order.practice, data.get("lab"))
+        except ValidationFailed as error:
+            errors.update(error.fields)
+        if lab != order.lab:
+            order.lab = lab
+            changed.append("lab")
+    if "due_date" in data:
+        try:
+            due = _due_date(data.get("due_date"))
+        except ValidationFailed as error:
+            errors.update(error.fields)
+        else:
+            if due is not None and due < timezone.localdate():
+                errors["due_date"] = [_("Choose a date from today on.")]
+            elif due != order.due_date:
+                order.due_date = due
+                changed.append("due_date")
+    for field, limit in TEXT_LIMITS.items():
+        if field in data:
+            text = str(data.get(field) or "").strip()
+            if len(text) > limit:
+                errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
+            elif text != getattr(order, field):
+                setattr(order, field, text)
+                changed.append(field)
+    if "requires_approval" in data:
+        wanted = data.get("requires_approval") in (True, "true", "on", "1", 1)
+        if wanted != order.requires_approval:
+            order.requires_approval = wanted
+            changed.append("requires_approval")
+    items = None
+    if "items" in data:
+        items, item_errors = _clean_items(data.get("items"), lab)
+        errors.update(item_errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    with transaction.atomic():
+        if changed:
+            order.save(update_fields=[*changed, "updated_at"])
+        if items is not None:
+            access.order_items_replace(order, items)
+            changed.append("items")
+        if changed:
+            record(
+                AuditAction.ORDER_UPDATED,
+                principal=actor,
+                patient=order.patient,
+                target=order,
+                data={"fields": ",".join(changed)},
+            )
+    return order
+
+
+def order_attach(*, actor: Principal, order_id, item_id) -> OrderAttachment:
+    """Send a record item's files with the order (the patient's scans, photos, CBCT)."""
+    order = _practice_order(actor, order_id)
+    if order.state not in (OrderState.DRAFT, OrderState.INFO_REQUESTED):
+        raise Conflict(
+            _("Files can be added while the order is a draft or the lab asks for information."),
+            code="attachments_closed",
+        )
+    patient = access.order_patient(order)
+    if patient is None:
+        raise NotFound()
+    try:
+        item = access.record_item_of(patient, item_id)
+    except NotFound:
+        raise ValidationFailed(
+            _("That file is not in this patient's record."),
+            fields={"item": [_("Choose a file of this patient.")]},
+        ) from None
+    existing = next((a for a in access.order_attachments(order) if a.item_id == item.pk), None)
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        attachment = OrderAttachment(
+            order=order, item=item, kind=AttachmentKind.PRESCRIPTION, added_by=actor.user
+        )
+        attachment.save(force_insert=True)
+        if order.state != OrderState.DRAFT:
+            _share(actor, order, attachment, patient)
+        record(
+            AuditAction.ORDER_FILE_ATTACHED,
+            principal=actor,
+            patient=patient,
+            target=order,
+            data={"item": str(item.public_id)},
+        )
+    return attachment
+
+
+def order_detach(*, actor: Principal, order_id, attachment_id) -> None:
+    order = _practice_order(actor, order_id)
+    if order.state != OrderState.DRAFT:
+        raise Conflict(_("Files of a sent order stay with it."), code="attachments_closed")
+    attachment = next(
+        (a for a in access.order_attachments(order) if str(a.public_id) == str(attachment_id)),
+        None,
+    )
+    if attachment is None or attachment.kind != AttachmentKind.PRESCRIPTION:
+        raise NotFound()
+    with transaction.atomic():
+        access.order_attachment_delete(attachment)
+        record(
+            AuditAction.ORDER_FILE_DETACHED,
+            principal=actor,
+            patient=_patient_of(order),
+            target=order,
+            data={"item": str(attachment.item.public_id)},
+        )
+
+
+def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient) -> None:
+    """The lab receives the attachment's anonymized files through a share tied to the order."""
+    from dentalbridge.files.models import Share
+
+    share = Share(
+        item=attachment.item,
+        patient=patient,
+        practice=order.practice,
+        lab=order.lab,
+        note=_("Order %(reference)s") % {"reference": order.reference},
+        shared_by=actor.user,
+    )
+    share.save(force_insert=True)
+    attachment.share = share
+    attachment.save(update_fields=["share", "updated_at"])
+    record(
+        AuditAction.FILES_SHARED,
+        principal=actor,
+        patient=patient,
+        target=attachment.item,
+        data={
+            "lab": str(order.lab.public_id),
+            "share": str(share.public_id),
+            "order": order.reference,
+        },
+    )
+
+
+def _end_shares(order: Order) -> None:
+    now = timezone.now()
+    for attachment in access.order_attachments(order):
+        share = attachment.share
+        if share is not None and share.revoked_at is None:
+            share.revoked_at = now
+            share.save(update_fields=["revoked_at", "updated_at"])
+
+
+def submit_problems(order: Order, items=None) -> dict[str, str]:
+    """What stops this draft from being sent: incomplete fields, a closed or past due date."""
+    items = access.order_items(order) if items is None else items
+    missing = order_missing(order, items)
+    if order.due_date is not None and "due_date" not in missing:
+        if order.due_date < timezone.localdate():
+            missing["due_date"] = _("The date you need the work back has passed.")
+        elif order.lab is not None:
+            closed = selectors.lab_calendar(order.lab).closed_because(order.due_date)
+            if closed:
+                missing["due_date"] = _(
+                    "%(lab)s is closed on %(date)s (%(why)s): choose another day."
+                ) % {"lab": order.lab.name, "date": order.due_date.isoformat(), "why": closed}
+    return missing
+
+
+# --- The workflow (ORD-2, ORD-3) ------------------------------------------------------------------
+
+
+def _check(actor: Principal, order: Order, transition: str) -> workflow.Rule:
+    return workflow.check(
+        transition,
+        state=order.state,
+        side=order.side,
+        role=actor.role,
+        assigned=order.assigned,
+    )
+
+
+def order_transition(
+    *, actor: Principal, order_id, transition: str, reason: str = "", return_date=None
+) -> Order:
+    """Move an order one step (the table in ``workflow.TRANSITIONS`` decides who may, from
+    where). Steps that need a reason refuse without one; the reason goes to the order's thread."""
+    order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
+    rule = _check(actor, order, transition)
+    reason = (reason or "").strip()
+    if rule.needs_reason and not reason:
+        raise ValidationFailed(
+            _("Please say why: the other side reads it on the order."),
+            fields={"reason": [_("Required.")]},
+        )
+    if len(reason) > 4000:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"reason": [_("At most %(limit)d characters.") % {"limit": 4000}]},
+        )
+    with transaction.atomic():
+        order = access.order_locked(order)
+        rule = _check(actor, order, transition)  # again, under the lock
+        before = order.state
+        fields = ["state", "state_changed_at", "updated_at"]
+        _guard(actor, order, transition, return_date, fields)
+        order.state = rule.target or order.resume_state or OrderState.SUBMITTED
+        if transition == Transition.REQUEST_INFO:
+            order.resume_state = before
+            fields.append("resume_state")
+        order.state_changed_at = timezone.now()
+        if reason:
+            order.status_note = reason[:1000]
+            fields.append("status_note")
+        order.save(update_fields=fields)
+        if reason:
+            _post(actor, order, reason, kind=MessageKind.STEP, transition=transition)
+        _after(actor, order, transition)
+        record(
+            AuditAction.ORDER_STATE_CHANGED,
+            principal=actor,
+            patient=_patient_of(order),
+            target=order,
+            data={"transition": str(transition), "from": before, "to": order.state},
+        )
+    return order
+
+
+def _patient_of(order: Order):
+    """The patient reference the audit log keeps (a random id, never identity) — for the lab's
+    actions too, so the DPO can answer "who touched this patient's data?"."""
+    return access.order_audit_patient(order)
+
+
+def _guard(actor: Principal, order: Order, transition: str, return_date, fields: list) -> None:
+    """What a step needs besides the table: a complete prescription, a design to approve, the
+    approval before manufacturing, a return date the lab can keep."""
+    if transition == Transition.SUBMIT:
+        missing = submit_problems(order)
+        if missing:
+            raise ValidationFailed(
+                _("The prescription is not complete yet: %(what)s")
+                % {"what": " ".join(missing.values())},
+                code="prescription_incomplete",
+                fields={field: [text] for field, text in missing.items()},
+            )
+        patient = access.order_patient(order)
+        if patient is None:
+            raise Conflict(_("This patient's record no longer exists."), code="patient_gone")
+        if not patient.may_leave_the_practice:
+            raise Conflict(
+                _("This patient is a minor: record the guardian's consent before ordering."),
+                code="guardian_consent_missing",
+            )
+        for attachment in access.order_attachments(order):
+            _share(actor, order, attachment, patient)
+        order.submitted_at = timezone.now()
+        fields.append("submitted_at")
+    elif transition == Transition.ACCEPT:
+        day = _date_or_none(return_date, "return_date")
+        if day is None:
+            day = selectors.propose_return_date(order)
+        _check_return_date(order, day)
+        order.confirmed_due_date = day
+        fields.append("confirmed_due_date")
+    elif transition == Transition.SUBMIT_DESIGN:
+        if not selectors.design_files_ready(order):
+            raise Conflict(
+                _("Upload the design files first; they must have finished processing."),
+                code="no_design",
+            )
+        if not order.requires_approval:
+            raise Conflict(
+                _("This order does not need the practice's approval: start production."),
+                code="approval_not_required",
+            )
+    elif transition == Transition.START_PRODUCTION and order.requires_approval:
+        raise Conflict(
+            _("The practice must approve the design before manufacturing starts."),
+            code="approval_required",
+        )
+
+
+def _after(actor: Principal, order: Order, transition: str) -> None:
+    """Consequences of a step: a designer's access ends with the design work; a declined or
+    cancelled order takes its files back from the lab."""
+    if order.state not in workflow.DESIGN_STATES | {OrderState.INFO_REQUESTED}:
+        now = timezone.now()
+        for assignment in access.order_assignments(order):
+            if assignment.kind == AssignmentKind.DESIGNER and assignment.is_active_at(now):
+                assignment.ended_at = now
+                assignment.save(update_fields=["ended_at", "updated_at"])
+                record(
+                    AuditAction.ORDER_UNASSIGNED,
+                    principal=actor,
+                    patient=_patient_of(order),
+                    target=order,
+                    data={"assignment": str(assignment.public_id), "why": order.state},
+                )
+    if order.state in (OrderState.DECLINED, OrderState.CANCELLED):
+        _end_shares(order)
+
+
+def _date_or_none(value, field: str) -> date | None:
+    try:
+        return _due_date(value)
+    except ValidationFailed:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={field: [_("Give a date as YYYY-MM-DD.")]},
+        ) from None
+
+
+def _check_return_date(order: Order, day: date) -> None:
+    if day < timezone.localdate():
+        raise ValidationFailed(
+            _("The return date cannot be in the past."),
+            fields={"return_date": [_("Choose a date from today on.")]},
+        )
+    closed = selectors.lab_calendar(order.lab).closed_because(day)
+    if closed:
+        raise ValidationFailed(
+            _("Your lab is closed on %(date)s (%(why)s).")
+            % {"date": day.isoformat(), "why": closed},
+            fields={"return_date": [_("Choose a working day.")]},
+        )
+
+
+def order_confirm_return_date(*, actor: Principal, order_id, return_date) -> Order:
+    """The lab (its manager) promises a return date from its calendar (ORD-7)."""
+    order = access.order_access(actor, order_id, Perm.ORDER_MANAGE, audit=False)
+    if order.side != "lab":
+        raise NotFound()
+    if order.state not in workflow.LAB_WORK_STATES | {OrderState.INFO_REQUESTED}:
+        raise Conflict(
+            _("The return date is set while the lab works on the order."), code="not_in_work"
+        )
+    day = _date_or_none(return_date, "return_date")
+    if day is None:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."), fields={"return_date": [_("Required.")]}
+        )
+    _check_return_date(order, day)
+    with transaction.atomic():
+        before = order.confirmed_due_date
+        order.confirmed_due_date = day
+        order.late_alert_sent_for = None
+        order.save(update_fields=["confirmed_due_date", "late_alert_sent_for", "updated_at"])
+        record(
+            AuditAction.ORDER_DUE_DATE_CONFIRMED,
+            principal=actor,
+            patient=_patient_of(order),
+            target=order,
+            data={"from": before.isoformat() if before else "", "to": day.isoformat()},
+        )
+    return order
+
+
+# --- Assignments (ORD-2) --------------------------------------------------------------------------
+
+
+def order_assign(*, actor: Principal, order_id, member_id, ends_at=None) -> OrderAssignment:
+    """Give the order to a technician or a freelance designer of the lab."""
+    order = access.order_access(actor, order_id, Perm.ORDER_MANAGE, audit=False)
+    if order.side != "lab":
+        raise NotFound()
+    if order.state not in workflow.LAB_WORK_STATES | {OrderState.INFO_REQUESTED}:
+        raise Conflict(_("Only an accepted order in work can be assigned."), code="not_in_work")
+    membership = (
+        Membership.objects.filter(organization=order.lab, public_id=_uuid(member_id, "member"))
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise ValidationFailed(
+            _("Choose a member of your lab."), fields={"member": [_("Not a member of your lab.")]}
+        )
+    kind = (
+        AssignmentKind.DESIGNER if membership.role == Role.DESIGNER else AssignmentKind.TECHNICIAN
+    )
+    if ends_at is not None and ends_at <= timezone.now():
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"ends_at": [_("Choose a moment in the future.")]},
+        )
+    now = timezone.now()
+    if any(
+        a.assignee_id == membership.user_id and a.is_active_at(now)
+        for a in access.order_assignments(order)
+    ):
+        raise Conflict(_("This person is already assigned to the order."), code="already_assigned")
+    with transaction.atomic():
+        assignment = OrderAssignment(
+            order=order,
+            assignee=membership.user,
+            kind=kind,
+            assigned_by=actor.user,
+            ends_at=ends_at,
+        )
+        assignment.save(force_insert=True)
+        record(
+            AuditAction.ORDER_ASSIGNED,
+            principal=actor,
+            patient=_patient_of(order),
+            target=order,
+            data={"assignment": str(assignment.public_id), "kind": kind},
+        )
+    return assignment
+
+
+def order_unassign(*, actor: Principal, order_id, assignment_id) -> OrderAssignment:
+    """End an assignment now: a designer loses the order, its files and its thread at once."""
+    order = access.order_access(actor, order_id, Perm.ORDER_MANAGE, audit=False)
+    if order.side != "lab":
+        raise NotFound()
+    assignment = next(
+        (a for a in access.order_assignments(order) if str(a.public_id) == str(assignment_id)),
+        None,
+    )
+    if assignment is None:
+        raise NotFound()
+    if assignment.ended_at is None:
+        with transaction.atomic():
+            assignment.ended_at = timezone.now()
+            assignment.save(update_fields=["ended_at", "updated_at"])
+            record(
+                AuditAction.ORDER_UNASSIGNED,
+                principal=actor,
+                patient=_patient_of(order),
+                target=order,
+                data={"assignment": str(assignment.public_id)},
+            )
+    return assignment
+
+
+# --- The thread (ORD-4, COM-1) --------------------------------------------------------------------
+
+
+def _post(actor: Principal, order: Order, body: str, *, kind=MessageKind.MESSAGE, transition=""):
+    message = OrderMessage(
+        order=order,
+        kind=kind,
+        transition=str(transition),
+        author=actor.user,
+        side=order.side,
+        body=body,
+    )
+    message.save(force_insert=True)
+    return message
+
+
+def order_message_post(*, actor: Principal, order_id, body: str) -> OrderMessage:
+    order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("Write a message first."), fields={"body": [_("Required.")]})
+    if len(body) > 4000:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"body": [_("At most %(limit)d characters.") % {"limit": 4000}]},
+        )
+    if order.state == OrderState.DRAFT:
+        raise Conflict(_("Send the order before writing to the lab."), code="draft")
+    with transaction.atomic():
+        message = _post(actor, order, body)
+        record(
+            AuditAction.ORDER_MESSAGE_POSTED,
+            principal=actor,
+            patient=_patient_of(order),
+            target=order,
+            data={"message": str(message.public_id)},
+        )
+    return message
+
+
+# --- Remakes (ORD-3, ORD-8) -----------------------------------------------------------------------
+
+
+def remake_cost_bearer(order: Order, reason: str) -> str:
+    """Who pays for a remake, by the lab's policy: its table per reason, and the lab always
+    within its warranty for its own faults; after the warranty, the practice."""
+    settings = selectors.lab_settings(order.lab)
+    policy = {**DEFAULT_REMAKE_POLICY, **(settings.remake_policy or {})}
+    bearer = policy.get(reason, CostBearer.PRACTICE)
+    delivered = selectors.delivered_on(order)
+    warranty = timedelta(days=settings.remake_warranty_days)
+    if delivered is not None and timezone.localdate() - delivered > warranty:
+        bearer = CostBearer.PRACTICE
+    return bearer
+
+
+def order_remake(*, actor: Principal, order_id, reason: str, note: str) -> Order:
+    """A new draft linked to a delivered order, with the same prescription and files, a
+    structured reason and the cost bearer from the lab's policy."""
+    original = _practice_order(actor, order_id)
+    if original.state not in (OrderState.DELIVERED, OrderState.CLOSED, OrderState.SHIPPED):
+        raise Conflict(
+            _("A remake is asked for work that was shipped or delivered."), code="not_delivered"
+        )
+    if reason not in RemakeReason.values:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"reason": [_("Choose a reason from the list.")]},
+        )
+    note = (note or "").strip()
+    if not note or len(note) > 4000:
+        raise ValidationFailed(
+            _("Describe what is wrong, so the lab can avoid it."),
+            fields={"note": [_("Required, at most 4000 characters.")]},
+        )
+    patient = access.order_patient(original)
+    if patient is None:
+        raise Conflict(_("This patient's record no longer exists."), code="patient_gone")
+    with transaction.atomic():
+        remake = Order(
+            reference=_new_reference(),
+            practice=original.practice,
+            lab=original.lab,
+            patient=patient,
+            pseudonym=original.pseudonym,
+            requires_approval=original.requires_approval,
+            preparation_notes=original.preparation_notes,
+            technical_notes=original.technical_notes,
+            remake_of=original,
+            remake_reason=reason,
+            remake_cost_bearer=remake_cost_bearer(original, reason),
+            status_note=note[:1000],
+            created_by=actor.user,
+            state_changed_at=timezone.now(),
+        )
+        remake.save(force_insert=True)
+        copies = []
+        for item in access.order_items(original):
+            item.pk, item.id, item.order = None, None, remake
+            item.public_id = OrderItem._meta.get_field("public_id").get_default()
+            copies.append(item)
+        access.order_items_replace(remake, copies)
+        for attachment in access.order_attachments(original):
+            if attachment.kind == AttachmentKind.PRESCRIPTION:
+                OrderAttachment(
+                    order=remake, item=attachment.item, kind=attachment.kind, added_by=actor.user
+                ).save(force_insert=True)
+        record(
+            AuditAction.ORDER_REMAKE_REQUESTED,
+            principal=actor,
+            patient=patient,
+            target=original,
+            data={
+                "remake": remake.reference,
+                "reason": reason,
+                "bearer": remake.remake_cost_bearer,
+            },
+        )
+        record(
+            AuditAction.ORDER_CREATED,
+            principal=actor,
+            patient=patient,
+            target=remake,
+            data={"remake_of": original.reference},
+        )
+    return remake
+
+
+def explain(error: DomainError) -> str:
+    """One sentence for a refused step (the views' flash message)."""
+    return error.message
