@@ -102,6 +102,7 @@ const WIDGETS = [
   ["figure[data-mesh-viewer]", () => import("./viewer3d.js")],
   ["figure[data-dicom-viewer]", () => import("./dicom.js")],
   ["a[data-lightbox]", () => import("./lightbox.js")],
+  ["[data-tooth-chart], [data-show-for]", () => import("./toothchart.js")],
 ];
 
 function enhanceWidgets(root) {
