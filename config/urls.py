@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from dentalbridge.accounts import views as account_views
 from dentalbridge.core import views as core_views
 from dentalbridge.files import views as file_views
+from dentalbridge.orders import views as order_views
 from dentalbridge.organizations import views as org_views
 from dentalbridge.patients import views as patient_views
 from dentalbridge.privacy import views as privacy_views
@@ -136,6 +137,31 @@ urlpatterns = [
         file_views.share_revoke,
         name="record_item_share_revoke",
     ),
+    # Orders (ORD-1…ORD-8): the practice's orders or the lab's inbox, and the order page.
+    path(
+        "patients/<uuid:patient_id>/orders/new/",
+        order_views.patient_order_create,
+        name="patient_order_create",
+    ),
+    path("orders/", order_views.order_list, name="order_list"),
+    path("orders/<uuid:order_id>/", order_views.order_detail, name="order_detail"),
+    path("orders/<uuid:order_id>/edit/", order_views.order_edit, name="order_edit"),
+    path("orders/<uuid:order_id>/autosave/", order_views.order_autosave, name="order_autosave"),
+    path("orders/<uuid:order_id>/step/", order_views.order_step, name="order_step"),
+    path("orders/<uuid:order_id>/assign/", order_views.order_assign, name="order_assign"),
+    path(
+        "orders/<uuid:order_id>/assign/<uuid:assignment_id>/end/",
+        order_views.order_unassign,
+        name="order_unassign",
+    ),
+    path(
+        "orders/<uuid:order_id>/return-date/",
+        order_views.order_return_date,
+        name="order_return_date",
+    ),
+    path("orders/<uuid:order_id>/messages/", order_views.order_message, name="order_message"),
+    path("orders/<uuid:order_id>/remake/", order_views.order_remake, name="order_remake"),
+    path("orders/<uuid:order_id>/files/", order_views.order_attach, name="order_attach"),
     path("lab/shared/", file_views.lab_shares, name="lab_shares"),
     path("lab/shared/<uuid:share_id>/", file_views.lab_share_detail, name="lab_share_detail"),
     path(

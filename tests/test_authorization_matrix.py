@@ -280,6 +280,44 @@ def upload_headers(w):
 TUS = lambda w: {"Tus-Resumable": "1.0.0"}  # noqa: E731
 
 
+def an_order(state="submitted"):
+    """{"order_id": …} of an order of Smile Studio at Precision Lab, placed in ``state``."""
+
+    def make(w):
+        from dentalbridge.orders.tests.conftest import draft_order, put_in
+        from dentalbridge.organizations.models import ConnectionStatus
+
+        LabConnection.objects.get_or_create(
+            practice=w.practice, lab=w.lab, defaults={"status": ConnectionStatus.ACCEPTED}
+        )
+        order = draft_order(w, _patient(w))
+        if state != "draft":
+            put_in(order, state)
+        return {"order_id": order.public_id}
+
+    return make
+
+
+def an_order_assignment(w):
+    from dentalbridge.orders import services as orders
+
+    ids = an_order("accepted")(w)
+    technician = Membership.objects.get(user=w.technician)
+    assignment = orders.order_assign(
+        actor=acting(w.manager, w.lab), member_id=technician.public_id, **ids
+    )
+    return {**ids, "assignment_id": assignment.public_id}
+
+
+def a_patient_with_connection(w):
+    from dentalbridge.organizations.models import ConnectionStatus
+
+    LabConnection.objects.get_or_create(
+        practice=w.practice, lab=w.lab, defaults={"status": ConnectionStatus.ACCEPTED}
+    )
+    return {"patient_id": _patient(w).public_id}
+
+
 NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
 LAB = ("manager", 404)  # a lab has no patient list at all
 
@@ -752,6 +790,94 @@ MATRIX: dict[str, Case] = {
         kwargs=a_share,
         right=("assistant", 302),
         wrong=NO_PATIENT_ROLE,
+        other=("other_owner", 404),
+    ),
+    # --- orders ---------------------------------------------------------------------------------
+    "patients/<uuid:patient_id>/orders/new/": Case(
+        method="post",
+        kwargs=a_patient_with_connection,
+        right=("assistant", 302),
+        wrong=NA("every practice role may draft an order (only clinicians send it)"),
+        other=("other_owner", 404),
+    ),
+    "orders/": Case(
+        right=("technician", 200),
+        wrong=NA("every practice or lab role; a designer sees only assigned orders"),
+        other=NA("lists only the acting organization's orders"),
+    ),
+    "orders/<uuid:order_id>/": Case(
+        kwargs=an_order(),
+        right=("technician", 200),
+        wrong=("designer", 404),  # not assigned to it
+        other=("other_manager", 404),
+    ),
+    "orders/<uuid:order_id>/edit/": Case(
+        kwargs=an_order("draft"),
+        right=("assistant", 200),
+        wrong=NA("every practice role may edit a draft; the lab never sees drafts"),
+        other=("other_owner", 404),
+    ),
+    "orders/<uuid:order_id>/autosave/": Case(
+        method="post",
+        kwargs=an_order("draft"),
+        data=lambda w: {"preparation_notes": "Chamfer."},
+        right=("dentist", 200),
+        wrong=NA("every practice role may edit a draft"),
+        other=("other_owner", 404),
+    ),
+    "orders/<uuid:order_id>/step/": Case(
+        method="post",
+        kwargs=an_order(),
+        data=lambda w: {"transition": "accept"},
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+    ),
+    "orders/<uuid:order_id>/assign/": Case(
+        method="post",
+        kwargs=an_order("accepted"),
+        data=lambda w: {"member": str(Membership.objects.get(user=w.designer).public_id)},
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+    ),
+    "orders/<uuid:order_id>/assign/<uuid:assignment_id>/end/": Case(
+        method="post",
+        kwargs=an_order_assignment,
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+    ),
+    "orders/<uuid:order_id>/return-date/": Case(
+        method="post",
+        kwargs=an_order("accepted"),
+        data=lambda w: {"return_date": "2099-01-07"},
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+    ),
+    "orders/<uuid:order_id>/messages/": Case(
+        method="post",
+        kwargs=an_order(),
+        data=lambda w: {"body": "Which shade tab?"},
+        right=("technician", 302),
+        wrong=("designer", 404),  # not assigned to it
+        other=("other_manager", 404),
+    ),
+    "orders/<uuid:order_id>/remake/": Case(
+        method="post",
+        kwargs=an_order("delivered"),
+        data=lambda w: {"reason": "fit", "note": "Open margin."},
+        right=("dentist", 302),
+        wrong=NA("every practice role may draft a remake"),
+        other=("other_owner", 404),
+    ),
+    "orders/<uuid:order_id>/files/": Case(
+        method="post",
+        kwargs=an_order("info_requested"),
+        data=lambda w: {"item": "00000000-0000-0000-0000-000000000000"},
+        right=("assistant", 302),
+        wrong=NA("every practice role may add files"),
         other=("other_owner", 404),
     ),
     "lab/shared/": Case(

@@ -61,6 +61,10 @@ EXPECTED = {
     ),
     "api_patient_files": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
     "api_care_team": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
+    # The lab works the order under the pseudonym; its unassigned designer does not see it.
+    "order_detail": (("order_id",), (200, 200, 200, 404, 200, 404, 404, 404, LOGIN)),
+    "order_edit": (("order_id",), (302, 302, 302, 404, 404, 404, 404, 404, LOGIN)),
+    "order_list": ((), (200, 200, 200, 200, 200, 200, 404, 404, LOGIN)),
 }
 
 
@@ -98,7 +102,24 @@ def scene(world):
             )
         PatientAccount(patient=someone, user=user).save(force_insert=True)
         people[key] = user
-    return {"patient_id": patient.public_id, "item_id": item.public_id}, people
+    order = _sent_order(world, patient)
+    return {"patient_id": patient.public_id, "item_id": item.public_id, "order_id": order}, people
+
+
+def _sent_order(world, patient):
+    from dentalbridge.orders.tests.conftest import draft_order
+    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
+
+    LabConnection.objects.create(
+        practice=world.practice, lab=world.lab, status=ConnectionStatus.ACCEPTED
+    )
+    order = draft_order(world, patient)
+    from dentalbridge.orders import services as orders
+
+    orders.order_transition(
+        actor=acting(world.dentist, world.practice), order_id=order.public_id, transition="submit"
+    )
+    return order.public_id
 
 
 CASES = [
@@ -132,7 +153,9 @@ def test_every_patient_route_is_in_this_table():
         name
         for name in get_resolver().reverse_dict
         if isinstance(name, str)
-        and (name.startswith(("patient_", "record_item_", "portal_", "api_patient", "api_record"))
+        and (name.startswith(
+            ("patient_", "record_item_", "portal_", "api_patient", "api_record", "order_")
+        )
              or name in {"api_care_team"})
     }  # fmt: skip
     readable_by_get = names - {
@@ -147,6 +170,15 @@ def test_every_patient_route_is_in_this_table():
         "patient_file_repair",
         "api_patient_file",  # one file: general matrix and the files tests
         "record_item_share",  # POST: share with a lab (general matrix)
+        "patient_order_create",  # POST: a new draft order (general matrix)
+        "order_autosave",  # POST actions on an order (general matrix)
+        "order_step",
+        "order_assign",
+        "order_unassign",
+        "order_return_date",
+        "order_message",
+        "order_remake",
+        "order_attach",
         "record_item_share_revoke",
         "portal_join",
         "portal_home",

@@ -225,22 +225,65 @@ def inbox_counts(principal) -> dict[str, int]:
     )
 
 
-def timeline(order) -> list[dict]:
-    """Every change of the order (its audit events) and its thread, oldest first. The lab sees
-    the same events; they carry ids and codes, never the patient."""
+def _event_text(action: str, data: dict) -> str:
+    from django.utils.translation import gettext as _
+
+    from dentalbridge.orders.models import AssignmentKind
+    from dentalbridge.orders.workflow import Transition
+
+    if action == "order.state_changed":
+        try:
+            step = Transition(data.get("transition", "")).label
+        except ValueError:
+            step = data.get("transition", "")
+        try:
+            state = OrderState(data.get("to", "")).label
+        except ValueError:
+            state = data.get("to", "")
+        return _("%(step)s → %(state)s") % {"step": step, "state": state}
+    texts = {
+        "order.created": _("Order created"),
+        "order.updated": _("Prescription edited"),
+        "order.due_date_confirmed": _("Return date confirmed: %(date)s")
+        % {"date": data.get("to", "")},
+        "order.assigned": _("Assigned (%(kind)s)")
+        % {
+            "kind": AssignmentKind(data["kind"]).label.lower()
+            if data.get("kind") in AssignmentKind.values
+            else ""
+        },
+        "order.unassigned": _("Assignment ended"),
+        "order.file_attached": _("File added"),
+        "order.file_detached": _("File removed"),
+        "order.message_posted": _("Message"),
+        "order.remake_requested": _("Remake asked for: %(reference)s")
+        % {"reference": data.get("remake", "")},
+        "order.late_alerted": _("Late alert sent"),
+    }
+    return texts.get(action, action)
+
+
+def timeline_for(order) -> list[dict]:
+    """Every change of the order (its audit events), oldest first, in words. The lab sees the
+    same events; they carry ids and codes, never the patient. One query for the people."""
     from dentalbridge.accounts.models import User
     from dentalbridge.privacy.models import AuditEvent
 
     events = list(
         AuditEvent.objects.filter(target_type="orders.order", target_id=str(order.public_id))
-        .exclude(action__in=["order.viewed"])
+        .exclude(action="order.viewed")
         .order_by("seq")
     )
     people = {
         u.public_id: u for u in User.objects.filter(public_id__in={e.actor_id for e in events})
     }
     return [
-        {"at": e.created_at, "action": e.action, "data": e.data, "actor": people.get(e.actor_id)}
+        {
+            "at": e.created_at,
+            "action": e.action,
+            "text": _event_text(e.action, e.data),
+            "actor": people.get(e.actor_id),
+        }
         for e in events
     ]
 

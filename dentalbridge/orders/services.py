@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from dentalbridge.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from dentalbridge.orders import selectors, workflow
 from dentalbridge.orders import teeth as fdi
 from dentalbridge.orders.models import (
@@ -89,10 +89,18 @@ def _uuid(value, field: str):
 
 
 def _practice_order(actor: Principal, order_id, perm: Perm = Perm.ORDER_PRESCRIBE) -> Order:
-    order = access.order_access(actor, order_id, perm, audit=False)
+    """An order of the actor's practice (for the lab, the practice's pages do not exist)."""
+    order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
     if order.side != "practice":
         raise NotFound()
+    if not actor.may(perm):
+        raise Forbidden()
     return order
+
+
+def practice_draft(*, actor: Principal, order_id) -> Order:
+    """An order of the actor's practice, for the editor (which sends a sent order to its page)."""
+    return _practice_order(actor, order_id)
 
 
 # --- Drafting (ORD-1) ---------------------------------------------------------------------------

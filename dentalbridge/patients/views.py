@@ -94,6 +94,7 @@ def _detail(request, patient, grant_form=None, status=200):
             "grants": grants,
             "grant_form": (grant_form or CareGrantForm()) if allowed else None,
             "record": access.record_of(patient),
+            "orders": access.orders_of_patient(principal, patient),
             "portal_form": PortalInviteForm(initial={"email": patient.email}),
             **upload_context(),
         },

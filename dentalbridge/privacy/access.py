@@ -1000,3 +1000,49 @@ def orders_of_organization(organization, side: str):
     if side == "practice":
         return orders.filter(practice=organization), side
     return orders.filter(lab=organization).exclude(state="draft"), side
+
+
+def order_items_queryset():
+    """For prefetching the items of orders already obtained through ``orders_query``."""
+    models = _order_models()
+    with through_the_door():
+        return models.OrderItem.objects.all()
+
+
+def order_assignments_queryset():
+    models = _order_models()
+    with through_the_door():
+        return models.OrderAssignment.objects.select_related("assignee")
+
+
+def order_remakes(order) -> list:
+    """Remakes of an order (and the order it remakes), seen from the same side."""
+    models = _order_models()
+    with through_the_door():
+        return list(models.Order.objects.filter(remake_of=order).order_by("created_at"))
+
+
+def record_item_titles(items) -> dict:
+    """{item pk: title of its latest version}: practice pages only (titles may name the
+    patient); one query."""
+    with through_the_door():
+        versions = RecordItemVersion.objects.filter(item__in=[i.pk for i in items]).order_by(
+            "item_id", "number"
+        )
+        return {v.item_id: v.title for v in versions}
+
+
+def orders_of_patient(principal: Principal, patient) -> list:
+    """The orders of a patient already obtained through ``patient_access``, for its practice."""
+    organization = principal.organization
+    if organization is None or organization.pk != patient.organization_id:
+        return []
+    if not may(principal, Perm.ORDER_VIEW, organization):
+        return []
+    models = _order_models()
+    with through_the_door():
+        return list(
+            models.Order.objects.filter(patient=patient, practice=organization)
+            .select_related("lab")
+            .order_by("-created_at")
+        )

@@ -12,8 +12,9 @@
 //   checked teeth by FDI number.
 // - A chart with data-tooth-chart-pontics-for="<id of a chart>" enables only the teeth checked
 //   there (unchecking one there unchecks and disables it here). The server validates anyway.
-// - [data-show-for="bridge implant_bar"] is shown only while the form's
-//   <select name="restoration_type"> has one of those values.
+// - [data-show-for="bridge implant_bar"] is shown only while the <select> named
+//   "restoration_type" (or "<prefix>-restoration_type" in a formset) of its scope has one of
+//   those values; the scope is the nearest [data-restoration-item], else the form.
 import "./toothchart.css";
 
 const CHART = "[data-tooth-chart]";
@@ -21,7 +22,9 @@ const TOOTH_INPUT = 'label.tooth input[type="checkbox"]';
 const ROW = ".tooth-chart__jaw";
 const NAV_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"]);
 const SHOW_FOR = "[data-show-for]";
-const TYPE_SELECT = 'select[name="restoration_type"]';
+const TYPE_SELECT = 'select[name="restoration_type"], select[name$="-restoration_type"]';
+const ITEM_SCOPE = "[data-restoration-item]";
+const scopeOf = (element) => element.closest(ITEM_SCOPE) || element.closest("form");
 
 const anchors = new WeakMap(); // chart → the last toggled input (for Shift ranges)
 let shiftSpace = null; // the input Shift+Space was pressed on, until its click
@@ -35,15 +38,12 @@ export function enhance(root = document) {
   for (const pontics of document.querySelectorAll("[data-tooth-chart-pontics-for]")) {
     syncPontics(pontics);
   }
-  const forms = new Set();
-  for (const element of within(root, SHOW_FOR)) {
-    const form = element.closest("form");
-    if (form) forms.add(form);
+  const scopes = new Set();
+  for (const element of [...within(root, SHOW_FOR), ...within(root, TYPE_SELECT)]) {
+    const scope = scopeOf(element);
+    if (scope) scopes.add(scope);
   }
-  for (const select of within(root, TYPE_SELECT)) {
-    if (select.form) forms.add(select.form);
-  }
-  for (const form of forms) updateShowFor(form);
+  for (const scope of scopes) updateShowFor(scope);
 }
 
 function within(root, selector) {
@@ -243,10 +243,11 @@ function syncPontics(pontics) {
   if (pontics.classList.contains("is-enhanced")) resetTabStops(pontics);
 }
 
-function updateShowFor(form) {
-  const select = form.querySelector(TYPE_SELECT);
+function updateShowFor(scope) {
+  const select = [...scope.querySelectorAll(TYPE_SELECT)].find((s) => scopeOf(s) === scope);
   if (!select) return;
-  for (const element of form.querySelectorAll(SHOW_FOR)) {
+  for (const element of scope.querySelectorAll(SHOW_FOR)) {
+    if (scopeOf(element) !== scope) continue; // another restoration's field
     const values = element.dataset.showFor.split(/\s+/).filter(Boolean);
     element.hidden = !values.includes(select.value);
   }
@@ -297,8 +298,9 @@ function install() {
 
   document.addEventListener("change", (event) => {
     const element = event.target;
-    if (element instanceof HTMLSelectElement && element.matches(TYPE_SELECT) && element.form) {
-      updateShowFor(element.form);
+    if (element instanceof HTMLSelectElement && element.matches(TYPE_SELECT)) {
+      const scope = scopeOf(element);
+      if (scope) updateShowFor(scope);
       return;
     }
     const chart = chartInput(element);
@@ -328,7 +330,9 @@ function install() {
       for (const chart of form.querySelectorAll(CHART)) {
         if (chart.classList.contains("is-enhanced")) refreshAfterChange(chart);
       }
-      updateShowFor(form);
+      for (const scope of new Set([form, ...form.querySelectorAll(ITEM_SCOPE)])) {
+        updateShowFor(scope);
+      }
     });
   });
 }

@@ -1,0 +1,145 @@
+"""The order pages as people use them: the dentist drafts and sends a prescription from the
+patient's page, the lab works it from its inbox; the lab's pages never show who the patient is."""
+
+from django.urls import reverse
+
+from conftest import acting, client_for
+from dentalbridge.orders import services
+from dentalbridge.orders.tests.conftest import draft_order, next_weekday
+from dentalbridge.organizations.models import Membership
+from dentalbridge.privacy import access
+
+
+def _client(world, persona, org):
+    user = getattr(world, persona)
+    return client_for(
+        user, membership=Membership.objects.get(user=user, organization=getattr(world, org))
+    )
+
+
+def test_a_dentist_sends_a_complete_prescription_from_the_patients_page(world, patient, platform):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    dentist = _client(world, "dentist", "practice")
+    page = dentist.get(reverse("patient_detail", args=[patient.public_id]))
+    assert "New order" in page.text
+    response = dentist.post(reverse("patient_order_create", args=[patient.public_id]))
+    assert response.status_code == 302
+    edit_url = response.url
+    page = dentist.get(edit_url)
+    assert page.status_code == 200
+    assert "data-tooth-chart" in page.text and "Choose the lab" in page.text
+    due = next_weekday(timezone.localdate() + timedelta(days=10))
+    form = {
+        "lab": str(world.lab.public_id),
+        "due_date": due.isoformat(),
+        "requires_approval": "on",
+        "preparation_notes": "Chamfer.",
+        "technical_notes": "",
+        "items-1-restoration_type": "bridge",
+        "items-1-teeth": ["14", "15", "16"],
+        "items-1-pontics": ["15"],
+        "items-1-material": "zirconia",
+        "items-1-shade": "A2",
+        "items-1-arch": "",
+        "items-1-implant_platform": "",
+        "items-1-notes": "",
+        "items-2-restoration_type": "implant_crown",
+        "items-2-teeth": ["36"],
+        "items-2-material": "zirconia",
+        "items-2-shade": "2M2",
+        "items-2-implant_platform": str(platform.public_id),
+        "action": "add",
+    }
+    response = dentist.post(edit_url, form)
+    assert response.status_code == 302, response.text[:2000]
+    page = dentist.get(edit_url)
+    assert "Restoration 3" in page.text  # the added, blank crown
+    assert "Restoration 3: Choose the tooth on the chart." in page.text
+    response = dentist.post(edit_url, {**form, "action": "remove-3"})
+    autosaved = dentist.post(
+        reverse("order_autosave", args=[edit_url.split("/")[2]]),
+        {**form, "preparation_notes": "Shoulder."},
+    )
+    assert "Draft saved at" in autosaved.text
+    response = dentist.post(
+        edit_url, {**form, "preparation_notes": "Shoulder.", "action": "submit"}
+    )
+    assert response.status_code == 302 and "/edit/" not in response.url
+    page = dentist.get(response.url)
+    assert "Submitted" in page.text and "Jane" in page.text and "Shoulder." in page.text
+
+
+def test_an_incomplete_prescription_shows_what_is_missing(world, patient):
+    order = draft_order(
+        world, patient, items=[{"restoration_type": "implant_crown", "teeth": [36]}]
+    )
+    dentist = _client(world, "dentist", "practice")
+    page = dentist.post(
+        reverse("order_edit", args=[order.public_id]),
+        {
+            "lab": str(world.lab.public_id),
+            "due_date": order.due_date.isoformat(),
+            "items-1-restoration_type": "implant_crown",
+            "items-1-teeth": ["36"],
+            "action": "submit",
+        },
+    )
+    assert page.status_code == 400
+    assert "Choose the implant system and platform from the implant library." in page.text
+    assert (
+        access.order_access(acting(world.dentist, world.practice), order.public_id).state == "draft"
+    )
+
+
+def test_the_lab_works_the_order_from_its_inbox_and_never_sees_the_patient(world, patient):
+    order = draft_order(world, patient)
+    services.order_transition(
+        actor=acting(world.dentist, world.practice), order_id=order.public_id, transition="submit"
+    )
+    manager = _client(world, "manager", "lab")
+    inbox = manager.get(reverse("order_list") + "?view=new")
+    assert order.reference in inbox.text and patient.pseudonym in inbox.text
+    page = manager.get(reverse("order_detail", args=[order.public_id]))
+    assert "Accept" in page.text and "Return date you promise" in page.text
+    response = manager.post(reverse("order_step", args=[order.public_id]), {"transition": "accept"})
+    assert response.status_code == 302
+    designer = Membership.objects.get(user=world.designer)
+    manager.post(
+        reverse("order_assign", args=[order.public_id]), {"member": str(designer.public_id)}
+    )
+    manager.post(reverse("order_message", args=[order.public_id]), {"body": "Which shade tab?"})
+    for url in (
+        reverse("order_list") + "?view=all",
+        reverse("order_detail", args=[order.public_id]),
+    ):
+        text = manager.get(url).text
+        for identifying in ("Jane", "Doe", "1980", patient.email or "@@"):
+            assert identifying not in text, (url, identifying)
+    designer_page = _client(world, "designer", "lab").get(
+        reverse("order_detail", args=[order.public_id])
+    )
+    assert designer_page.status_code == 200 and "Which shade tab?" in designer_page.text
+    assert "Start the design" in designer_page.text
+
+
+def test_the_inbox_has_constant_queries(world, patient, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = _client(world, "manager", "lab")
+    counts = []
+    for n in (1, 6):
+        while len(access.orders_query(acting(world.manager, world.lab))[0]) < n:
+            order = draft_order(world, patient)
+            services.order_transition(
+                actor=acting(world.dentist, world.practice),
+                order_id=order.public_id,
+                transition="submit",
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert manager.get(reverse("order_list") + "?view=all").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
