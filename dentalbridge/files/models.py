@@ -156,6 +156,12 @@ class Upload(BaseModel):
     )
     expires_at = models.DateTimeField(db_index=True)
     asset = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, related_name="+")
+    # A lab uploading a design for an order (ORD-3): it stores into the practice's record (the
+    # controller's, counted in its quota) and the upload belongs to the lab's uploader.
+    acting_organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    order_id = models.UUIDField(null=True, blank=True)
 
     objects = GuardedManager()
 

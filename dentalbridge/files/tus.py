@@ -101,7 +101,9 @@ class UploadCreateView(TusView):
             "1.0.0`, `Upload-Length` (bytes, at most 5 GiB), `Upload-Metadata` with base64 "
             "values: `filename` (required), `patient` (required, id), `item` (optional: a new "
             "version of this record item), `kind` and `title` (for a new item), `sha256` "
-            "(hex SHA-256 of the whole file, checked when it is complete). Then send the bytes "
+            "(hex SHA-256 of the whole file, checked when it is complete). A lab uploading a "
+            "design for an order in design sends `order` (id) instead of `patient`: STL, PLY or "
+            "OBJ, or PNG/JPEG screenshots. Then send the bytes "
             "with PATCH to the `Location` returned. Use any tus 1.0 client (e.g. tuspy)."
         ),
         parameters=[

@@ -100,6 +100,9 @@ def guess_jaw(filename: str) -> str:
     return Jaw.NONE
 
 
+DESIGN_EXTENSIONS = (".stl", ".ply", ".obj", ".png", ".jpg", ".jpeg")
+
+
 def quota_bytes(organization) -> int:
     return organization.storage_quota or settings.FILES_QUOTA_BYTES
 
@@ -107,12 +110,25 @@ def quota_bytes(organization) -> int:
 def upload_create(*, actor: Principal, length: int, metadata: dict[str, str]) -> Upload:
     filename = intake.check_name(metadata.get("filename") or metadata.get("name") or "")
     intake.check_declared(filename, length, metadata.get("filetype") or None)
-    patient_id = _uuid(metadata.get("patient"), "patient")
-    if patient_id is None:
-        raise ValidationFailed(
-            _("Say which patient the file belongs to."), fields={"patient": [_("Required.")]}
-        )
-    patient, item = access.upload_target(actor, patient_id, _uuid(metadata.get("item"), "item"))
+    order_id = _uuid(metadata.get("order"), "order")
+    order = None
+    if order_id is not None:
+        # A lab's design for an order (ORD-3): a new design item in the patient's record.
+        order, patient = access.design_upload_target(actor, order_id)
+        item = None
+        if not filename.lower().endswith(DESIGN_EXTENSIONS):
+            raise ValidationFailed(
+                _("Upload the design as STL, PLY or OBJ, and screenshots as PNG or JPEG."),
+                fields={"filename": [_("Not a design file.")]},
+            )
+        metadata = {**metadata, "kind": RecordItemKind.DESIGN}
+    else:
+        patient_id = _uuid(metadata.get("patient"), "patient")
+        if patient_id is None:
+            raise ValidationFailed(
+                _("Say which patient the file belongs to."), fields={"patient": [_("Required.")]}
+            )
+        patient, item = access.upload_target(actor, patient_id, _uuid(metadata.get("item"), "item"))
     kind = metadata.get("kind", "")
     if item is not None:
         kind = item.kind
@@ -164,6 +180,8 @@ def upload_create(*, actor: Principal, length: int, metadata: dict[str, str]) ->
             region=region,
             patient_key=key,
             expires_at=timezone.now() + timedelta(hours=settings.FILES_UPLOAD_EXPIRES_HOURS),
+            acting_organization=actor.organization if order is not None else None,
+            order_id=order.public_id if order is not None else None,
         )
         upload.save(force_insert=True)
         record(
@@ -447,6 +465,10 @@ def _finish(actor: Principal, upload: Upload, validated: dict | None = None) -> 
         target=asset,
         data={"item": str(item.public_id), "version": number, "size": upload.length},
     )
+    if upload.order_id is not None:
+        from dentalbridge.orders import services as orders
+
+        orders.order_design_received(actor=actor, order_id=upload.order_id, item=item)
     expected = upload.sha256_expected
     transaction.on_commit(lambda: pipeline.start(asset.pk, expected_sha256=expected))
     return asset

@@ -231,9 +231,6 @@ class Order(BaseModel):
     )
     remake_reason = models.CharField(max_length=16, choices=RemakeReason.choices, blank=True)
     remake_cost_bearer = models.CharField(max_length=16, choices=CostBearer.choices, blank=True)
-    design_item = models.ForeignKey(
-        RecordItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

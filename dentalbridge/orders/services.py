@@ -388,6 +388,26 @@ def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient)
     )
 
 
+def order_design_received(*, actor: Principal, order_id, item) -> OrderAttachment:
+    """A design file uploaded by the lab became a record item (files pipeline): it joins the
+    order as a design and the lab keeps seeing its anonymized copy through a share (ORD-3)."""
+    order = access.order_access(actor, order_id, Perm.ORDER_WORK, audit=False)
+    patient = access.order_patient_for_lab_upload(order)
+    attachment = OrderAttachment(
+        order=order, item=item, kind=AttachmentKind.DESIGN, added_by=actor.user
+    )
+    attachment.save(force_insert=True)
+    _share(actor, order, attachment, patient)
+    record(
+        AuditAction.ORDER_FILE_ATTACHED,
+        principal=actor,
+        patient=_patient_of(order),
+        target=order,
+        data={"item": str(item.public_id), "kind": AttachmentKind.DESIGN},
+    )
+    return attachment
+
+
 def _end_shares(order: Order) -> None:
     now = timezone.now()
     for attachment in access.order_attachments(order):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from dentalbridge.files import views as file_views
 from dentalbridge.files.models import Jaw
 from dentalbridge.orders import forms, selectors, services, workflow
 from dentalbridge.orders import teeth as fdi
@@ -316,9 +317,15 @@ def order_edit(request, order_id):
         services.order_save_draft(actor=request.principal, order_id=order.public_id, data=data)
         _sync_attachments(request, order)
         if action == "submit":
-            services.order_transition(
-                actor=request.principal, order_id=order.public_id, transition=Transition.SUBMIT
-            )
+            try:
+                services.order_transition(
+                    actor=request.principal, order_id=order.public_id, transition=Transition.SUBMIT
+                )
+            except ValidationFailed as error:
+                # The draft is saved; the page (after a redirect, so a reload cannot post the
+                # old form again) lists what is still missing.
+                messages.error(request, error.message)
+                return redirect("order_edit", order_id=order.public_id)
             messages.success(
                 request,
                 _("Order %(reference)s was sent to %(lab)s.")
@@ -372,6 +379,46 @@ def order_autosave(request, order_id):
 # --- The order page (both sides) -----------------------------------------------------------------
 
 
+def _files_of(principal, order, attachments, *, label: str) -> list[dict]:
+    """Per attached item: its latest files as this side may have them (the practice its
+    originals, the lab the anonymized copies), processing state, download and 3D preview."""
+    from dentalbridge.files import delivery
+
+    outside = order.side == "lab"
+    grouped = access.design_assets(order, [a.item for a in attachments])
+    entries = []
+    for n, attachment in enumerate(attachments, start=1):
+        assets = grouped.get(attachment.item_id, [])
+        if not assets:
+            continue
+        latest = max(a.version.number for a in assets if a.version_id)
+        assets = [a for a in assets if a.version_id and a.version.number == latest]
+        main = next((a for a in assets if a.role == ("shared" if outside else "original")), None)
+        original = next((a for a in assets if a.role == "original"), None)
+        if main is None:
+            main = original  # still processing: only the original exists yet
+        preview = next((a for a in assets if a.role == "preview" and a.status == "ready"), None)
+        entry = {
+            "attachment": attachment,
+            "label": f"{label} {n}",
+            "asset": main,
+            "status": original.get_status_display() if original else "",
+            "processing": original is not None and original.status == "processing",
+            "problem": original.error_message if original else "",
+            "preview": preview,
+        }
+        if (
+            main is not None
+            and main.status == "ready"
+            and main.parts
+            and (not outside or main.role == "shared")
+        ):
+            entry["download"] = delivery.link_for(principal, main)
+            entry["name"] = main.filename if outside else (main.original_name or main.filename)
+        entries.append(entry)
+    return entries
+
+
 def _detail_context(request, order) -> dict:
     principal = request.principal
     now = timezone.now()
@@ -381,6 +428,13 @@ def _detail_context(request, order) -> dict:
     assignments = access.order_assignments(order)
     attachments = access.order_attachments(order)
     design = [a for a in attachments if a.kind == AttachmentKind.DESIGN]
+    designs = _files_of(principal, order, design, label=_("Design"))
+    scans = _files_of(
+        principal,
+        order,
+        [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
+        label=_("File"),
+    )
     context = {
         "order": order,
         "side": order.side,
@@ -404,6 +458,15 @@ def _detail_context(request, order) -> dict:
         "past_assignments": [a for a in assignments if not a.is_active_at(now)],
         "messages_": access.order_messages(order),
         "timeline": selectors.timeline_for(order),
+        "designs": designs,
+        "scans": scans,
+        "viewer_models": file_views.viewer_models(principal, designs, scans)
+        if any(d["preview"] for d in designs)
+        else "",
+        "may_upload_design": order.side == "lab"
+        and order.state == OrderState.IN_DESIGN
+        and principal.may(Perm.ORDER_WORK)
+        and (principal.role != Role.DESIGNER or order.assigned),
         "message_form": forms.MessageForm(),
         "today": timezone.localdate(),
     }

@@ -144,6 +144,7 @@ class RecordItemKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     RADIOGRAPH = "radiograph", _("Radiograph")
     VIDEO = "video", _("Video")
+    DESIGN = "design", _("Design from the lab")
 
 
 class RecordItem(BaseModel):

@@ -528,12 +528,12 @@ def upload_access(principal: Principal, upload_id):
         raise NotFound()
     with through_the_door():
         upload = (
-            Upload.objects.filter(
-                public_id=upload_id,
-                created_by=principal.user,
-                organization=principal.organization,
-                patient__deleted_at=None,
+            Upload.objects.filter(public_id=upload_id, created_by=principal.user)
+            .filter(
+                Q(organization=principal.organization)
+                | Q(acting_organization=principal.organization)
             )
+            .filter(patient__deleted_at=None)
             .select_related("patient__organization", "item", "patient_key__tenant_key")
             .first()
         )
@@ -823,7 +823,7 @@ def order_access(principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW, *
     """One order the principal's organization may see; ``order.side`` says from which side, and
     ``order.assigned`` whether the principal's user is assigned to it. Viewing is audited."""
     orders, side = _orders_of(principal)
-    related = ["lab", "practice", "remake_of", "created_by", "design_item"]
+    related = ["lab", "practice", "remake_of", "created_by"]
     if side == "practice":
         related.append("patient")
     order = (
@@ -986,7 +986,7 @@ def design_assets(order, items) -> dict:
     with through_the_door():
         assets = Asset.objects.filter(item__in=[item.pk for item in items])
     grouped: dict = {}
-    for asset in assets.select_related("version").order_by("created_at"):
+    for asset in assets.select_related("version", "patient").order_by("created_at"):
         grouped.setdefault(asset.item_id, []).append(asset)
     return grouped
 
@@ -1046,3 +1046,42 @@ def orders_of_patient(principal: Principal, patient) -> list:
             .select_related("lab")
             .order_by("-created_at")
         )
+
+
+DESIGN_UPLOAD_STATES = ("in_design",)
+
+
+def design_upload_target(principal: Principal, order_id):
+    """(order, patient): where a lab's design file for an order goes — the order's patient's
+    record at the practice. The lab's staff, or its designer while assigned, and only while the
+    order is in design (ORD-3)."""
+    order = order_access(principal, order_id, Perm.ORDER_VIEW, audit=False)
+    if order.side != "lab":
+        raise NotFound()
+    if not may(principal, Perm.ORDER_WORK, principal.organization):
+        raise Forbidden()
+    if principal.role == "designer" and not order.assigned:
+        raise NotFound()
+    if order.state not in DESIGN_UPLOAD_STATES:
+        from django.utils.translation import gettext as _
+
+        from dentalbridge.core.errors import Conflict
+
+        raise Conflict(
+            _("Design files are uploaded while the order is in design."), code="not_in_design"
+        )
+    with through_the_door():
+        patient = (
+            Patient.objects.filter(public_id=order.patient_uuid, deleted_at=None)
+            .select_related("organization")
+            .first()
+        )
+    if patient is None:
+        raise NotFound()
+    return order, patient
+
+
+def order_patient_for_lab_upload(order):
+    """System use inside a design upload already authorized by ``design_upload_target``."""
+    with through_the_door():
+        return Patient.objects.filter(public_id=order.patient_uuid).first()

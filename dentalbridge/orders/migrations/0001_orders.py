@@ -433,16 +433,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
-                    "design_item",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="patients.recorditem",
-                    ),
-                ),
-                (
                     "lab",
                     models.ForeignKey(
                         blank=True,

@@ -87,7 +87,9 @@ def test_an_incomplete_prescription_shows_what_is_missing(world, patient):
             "action": "submit",
         },
     )
-    assert page.status_code == 400
+    assert page.status_code == 302  # saved; the editor (a GET: reload-safe) says what is missing
+    page = dentist.get(page.url)
+    assert "The prescription is not complete yet" in page.text
     assert "Choose the implant system and platform from the implant library." in page.text
     assert (
         access.order_access(acting(world.dentist, world.practice), order.public_id).state == "draft"
