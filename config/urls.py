@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from dentalbridge.accounts import views as account_views
 from dentalbridge.core import views as core_views
 from dentalbridge.files import views as file_views
+from dentalbridge.messaging import views as messaging_views
 from dentalbridge.orders import views as order_views
 from dentalbridge.organizations import views as org_views
 from dentalbridge.patients import views as patient_views
@@ -24,7 +25,14 @@ urlpatterns = [
         account_views.token_revoke,
         name="api_token_revoke",
     ),
+    path(
+        "accounts/notifications/",
+        messaging_views.notification_preferences,
+        name="notification_preferences",
+    ),
     path("accounts/", include("allauth.urls")),
+    path("notifications/", messaging_views.notification_list, name="notification_list"),
+    path("notifications/read/", messaging_views.notifications_read, name="notifications_read"),
     # Organizations (ACC-2).
     path("organizations/new/", org_views.organization_create, name="organization_create"),
     path("organizations/switch/", org_views.organization_switch, name="organization_switch"),

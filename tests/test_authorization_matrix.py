@@ -338,6 +338,9 @@ MATRIX: dict[str, Case] = {
         right=("owner", 404),  # same organization, but the assistant has no photo
         other=("other_owner", 404),
     ),
+    "accounts/notifications/": own(),
+    "notifications/": own(),
+    "notifications/read/": own(302, "post"),
     "accounts/tokens/": Case(right=("owner", 200), wrong=NA("every member may hold tokens")),
     "accounts/tokens/<uuid:token_id>/revoke/": Case(
         method="post", kwargs=own_token, right=("owner", 302), other=("other_owner", 404)

@@ -1,3 +1,7 @@
+"""Mail on the task queue: immediate transactional mail, and notification e-mails that are
+retried until the mail server takes them (ORD-4)."""
+
+from crontask import cron
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
@@ -13,3 +17,22 @@ def deliver_email(*, to: list[str], subject: str, text: str, html: str) -> int:
     )
     message.attach_alternative(html, "text/html")
     return message.send()
+
+
+@task(queue_name="email")
+def send_email(email_id: int) -> str:
+    from dentalbridge.messaging import notifications
+
+    return notifications.email_deliver(email_id)
+
+
+@cron("* * * * *")  # every minute
+@task(queue_name="email")
+def retry_emails() -> dict:
+    """E-mails whose sending failed, due for another attempt."""
+    from dentalbridge.messaging import notifications
+
+    due = notifications.emails_due()
+    for pk in due:
+        send_email.enqueue(pk)
+    return {"retried": len(due)}

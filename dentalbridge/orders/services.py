@@ -13,6 +13,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from dentalbridge.messaging import notifications
+from dentalbridge.messaging.models import NotificationEvent
 from dentalbridge.orders import selectors, workflow
 from dentalbridge.orders import teeth as fdi
 from dentalbridge.orders.models import (
@@ -482,6 +484,7 @@ def order_transition(
         if reason:
             _post(actor, order, reason, kind=MessageKind.STEP, transition=transition)
         _after(actor, order, transition)
+        _notify_step(actor, order, transition)
         record(
             AuditAction.ORDER_STATE_CHANGED,
             principal=actor,
@@ -622,6 +625,81 @@ def order_confirm_return_date(*, actor: Principal, order_id, return_date) -> Ord
     return order
 
 
+# --- Notifications (ORD-4) ---------------------------------------------------------------------
+
+
+PRACTICE_RECIPIENTS = (Role.OWNER, Role.DENTIST, Role.ASSISTANT)
+LAB_RECIPIENTS = (Role.MANAGER, Role.TECHNICIAN)
+
+
+def recipients(order: Order, side: str) -> list:
+    """Who hears about an order on one side: the practice's team; the lab's manager and
+    technicians, and whoever is assigned to it now (a freelance designer only then)."""
+    organization = order.practice if side == "practice" else order.lab
+    roles = PRACTICE_RECIPIENTS if side == "practice" else LAB_RECIPIENTS
+    people = [
+        m.user
+        for m in Membership.objects.filter(
+            organization=organization, role__in=roles
+        ).select_related("user")
+        if m.user.is_active
+    ]
+    if side == "lab":
+        now = timezone.now()
+        people += [a.assignee for a in access.order_assignments(order) if a.is_active_at(now)]
+    return people
+
+
+def _notify(actor: Principal | None, order: Order, event: str, side: str) -> int:
+    return notifications.notify(
+        event=event,
+        order=order,
+        organization=order.practice if side == "practice" else order.lab,
+        recipients=recipients(order, side),
+        actor_user=actor.user if actor else None,
+    )
+
+
+def _notify_step(actor: Principal, order: Order, transition: str) -> None:
+    found = notifications.STEP_EVENTS.get(str(transition))
+    if found is None:
+        return
+    if transition == Transition.CANCEL and order.lab is None:
+        return
+    if transition == Transition.CANCEL and not order.submitted_at:
+        return  # a draft the lab never saw
+    event, side = found
+    _notify(actor, order, event, side)
+
+
+def orders_alert_late(*, today: date | None = None) -> int:
+    """Alert both sides of orders that risk being late (ORD-7): the lab is still working on them
+    and the promised date is within the lab's alert window (working days). Once per date."""
+    today = today or timezone.localdate()
+    alerted = 0
+    for order in access.orders_in_lab_work():
+        day = order.promised_date
+        if day is None or order.late_alert_sent_for == day:
+            continue
+        settings = selectors.lab_settings(order.lab)
+        calendar = selectors.lab_calendar(order.lab)
+        if day > today and calendar.working_days_between(today, day) > settings.late_alert_days:
+            continue
+        with transaction.atomic():
+            order.late_alert_sent_for = day
+            order.save(update_fields=["late_alert_sent_for", "updated_at"])
+            for side in ("practice", "lab"):
+                _notify(None, order, NotificationEvent.ORDER_OVERDUE, side)
+            record(
+                AuditAction.ORDER_LATE_ALERTED,
+                target=order,
+                patient=access.order_audit_patient(order),
+                data={"due": day.isoformat()},
+            )
+        alerted += 1
+    return alerted
+
+
 # --- Assignments (ORD-2) --------------------------------------------------------------------------
 
 
@@ -664,6 +742,13 @@ def order_assign(*, actor: Principal, order_id, member_id, ends_at=None) -> Orde
             ends_at=ends_at,
         )
         assignment.save(force_insert=True)
+        notifications.notify(
+            event=NotificationEvent.ORDER_ASSIGNED,
+            order=order,
+            organization=order.lab,
+            recipients=[membership.user],
+            actor_user=actor.user,
+        )
         record(
             AuditAction.ORDER_ASSIGNED,
             principal=actor,
@@ -729,6 +814,8 @@ def order_message_post(*, actor: Principal, order_id, body: str) -> OrderMessage
         raise Conflict(_("Send the order before writing to the lab."), code="draft")
     with transaction.atomic():
         message = _post(actor, order, body)
+        other = "lab" if order.side == "practice" else "practice"
+        _notify(actor, order, NotificationEvent.ORDER_MESSAGE, other)
         record(
             AuditAction.ORDER_MESSAGE_POSTED,
             principal=actor,

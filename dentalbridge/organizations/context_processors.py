@@ -9,4 +9,14 @@ def principal(request):
     principal = request.principal
     role = principal.role if principal.is_authenticated else None
     can = {str(perm) for perm in ROLE_PERMISSIONS.get(role, ())}
-    return {"principal": principal, "my_memberships": request.memberships, "can": can}
+    unread = 0
+    if principal.is_authenticated:
+        from dentalbridge.messaging.notifications import unread_count
+
+        unread = unread_count(principal.user)
+    return {
+        "principal": principal,
+        "my_memberships": request.memberships,
+        "can": can,
+        "unread_notifications": unread,
+    }

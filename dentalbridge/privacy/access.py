@@ -1085,3 +1085,16 @@ def order_patient_for_lab_upload(order):
     """System use inside a design upload already authorized by ``design_upload_target``."""
     with through_the_door():
         return Patient.objects.filter(public_id=order.patient_uuid).first()
+
+
+def orders_in_lab_work() -> list:
+    """System use (the late-order alert): orders a lab is working on, with both organizations."""
+    from dentalbridge.orders.workflow import LAB_WORK_STATES
+
+    models = _order_models()
+    with through_the_door():
+        return list(
+            models.Order.objects.filter(state__in=LAB_WORK_STATES)
+            .annotate(patient_uuid=F("patient__public_id"))
+            .select_related("lab", "practice")
+        )

@@ -1,0 +1,101 @@
+"""Notifications (ORD-4, COM-1): what a person is told in the app and by e-mail, their choices
+per event and channel, and the e-mails on their way (retried until the mail server takes them).
+
+Texts name orders by reference and patients by pseudonym only — never a patient's identity
+(STYLE.md §9: e-mails and URLs carry no patient-identifying value).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dentalbridge.core.models import BaseModel
+from dentalbridge.organizations.models import Organization
+
+
+class NotificationEvent(models.TextChoices):
+    ORDER_SUBMITTED = "order_submitted", _("A new order arrives")
+    ORDER_ACCEPTED = "order_accepted", _("The lab accepts an order (order confirmation)")
+    ORDER_DECLINED = "order_declined", _("The lab declines an order")
+    INFO_REQUESTED = "info_requested", _("The lab asks for information")
+    INFO_ANSWERED = "info_answered", _("The practice answers a question")
+    DESIGN_READY = "design_ready", _("A design is ready for approval")
+    DESIGN_APPROVED = "design_approved", _("The practice approves a design")
+    CHANGES_REQUESTED = "changes_requested", _("The practice asks for design changes")
+    ORDER_SHIPPED = "order_shipped", _("An order is shipped")
+    ORDER_DELIVERED = "order_delivered", _("An order is delivered")
+    ORDER_CANCELLED = "order_cancelled", _("The practice cancels an order")
+    ORDER_OVERDUE = "order_overdue", _("An order risks running late")
+    ORDER_MESSAGE = "order_message", _("A message on an order")
+    ORDER_ASSIGNED = "order_assigned", _("You are assigned to an order")
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("By e-mail")
+
+
+class Notification(BaseModel):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=32, choices=NotificationEvent.choices)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class NotificationPreference(BaseModel):
+    """One person's choice for one event; absent means the default (both channels on)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    event = models.CharField(max_length=32, choices=NotificationEvent.choices)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="one_preference_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.event}"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Gave up")
+
+
+class OutgoingEmail(BaseModel):
+    """An e-mail rendered when its event happened, sent by a task; a failure is retried with a
+    growing pause (``messaging.tasks.retry_emails``) until ``MAX_ATTEMPTS``."""
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField()
+    status = models.CharField(
+        max_length=8, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
