@@ -216,3 +216,22 @@ def test_a_remake_links_to_its_original_and_the_lab_policy_decides_the_cost(worl
         put_in(remake_order, "delivered")
     rates = selectors.remake_rates(world.lab, side="lab")
     assert rates[0]["remakes"] == 2 and rates[0]["orders"] == 3
+
+
+def test_an_order_outlives_its_purged_patient_under_the_pseudonym(world, patient, settings):
+    """ORD-6: the business record stays; the link to the patient goes with the purge."""
+    import time_machine
+
+    from dentalbridge.patients import retention
+    from dentalbridge.patients import services as patient_services
+
+    order = _send(world, patient)
+    patient_services.patient_delete(
+        actor=acting(world.owner, world.practice), patient_id=patient.public_id
+    )
+    with time_machine.travel(timezone.now() + timedelta(days=settings.PATIENT_RESTORE_DAYS + 1)):
+        assert retention.patients_purge_due().purged == 1
+    seen = access.order_access(acting(world.manager, world.lab), order.public_id)
+    assert seen.pseudonym == patient.pseudonym
+    mine = access.order_access(acting(world.dentist, world.practice), order.public_id)
+    assert mine.patient is None and access.order_patient(mine) is None
