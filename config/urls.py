@@ -5,6 +5,7 @@ from dentalbridge.accounts import views as account_views
 from dentalbridge.core import views as core_views
 from dentalbridge.files import views as file_views
 from dentalbridge.messaging import views as messaging_views
+from dentalbridge.orders import lab_views
 from dentalbridge.orders import views as order_views
 from dentalbridge.organizations import views as org_views
 from dentalbridge.patients import views as patient_views
@@ -170,6 +171,19 @@ urlpatterns = [
     path("orders/<uuid:order_id>/messages/", order_views.order_message, name="order_message"),
     path("orders/<uuid:order_id>/remake/", order_views.order_remake, name="order_remake"),
     path("orders/<uuid:order_id>/files/", order_views.order_attach, name="order_attach"),
+    path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
+    path("lab/settings/closures/", lab_views.lab_closure_add, name="lab_closure_add"),
+    path(
+        "lab/settings/closures/<uuid:closure_id>/remove/",
+        lab_views.lab_closure_remove,
+        name="lab_closure_remove",
+    ),
+    path("lab/settings/products/", lab_views.lab_product_add, name="lab_product_add"),
+    path(
+        "lab/settings/products/<uuid:product_id>/remove/",
+        lab_views.lab_product_remove,
+        name="lab_product_remove",
+    ),
     path("lab/shared/", file_views.lab_shares, name="lab_shares"),
     path("lab/shared/<uuid:share_id>/", file_views.lab_share_detail, name="lab_share_detail"),
     path(

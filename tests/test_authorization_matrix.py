@@ -309,6 +309,22 @@ def an_order_assignment(w):
     return {**ids, "assignment_id": assignment.public_id}
 
 
+def a_closure(w):
+    from dentalbridge.orders.models import LabClosure
+
+    closure = LabClosure.objects.create(
+        lab=w.lab, first_day=date(2099, 12, 24), last_day=date(2099, 12, 24)
+    )
+    return {"closure_id": closure.public_id}
+
+
+def a_product(w):
+    from dentalbridge.orders.models import LabProduct
+
+    product = LabProduct.objects.create(lab=w.lab, restoration_type="crown", material="pmma")
+    return {"product_id": product.public_id}
+
+
 def a_patient_with_connection(w):
     from dentalbridge.organizations.models import ConnectionStatus
 
@@ -882,6 +898,39 @@ MATRIX: dict[str, Case] = {
         right=("assistant", 302),
         wrong=NA("every practice role may add files"),
         other=("other_owner", 404),
+    ),
+    "lab/settings/": Case(
+        right=("manager", 200),
+        wrong=("technician", 403),
+        other=NA("edits only the acting lab's own settings"),
+    ),
+    "lab/settings/closures/": Case(
+        method="post",
+        data=lambda w: {"first_day": "2099-12-24", "reason": "Holiday"},
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=NA("adds to the acting lab's own calendar"),
+    ),
+    "lab/settings/closures/<uuid:closure_id>/remove/": Case(
+        method="post",
+        kwargs=a_closure,
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+    ),
+    "lab/settings/products/": Case(
+        method="post",
+        data=lambda w: {"restoration_type": "crown", "material": "zirconia", "lead_days": "5"},
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=NA("adds to the acting lab's own catalogue"),
+    ),
+    "lab/settings/products/<uuid:product_id>/remove/": Case(
+        method="post",
+        kwargs=a_product,
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
     ),
     "lab/shared/": Case(
         right=("technician", 200),

@@ -94,3 +94,70 @@ class RemakeForm(forms.Form):
     note = forms.CharField(
         label=_("What is wrong"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class LabSettingsForm(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    holiday_region = forms.CharField(
+        label=_("Region for public holidays"),
+        max_length=10,
+        required=False,
+        help_text=_("A subdivision code such as BY (Bavaria) or 25 (Lombardy); empty: national."),
+    )
+    default_lead_days = forms.IntegerField(
+        label=_("Default lead time (working days)"), min_value=0, max_value=120
+    )
+    daily_capacity = forms.IntegerField(
+        label=_("Orders due per day"),
+        min_value=1,
+        required=False,
+        help_text=_("Return dates move on past days that are full. Empty: no limit."),
+    )
+    late_alert_days = forms.IntegerField(
+        label=_("Alert both sides this many working days before an order is due"),
+        min_value=0,
+        max_value=30,
+    )
+    remake_warranty_days = forms.IntegerField(
+        label=_("Remake warranty (days after delivery)"), min_value=0, max_value=3650
+    )
+
+
+class ClosureForm(forms.Form):
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=120, required=False)
+
+
+class ProductForm(forms.Form):
+    restoration_type = forms.ChoiceField(label=_("Restoration"))
+    material = forms.ChoiceField(label=_("Material"))
+    lead_days = forms.IntegerField(
+        label=_("Lead time (working days)"), min_value=0, max_value=120, initial=5
+    )
+
+    def __init__(self, *args, **kwargs):
+        from dentalbridge.orders.prescription import Material, RestorationType
+
+        super().__init__(*args, **kwargs)
+        self.fields["restoration_type"].choices = RestorationType.choices
+        self.fields["material"].choices = Material.choices

@@ -917,3 +917,163 @@ def order_remake(*, actor: Principal, order_id, reason: str, note: str) -> Order
 def explain(error: DomainError) -> str:
     """One sentence for a refused step (the views' flash message)."""
     return error.message
+
+
+# --- The lab's calendar, catalogue and remake policy (ORD-7, ORD-8) ---------------------------
+
+
+def lab_for_settings(actor: Principal):
+    organization = actor.organization
+    if organization is None or organization.kind != "lab" or not actor.may(Perm.ORDER_VIEW):
+        raise NotFound()
+    if not actor.may(Perm.LAB_SETTINGS_EDIT):
+        raise Forbidden()
+    return organization
+
+
+def _changed(actor: Principal, lab, what: str, **data) -> None:
+    record(
+        AuditAction.LAB_SETTINGS_CHANGED,
+        principal=actor,
+        organization=lab,
+        data={"what": what, **data},
+    )
+
+
+def lab_settings_update(
+    *,
+    actor: Principal,
+    weekdays,
+    holiday_region: str,
+    default_lead_days: int,
+    daily_capacity: int | None,
+    late_alert_days: int,
+    remake_warranty_days: int,
+    remake_policy: dict,
+):
+    lab = lab_for_settings(actor)
+    errors: dict[str, list[str]] = {}
+    days = sorted({int(d) for d in weekdays if str(d).isdigit() and 0 <= int(d) <= 6})
+    if not days:
+        errors["weekdays"] = [_("Choose at least one working day.")]
+    region = (holiday_region or "").strip().upper()
+    if region and not _known_region(str(lab.country), region):
+        errors["holiday_region"] = [
+            _("%(region)s is not a region of %(country)s for public holidays.")
+            % {"region": region, "country": lab.country.name}
+        ]
+    for name, value, low, high in (
+        ("default_lead_days", default_lead_days, 0, 120),
+        ("late_alert_days", late_alert_days, 0, 30),
+        ("remake_warranty_days", remake_warranty_days, 0, 3650),
+    ):
+        if not isinstance(value, int) or not low <= value <= high:
+            errors[name] = [
+                _("A whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
+            ]
+    if daily_capacity is not None and (not isinstance(daily_capacity, int) or daily_capacity < 1):
+        errors["daily_capacity"] = [_("At least 1, or empty for no limit.")]
+    policy = {}
+    for reason, bearer in (remake_policy or {}).items():
+        if reason not in RemakeReason.values or bearer not in CostBearer.values:
+            errors["remake_policy"] = [_("Choose who pays for each remake reason.")]
+            break
+        policy[reason] = bearer
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    with transaction.atomic():
+        settings = selectors.lab_settings(lab)
+        settings.weekdays = days
+        settings.holiday_region = region
+        settings.default_lead_days = default_lead_days
+        settings.daily_capacity = daily_capacity
+        settings.late_alert_days = late_alert_days
+        settings.remake_warranty_days = remake_warranty_days
+        settings.remake_policy = policy
+        settings.save()
+        _changed(actor, lab, "settings")
+    return settings
+
+
+def _known_region(country: str, region: str) -> bool:
+    import holidays
+
+    return region in holidays.list_supported_countries().get(country, [])
+
+
+def lab_closure_add(*, actor: Principal, first_day, last_day=None, reason: str = ""):
+    from dentalbridge.orders.models import LabClosure
+
+    lab = lab_for_settings(actor)
+    first = _date_or_none(first_day, "first_day")
+    last = _date_or_none(last_day, "last_day") or first
+    if first is None:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."), fields={"first_day": [_("Required.")]}
+        )
+    if last < first:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"last_day": [_("The closure ends before it starts.")]},
+        )
+    if (last - first).days > 366:
+        raise ValidationFailed(
+            _("Please correct the highlighted fields."),
+            fields={"last_day": [_("A closure lasts at most a year.")]},
+        )
+    reason = (reason or "").strip()[:120]
+    with transaction.atomic():
+        closure = LabClosure.objects.create(lab=lab, first_day=first, last_day=last, reason=reason)
+        _changed(actor, lab, "closure_added", first=first.isoformat(), last=last.isoformat())
+    return closure
+
+
+def lab_closure_remove(*, actor: Principal, closure_id) -> None:
+    from dentalbridge.orders.models import LabClosure
+
+    lab = lab_for_settings(actor)
+    closure = LabClosure.objects.filter(lab=lab, public_id=_uuid(closure_id, "closure")).first()
+    if closure is None:
+        raise NotFound()
+    with transaction.atomic():
+        closure.delete()
+        _changed(actor, lab, "closure_removed")
+
+
+def lab_product_save(*, actor: Principal, restoration_type: str, material: str, lead_days):
+    """Add a line to the lab's catalogue, or change its lead time."""
+    from dentalbridge.orders.models import LabProduct
+
+    lab = lab_for_settings(actor)
+    errors = {}
+    if restoration_type not in RestorationType.values:
+        errors["restoration_type"] = [_("Choose a type from the list.")]
+    if material not in Material.values:
+        errors["material"] = [_("Choose a material from the list.")]
+    if not isinstance(lead_days, int) or not 0 <= lead_days <= 120:
+        errors["lead_days"] = [
+            _("A whole number from %(low)d to %(high)d.") % {"low": 0, "high": 120}
+        ]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+    with transaction.atomic():
+        product, _created = LabProduct.objects.update_or_create(
+            lab=lab,
+            restoration_type=restoration_type,
+            material=material,
+            defaults={"lead_days": lead_days, "active": True},
+        )
+        _changed(actor, lab, "product_saved", type=restoration_type, material=material)
+    return product
+
+
+def lab_product_remove(*, actor: Principal, product_id) -> None:
+    from dentalbridge.orders.models import LabProduct
+
+    lab = lab_for_settings(actor)
+    product = LabProduct.objects.filter(lab=lab, public_id=_uuid(product_id, "product")).first()
+    if product is None:
+        raise NotFound()
+    with transaction.atomic():
+        product.delete()
+        _changed(actor, lab, "product_removed")
