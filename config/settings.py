@@ -473,6 +473,11 @@ SPECTACULAR_SETTINGS = {
         "FileRoleEnum": "dentalbridge.files.models.AssetRole.choices",
         "FileStatusEnum": "dentalbridge.files.models.AssetStatus.choices",
         "JawEnum": "dentalbridge.files.models.Jaw.choices",
+        "OrderStateEnum": "dentalbridge.orders.workflow.OrderState.choices",
+        "OrderStepEnum": "dentalbridge.orders.workflow.Transition.choices",
+        "RestorationTypeEnum": "dentalbridge.orders.prescription.RestorationType.choices",
+        "MaterialEnum": "dentalbridge.orders.prescription.Material.choices",
+        "ArchEnum": "dentalbridge.orders.prescription.Arch.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

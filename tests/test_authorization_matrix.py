@@ -298,6 +298,17 @@ def an_order(state="submitted"):
     return make
 
 
+def an_order_with_a_scan(w):
+    from dentalbridge.files.tests.factories import stored_scan
+
+    ids = an_order("info_requested")(w)
+    patient = access.order_patient(
+        access.order_access(acting(w.owner, w.practice), ids["order_id"])
+    )
+    w.scan_item_id = stored_scan(acting(w.owner, w.practice), patient).item.public_id
+    return ids
+
+
 def an_order_assignment(w):
     from dentalbridge.orders import services as orders
 
@@ -957,6 +968,75 @@ MATRIX: dict[str, Case] = {
         right=("manager", 302),
         wrong=("technician", 403),
         other=("other_manager", 404),
+    ),
+    "api/v1/orders/": Case(
+        api=True,
+        right=("technician", 200),
+        wrong=NA("every practice or lab role; a designer sees only assigned orders"),
+        other=NA("lists only the acting organization's orders"),
+        anon=401,
+    ),
+    "api/v1/orders/<uuid:order_id>/": Case(
+        api=True,
+        kwargs=an_order(),
+        right=("technician", 200),
+        wrong=("designer", 404),
+        other=("other_manager", 404),
+        anon=401,
+    ),
+    "api/v1/orders/<uuid:order_id>/steps/": Case(
+        api=True,
+        method="post",
+        kwargs=an_order(),
+        data=lambda w: {"transition": "accept"},
+        right=("manager", 200),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+        anon=401,
+    ),
+    "api/v1/orders/<uuid:order_id>/attachments/": Case(
+        api=True,
+        method="post",
+        kwargs=an_order_with_a_scan,
+        data=lambda w: {"item": str(w.scan_item_id)},
+        right=("assistant", 201),
+        wrong=NA("every practice role may add files"),
+        other=("other_owner", 404),
+        anon=401,
+    ),
+    "api/v1/orders/<uuid:order_id>/messages/": Case(
+        api=True,
+        kwargs=an_order(),
+        right=("technician", 200),
+        wrong=("designer", 404),
+        other=("other_manager", 404),
+        anon=401,
+    ),
+    "api/v1/orders/<uuid:order_id>/assignments/": Case(
+        api=True,
+        method="post",
+        kwargs=an_order("accepted"),
+        data=lambda w: {"member": str(Membership.objects.get(user=w.designer).public_id)},
+        right=("manager", 201),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+        anon=401,
+    ),
+    "api/v1/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/": Case(
+        api=True,
+        method="delete",
+        kwargs=an_order_assignment,
+        right=("manager", 200),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
+        anon=401,
+    ),
+    "api/v1/implants/": Case(
+        api=True,
+        right=("technician", 200),
+        wrong=NA("every practice and lab role reads the library"),
+        other=NA("the shared library and the acting lab's own additions"),
+        anon=401,
     ),
     "api/v1/patients/<uuid:patient_id>/files/": Case(
         api=True,

@@ -4,6 +4,7 @@ from dentalbridge.accounts.api import MeView
 from dentalbridge.api import views
 from dentalbridge.files import api as files_api
 from dentalbridge.files import tus
+from dentalbridge.orders import api as orders_api
 from dentalbridge.organizations import api as org_api
 from dentalbridge.patients import api as patient_api
 
@@ -34,6 +35,32 @@ urlpatterns = [
         name="api_connection",
     ),
     path(f"{org}/audit-events/", org_api.AuditEventListView.as_view(), name="api_audit_events"),
+    path("orders/", orders_api.OrderListView.as_view(), name="api_orders"),
+    path("orders/<uuid:order_id>/", orders_api.OrderDetailView.as_view(), name="api_order"),
+    path(
+        "orders/<uuid:order_id>/steps/", orders_api.OrderStepView.as_view(), name="api_order_step"
+    ),
+    path(
+        "orders/<uuid:order_id>/attachments/",
+        orders_api.OrderAttachmentsView.as_view(),
+        name="api_order_attachments",
+    ),
+    path(
+        "orders/<uuid:order_id>/messages/",
+        orders_api.OrderMessagesView.as_view(),
+        name="api_order_messages",
+    ),
+    path(
+        "orders/<uuid:order_id>/assignments/",
+        orders_api.OrderAssignmentsView.as_view(),
+        name="api_order_assignments",
+    ),
+    path(
+        "orders/<uuid:order_id>/assignments/<uuid:assignment_id>/",
+        orders_api.OrderAssignmentView.as_view(),
+        name="api_order_assignment",
+    ),
+    path("implants/", orders_api.ImplantLibraryView.as_view(), name="api_implants"),
     path("uploads/", tus.UploadCreateView.as_view(), name="api_uploads"),
     path("uploads/<uuid:upload_id>", tus.UploadView.as_view(), name="api_upload"),
     path(

@@ -310,3 +310,43 @@ def remake_rates(organization, *, side: str) -> list[dict]:
         }
         for row in totals
     ]
+
+
+def order_files(principal, order, attachments, *, label: str) -> list[dict]:
+    """Per attached item: its latest files as this side may have them (the practice its
+    originals, the lab the anonymized copies), processing state, download and 3D preview."""
+    from dentalbridge.files import delivery
+
+    outside = order.side == "lab"
+    grouped = access.design_assets(order, [a.item for a in attachments])
+    entries = []
+    for n, attachment in enumerate(attachments, start=1):
+        assets = grouped.get(attachment.item_id, [])
+        if not assets:
+            continue
+        latest = max(a.version.number for a in assets if a.version_id)
+        assets = [a for a in assets if a.version_id and a.version.number == latest]
+        main = next((a for a in assets if a.role == ("shared" if outside else "original")), None)
+        original = next((a for a in assets if a.role == "original"), None)
+        if main is None:
+            main = original  # still processing: only the original exists yet
+        preview = next((a for a in assets if a.role == "preview" and a.status == "ready"), None)
+        entry = {
+            "attachment": attachment,
+            "label": f"{label} {n}",
+            "asset": main,
+            "status": original.get_status_display() if original else "",
+            "processing": original is not None and original.status == "processing",
+            "problem": original.error_message if original else "",
+            "preview": preview,
+        }
+        if (
+            main is not None
+            and main.status == "ready"
+            and main.parts
+            and (not outside or main.role == "shared")
+        ):
+            entry["download"] = delivery.link_for(principal, main)
+            entry["name"] = main.filename if outside else (main.original_name or main.filename)
+        entries.append(entry)
+    return entries

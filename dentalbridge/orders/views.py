@@ -379,46 +379,6 @@ def order_autosave(request, order_id):
 # --- The order page (both sides) -----------------------------------------------------------------
 
 
-def _files_of(principal, order, attachments, *, label: str) -> list[dict]:
-    """Per attached item: its latest files as this side may have them (the practice its
-    originals, the lab the anonymized copies), processing state, download and 3D preview."""
-    from dentalbridge.files import delivery
-
-    outside = order.side == "lab"
-    grouped = access.design_assets(order, [a.item for a in attachments])
-    entries = []
-    for n, attachment in enumerate(attachments, start=1):
-        assets = grouped.get(attachment.item_id, [])
-        if not assets:
-            continue
-        latest = max(a.version.number for a in assets if a.version_id)
-        assets = [a for a in assets if a.version_id and a.version.number == latest]
-        main = next((a for a in assets if a.role == ("shared" if outside else "original")), None)
-        original = next((a for a in assets if a.role == "original"), None)
-        if main is None:
-            main = original  # still processing: only the original exists yet
-        preview = next((a for a in assets if a.role == "preview" and a.status == "ready"), None)
-        entry = {
-            "attachment": attachment,
-            "label": f"{label} {n}",
-            "asset": main,
-            "status": original.get_status_display() if original else "",
-            "processing": original is not None and original.status == "processing",
-            "problem": original.error_message if original else "",
-            "preview": preview,
-        }
-        if (
-            main is not None
-            and main.status == "ready"
-            and main.parts
-            and (not outside or main.role == "shared")
-        ):
-            entry["download"] = delivery.link_for(principal, main)
-            entry["name"] = main.filename if outside else (main.original_name or main.filename)
-        entries.append(entry)
-    return entries
-
-
 def _detail_context(request, order) -> dict:
     principal = request.principal
     now = timezone.now()
@@ -428,8 +388,8 @@ def _detail_context(request, order) -> dict:
     assignments = access.order_assignments(order)
     attachments = access.order_attachments(order)
     design = [a for a in attachments if a.kind == AttachmentKind.DESIGN]
-    designs = _files_of(principal, order, design, label=_("Design"))
-    scans = _files_of(
+    designs = selectors.order_files(principal, order, design, label=_("Design"))
+    scans = selectors.order_files(
         principal,
         order,
         [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
