@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.messaging import notifications
@@ -25,7 +26,11 @@ def notification_list(request):
 @require_POST
 def notifications_read(request):
     count = notifications.notifications_mark_read(user=request.user)
-    messages.success(request, _("%(n)d notifications marked as read.") % {"n": count})
+    messages.success(
+        request,
+        ngettext("%(n)d notification marked as read.", "%(n)d notifications marked as read.", count)
+        % {"n": count},
+    )
     return redirect("notification_list")
 
 

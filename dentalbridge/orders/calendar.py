@@ -54,7 +54,7 @@ class WorkingCalendar:
         """Why the lab does not work on ``day`` (a sentence), or None when it does."""
         for closure in self.closures:
             if closure.first <= day <= closure.last:
-                return closure.reason or _("the lab is closed")
+                return closure.reason or _("a closure")
         holiday = _public_holidays(self.country, self.subdivision, day.year, _holiday_language())
         if day in holiday:
             return holiday[day]

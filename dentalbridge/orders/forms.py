@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dentalbridge.orders.models import RemakeReason
 
@@ -141,7 +142,9 @@ class LabSettingsForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = forms.DateField(
+        label=pgettext_lazy("first day", "From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     last_day = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

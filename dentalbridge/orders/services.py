@@ -602,7 +602,8 @@ def order_confirm_return_date(*, actor: Principal, order_id, return_date) -> Ord
         raise NotFound()
     if order.state not in workflow.LAB_WORK_STATES | {OrderState.INFO_REQUESTED}:
         raise Conflict(
-            _("The return date is set while the lab works on the order."), code="not_in_work"
+            _("The return date can be set only while the lab works on the order."),
+            code="not_in_work",
         )
     day = _date_or_none(return_date, "return_date")
     if day is None:
@@ -848,7 +849,7 @@ def order_remake(*, actor: Principal, order_id, reason: str, note: str) -> Order
     original = _practice_order(actor, order_id)
     if original.state not in (OrderState.DELIVERED, OrderState.CLOSED, OrderState.SHIPPED):
         raise Conflict(
-            _("A remake is asked for work that was shipped or delivered."), code="not_delivered"
+            _("A remake can be asked for work that was shipped or delivered."), code="not_delivered"
         )
     if reason not in RemakeReason.values:
         raise ValidationFailed(

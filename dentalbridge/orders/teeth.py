@@ -52,7 +52,7 @@ def parse_teeth(values, field: str = "teeth") -> list[int]:
             teeth.append(number)
     if bad:
         raise ValidationFailed(
-            _("%(values)s is not a tooth in FDI notation (11-48 permanent, 51-85 primary).")
+            _("Not a tooth in FDI notation (11-48 permanent, 51-85 primary): %(values)s.")
             % {"values": ", ".join(bad)},
             fields={
                 field: [_("Not an FDI tooth number: %(values)s.") % {"values": ", ".join(bad)}]

@@ -1068,7 +1068,8 @@ def design_upload_target(principal: Principal, order_id):
         from dentalbridge.core.errors import Conflict
 
         raise Conflict(
-            _("Design files are uploaded while the order is in design."), code="not_in_design"
+            _("Design files can be uploaded only while the order is in design."),
+            code="not_in_design",
         )
     with through_the_door():
         patient = (

@@ -22,7 +22,7 @@ from dentalbridge.privacy import access
 
 @pytest.mark.parametrize("value", [10, 19, 29, 49, 50, 56, 66, 86, 9, 100, "1a", "", "٣١", True])
 def test_a_number_that_is_no_fdi_tooth_is_refused(value):
-    with pytest.raises(ValidationFailed, match="not a tooth in FDI notation"):
+    with pytest.raises(ValidationFailed, match="Not a tooth in FDI notation"):
         fdi.parse_teeth([11, value])
 
 
