@@ -27,6 +27,7 @@ class NotificationEvent(models.TextChoices):
     ORDER_CANCELLED = "order_cancelled", _("The practice cancels an order")
     ORDER_OVERDUE = "order_overdue", _("An order risks running late")
     ORDER_MESSAGE = "order_message", _("A message on an order")
+    ORDER_MENTION = "order_mention", _("Someone mentions you on an order")
     ORDER_ASSIGNED = "order_assigned", _("You are assigned to an order")
 
 

@@ -64,6 +64,7 @@ def _text(event: str, order) -> str:
         E.ORDER_CANCELLED: _("Order %(reference)s (%(pseudonym)s) was cancelled."),
         E.ORDER_OVERDUE: _("Order %(reference)s (%(pseudonym)s) risks being late: due %(date)s."),
         E.ORDER_MESSAGE: _("New message on order %(reference)s (%(pseudonym)s)."),
+        E.ORDER_MENTION: _("You are mentioned on order %(reference)s (%(pseudonym)s)."),
         E.ORDER_ASSIGNED: _("You are assigned to order %(reference)s (%(pseudonym)s)."),
     }
     day = order.confirmed_due_date or order.due_date

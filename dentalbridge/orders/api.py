@@ -391,6 +391,7 @@ class OrderMessageSerializer(serializers.Serializer):
     author = serializers.CharField(allow_null=True)
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
+    read_by = serializers.ListField(child=serializers.CharField(), help_text="Read receipts.")
 
 
 class OrderMessageInSerializer(serializers.Serializer):
@@ -413,6 +414,7 @@ class OrderMessagesView(APIView):
                     "author": m.author.display_name if m.author else None,
                     "body": m.body,
                     "created_at": m.created_at,
+                    "read_by": [r.reader.display_name for r in m.reads.all()],
                 }
                 for m in access.order_messages(order)
             ]
@@ -437,6 +439,7 @@ class OrderMessagesView(APIView):
                 "author": request.user.display_name,
                 "body": message.body,
                 "created_at": message.created_at,
+                "read_by": [],
             },
             status=status.HTTP_201_CREATED,
         )

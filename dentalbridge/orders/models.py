@@ -371,3 +371,21 @@ class OrderMessage(BaseModel):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+
+class OrderMessageRead(models.Model):
+    """A read receipt: who has seen a message of the thread, and when."""
+
+    message = models.ForeignKey(OrderMessage, on_delete=models.CASCADE, related_name="reads")
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GuardedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reader"], name="one_receipt_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader_id} read {self.message_id}"

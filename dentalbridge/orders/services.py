@@ -4,6 +4,7 @@ through the access layer and records what it did in the audit log, in one transa
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -801,6 +802,30 @@ def _post(actor: Principal, order: Order, body: str, *, kind=MessageKind.MESSAGE
     return message
 
 
+MENTION = re.compile(r"@([\w.+-]{2,64})")
+
+
+def mentions_in(order: Order, body: str) -> list:
+    """The people of the order a message mentions: ``@`` and a first name, last name or the
+    part of their e-mail address before the ``@`` (anyone of either side who follows it, an
+    unassigned designer not)."""
+    handles = {handle.lower().rstrip(".") for handle in MENTION.findall(body)}
+    if not handles:
+        return []
+    found = {}
+    for user in recipients(order, "practice") + recipients(order, "lab"):
+        names = {user.email.split("@")[0].lower()}
+        names |= {part.lower() for part in (user.full_name or "").split()}
+        if names & handles:
+            found[user.pk] = user
+    return list(found.values())
+
+
+def order_messages_read(*, actor: Principal, order: Order, messages) -> int:
+    """The actor has seen the thread (the order page shows it): read receipts."""
+    return access.order_messages_mark_read(order, actor.user, messages)
+
+
 def order_message_post(*, actor: Principal, order_id, body: str) -> OrderMessage:
     order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
     body = (body or "").strip()
@@ -817,6 +842,15 @@ def order_message_post(*, actor: Principal, order_id, body: str) -> OrderMessage
         message = _post(actor, order, body)
         other = "lab" if order.side == "practice" else "practice"
         _notify(actor, order, NotificationEvent.ORDER_MESSAGE, other)
+        mentioned = mentions_in(order, body)
+        if mentioned:
+            notifications.notify(
+                event=NotificationEvent.ORDER_MENTION,
+                order=order,
+                organization=order.lab if order.side == "lab" else order.practice,
+                recipients=mentioned,
+                actor_user=actor.user,
+            )
         record(
             AuditAction.ORDER_MESSAGE_POSTED,
             principal=actor,

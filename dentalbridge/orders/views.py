@@ -395,6 +395,8 @@ def _detail_context(request, order) -> dict:
         [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
         label=_("File"),
     )
+    thread = access.order_messages(order)
+    services.order_messages_read(actor=principal, order=order, messages=thread)
     context = {
         "order": order,
         "side": order.side,
@@ -416,7 +418,7 @@ def _detail_context(request, order) -> dict:
         ],
         "assignments": [a for a in assignments if a.is_active_at(now)],
         "past_assignments": [a for a in assignments if not a.is_active_at(now)],
-        "messages_": access.order_messages(order),
+        "messages_": thread,
         "timeline": selectors.timeline_for(order),
         "designs": designs,
         "scans": scans,

@@ -922,10 +922,31 @@ def order_assignments(order) -> list:
 
 
 def order_messages(order) -> list:
+    """The thread, oldest first, each message with its read receipts; two queries."""
     models = _order_models()
     with through_the_door():
-        messages = models.OrderMessage.objects.filter(order=order)
+        reads = models.OrderMessageRead.objects.select_related("reader").order_by("read_at")
+        messages = models.OrderMessage.objects.filter(order=order).prefetch_related(
+            Prefetch("reads", queryset=reads)
+        )
     return list(messages.select_related("author", "attachment"))
+
+
+def order_messages_mark_read(order, user, messages) -> int:
+    """Receipts for the messages ``user`` has not written nor read yet; one insert."""
+    models = _order_models()
+    unread = [
+        m for m in messages
+        if m.author_id != user.pk and all(r.reader_id != user.pk for r in m.reads.all())
+    ]  # fmt: skip
+    if not unread:
+        return 0
+    with through_the_door():
+        models.OrderMessageRead.objects.bulk_create(
+            [models.OrderMessageRead(message=m, reader=user) for m in unread],
+            ignore_conflicts=True,
+        )
+    return len(unread)
 
 
 def order_reference_taken(reference: str) -> bool:
