@@ -171,6 +171,8 @@ urlpatterns = [
     path("orders/<uuid:order_id>/messages/", order_views.order_message, name="order_message"),
     path("orders/<uuid:order_id>/remake/", order_views.order_remake, name="order_remake"),
     path("orders/<uuid:order_id>/files/", order_views.order_attach, name="order_attach"),
+    path("implants/", lab_views.implant_library, name="implant_library"),
+    path("implants/<uuid:platform_id>/remove/", lab_views.implant_remove, name="implant_remove"),
     path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
     path("lab/settings/closures/", lab_views.lab_closure_add, name="lab_closure_add"),
     path(

@@ -320,6 +320,16 @@ def an_order_assignment(w):
     return {**ids, "assignment_id": assignment.public_id}
 
 
+def a_lab_platform(w):
+    from dentalbridge.orders.implant_catalogue import seed
+    from dentalbridge.orders.models import ImplantManufacturer, ImplantPlatform, ImplantSystem
+
+    seed(ImplantManufacturer, ImplantSystem, ImplantPlatform)
+    shared = ImplantPlatform.objects.filter(organization=None).select_related("system").first()
+    own = ImplantPlatform.objects.create(system=shared.system, name="Own XL", organization=w.lab)
+    return {"platform_id": own.public_id}
+
+
 def a_closure(w):
     from dentalbridge.orders.models import LabClosure
 
@@ -909,6 +919,18 @@ MATRIX: dict[str, Case] = {
         right=("assistant", 302),
         wrong=NA("every practice role may add files"),
         other=("other_owner", 404),
+    ),
+    "implants/": Case(
+        right=("technician", 200),
+        wrong=NA("every practice, lab and platform-staff role reads the library"),
+        other=NA("the shared library and the acting lab's own additions"),
+    ),
+    "implants/<uuid:platform_id>/remove/": Case(
+        method="post",
+        kwargs=a_lab_platform,
+        right=("manager", 302),
+        wrong=("technician", 403),
+        other=("other_manager", 404),
     ),
     "lab/settings/": Case(
         right=("manager", 200),

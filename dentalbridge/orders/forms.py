@@ -164,3 +164,12 @@ class ProductForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["restoration_type"].choices = RestorationType.choices
         self.fields["material"].choices = Material.choices
+
+
+class ImplantForm(forms.Form):
+    manufacturer = forms.CharField(label=_("Manufacturer"), max_length=80)
+    system = forms.CharField(label=_("System"), max_length=80)
+    platform = forms.CharField(label=_("Platform"), max_length=80)
+    diameter = forms.DecimalField(
+        label=_("Diameter (mm)"), required=False, max_digits=4, decimal_places=2
+    )

@@ -220,3 +220,25 @@ CATALOGUE: tuple[tuple[str, tuple[tuple[str, tuple[tuple[str, str | None], ...]]
         ),
     ),
 )
+
+
+def seed(manufacturer_model, system_model, platform_model) -> None:
+    """Add the catalogue to the shared library (idempotent); the models are passed in so that the
+    data migration can use its historical ones."""
+    from decimal import Decimal
+
+    for maker_name, systems in CATALOGUE:
+        maker, _created = manufacturer_model.objects.get_or_create(
+            name=maker_name, organization=None
+        )
+        for system_name, platforms in systems:
+            system, _created = system_model.objects.get_or_create(
+                manufacturer=maker, name=system_name, organization=None
+            )
+            for platform_name, diameter in platforms:
+                platform_model.objects.get_or_create(
+                    system=system,
+                    name=platform_name,
+                    organization=None,
+                    defaults={"diameter": Decimal(diameter) if diameter else None},
+                )

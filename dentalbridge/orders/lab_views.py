@@ -131,3 +131,65 @@ def lab_product_remove(request, product_id):
     services.lab_product_remove(actor=request.principal, product_id=product_id)
     messages.success(request, _("Removed from the catalogue."))
     return redirect("lab_settings")
+
+
+# --- The implant library (ORD-5) ----------------------------------------------------------------
+
+
+def _library_page(request, form=None, status=200):
+    from dentalbridge.core.errors import NotFound
+    from dentalbridge.privacy.policy import Perm
+
+    principal = request.principal
+    organization = principal.organization
+    may_view = principal.may(Perm.ORDER_VIEW) or principal.may(Perm.IMPLANT_LIBRARY_EDIT)
+    if organization is None or not may_view:
+        raise NotFound()
+    editable = principal.may(Perm.IMPLANT_LIBRARY_EDIT) and organization.kind in ("lab", "platform")
+    lab = organization if organization.kind == "lab" else None
+    return render(
+        request,
+        "orders/implants.html",
+        {
+            "library": selectors.implant_library(lab),
+            "form": (form or forms.ImplantForm()) if editable else None,
+            "scope": organization.pk if organization.kind == "lab" else None,
+            "editable": editable,
+            "shared_editor": editable and organization.kind == "platform",
+        },
+        status=status,
+    )
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def implant_library(request):
+    if request.method == "GET":
+        return _library_page(request)
+    form = forms.ImplantForm(request.POST)
+    if form.is_valid():
+        try:
+            platform = services.implant_add(actor=request.principal, **form.cleaned_data)
+        except ValidationFailed as error:
+            apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(platform)s added.") % {"platform": f"{platform.system} {platform.name}"},
+            )
+            return redirect("implant_library")
+    return _library_page(request, form=form, status=400)
+
+
+@domain_view
+@require_POST
+def implant_remove(request, platform_id):
+    from dentalbridge.core.errors import Conflict
+
+    try:
+        services.implant_platform_remove(actor=request.principal, platform_id=platform_id)
+    except Conflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Removed from the library."))
+    return redirect("implant_library")

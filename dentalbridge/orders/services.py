@@ -1112,3 +1112,111 @@ def lab_product_remove(*, actor: Principal, product_id) -> None:
     with transaction.atomic():
         product.delete()
         _changed(actor, lab, "product_removed")
+
+
+# --- The implant library (ORD-5): shared rows kept by the platform, each lab's own additions ---
+
+
+def _library_scope(actor: Principal):
+    """(organization or None for the shared library) the actor edits: a lab its own additions,
+    the platform's staff the shared library."""
+    organization = actor.organization
+    if organization is None or not actor.may(Perm.IMPLANT_LIBRARY_EDIT):
+        raise Forbidden()
+    if organization.kind == "lab":
+        return organization
+    if organization.kind == "platform":
+        return None
+    raise Forbidden()
+
+
+def implant_add(*, actor: Principal, manufacturer: str, system: str, platform: str, diameter=None):
+    """Add a platform (and its system and manufacturer, if new) to the library: a lab adds to
+    its own list (it may extend a shared system), the platform to the shared one."""
+    from decimal import Decimal, InvalidOperation
+
+    from dentalbridge.orders.models import ImplantManufacturer, ImplantPlatform, ImplantSystem
+
+    scope = _library_scope(actor)
+    names = {"manufacturer": manufacturer, "system": system, "platform": platform}
+    errors = {}
+    for field, value in names.items():
+        value = " ".join(str(value or "").split())
+        if not value or len(value) > 80:
+            errors[field] = [_("Give a name of at most 80 characters.")]
+        names[field] = value
+    size = None
+    if diameter not in (None, ""):
+        try:
+            size = Decimal(str(diameter).replace(",", "."))
+        except InvalidOperation:
+            size = None
+        if size is None or not Decimal("1.5") <= size <= Decimal("12"):
+            errors["diameter"] = [_("A diameter in mm from 1.5 to 12, or empty.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+
+    with transaction.atomic():
+        maker, _new = _find_or_create(ImplantManufacturer, scope, name=names["manufacturer"])
+        line, _new = _find_or_create(ImplantSystem, scope, manufacturer=maker, name=names["system"])
+        item, created = _find_or_create(ImplantPlatform, scope, system=line, name=names["platform"])
+        if not created:
+            raise ValidationFailed(
+                _("%(system)s already has the platform %(platform)s.")
+                % {"system": line, "platform": item.name},
+                fields={"platform": [_("Already in the library.")]},
+            )
+        item.diameter = size
+        item.save(update_fields=["diameter", "updated_at"])
+        record(
+            AuditAction.IMPLANT_LIBRARY_CHANGED,
+            principal=actor,
+            data={"added": str(item.public_id), "shared": scope is None},
+        )
+    return item
+
+
+def _find_or_create(model, scope, **fields):
+    """A row of the library with these fields, shared or the scope's own (shared first; names
+    compared case-folded in Python, as SQLite folds only ASCII); else a new one in the scope."""
+    from django.db.models import Q
+
+    name = fields.pop("name")
+    rows = [
+        row
+        for row in model.objects.filter(Q(organization=None) | Q(organization=scope), **fields)
+        if row.name.casefold() == name.casefold()
+    ]
+    rows.sort(key=lambda row: row.organization_id is not None)  # the shared one first
+    if rows:
+        return rows[0], False
+    return model.objects.create(organization=scope, name=name, **fields), True
+
+
+def implant_platform_remove(*, actor: Principal, platform_id) -> None:
+    """Remove a platform from the library (one's own, or the shared one for the platform), if
+    no order uses it."""
+    from django.db.models import ProtectedError
+
+    from dentalbridge.orders.models import ImplantPlatform
+
+    scope = _library_scope(actor)
+    platform = (
+        ImplantPlatform.objects.filter(public_id=_uuid(platform_id, "platform"), organization=scope)
+        .select_related("system__manufacturer")
+        .first()
+    )
+    if platform is None:
+        raise NotFound()
+    try:
+        with transaction.atomic():
+            platform.delete()
+            record(
+                AuditAction.IMPLANT_LIBRARY_CHANGED,
+                principal=actor,
+                data={"removed": str(platform_id), "shared": scope is None},
+            )
+    except ProtectedError:
+        raise Conflict(
+            _("Orders use this platform; it stays in the library."), code="in_use"
+        ) from None

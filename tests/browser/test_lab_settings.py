@@ -46,3 +46,24 @@ def test_the_manager_sets_working_days_a_closure_and_the_catalogue(visitor, worl
     expect(page.get_by_text("Your notification choices are saved.")).to_be_visible()
     expect(page.get_by_label("An order is shipped: by e-mail")).not_to_be_checked()
     manager.check()
+
+
+def test_the_manager_adds_a_platform_to_the_implant_library(visitor, world):
+    from dentalbridge.orders.models import ImplantPlatform
+
+    manager = visitor()
+    signed_in_as(manager, world.manager)
+    page = manager.goto("/")
+    page.get_by_role("link", name="Implant library").click()
+    expect(page.get_by_role("heading", name="Implant library", level=1)).to_be_visible()
+    manager.check()
+    page.get_by_role("textbox", name="Manufacturer").fill("Straumann")
+    page.get_by_role("textbox", name="System").fill("BLX")
+    page.get_by_role("textbox", name="Platform").fill("XW")
+    page.get_by_label("Diameter (mm)").fill("7.5")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_text("XW added.")).to_be_visible()
+    page.locator("summary", has_text="Straumann").click()  # open its details
+    expect(page.get_by_role("button", name="Remove BLX XW")).to_be_visible()
+    manager.check()
+    assert ImplantPlatform.objects.get(organization=world.lab).name == "XW"

@@ -52,6 +52,11 @@ def patient(connected):
 
 @pytest.fixture
 def platform(db):
+    """A real platform of the seeded library (seeded again if a transactional test flushed it)."""
+    from dentalbridge.orders.implant_catalogue import seed
+    from dentalbridge.orders.models import ImplantManufacturer, ImplantSystem
+
+    seed(ImplantManufacturer, ImplantSystem, ImplantPlatform)
     return ImplantPlatform.objects.select_related("system__manufacturer").get(
         system__manufacturer__name="Straumann",
         system__name="Bone Level Tapered (BLT)",
