@@ -1,14 +1,18 @@
 """Run the DentalBridge benchmarks: ``.venv/bin/python bench/run.py [--quick] [--scenario ...]
 [--database ...] [--files ...]``.
 
-Three scenarios. ``core`` measures request cost (dashboard and API member list against a bare view)
+Four scenarios. ``core`` measures request cost (dashboard and API member list against a bare view)
 and audit write overhead (a write with its audit line against the same write without), on SQLite
 and, when it is reachable, PostgreSQL. ``patients`` seeds a practice with 10,000 patients, 200,000
 record items and 1,000,000 audit rows and measures the patient list, the record timeline, the API
 patient list and the audit pages against the bare view, on PostgreSQL (or SQLite if asked or if
-PostgreSQL is not reachable). ``files`` runs the four file benchmarks (``bench/upload_bench.py``,
+PostgreSQL is not reachable). ``orders`` seeds a lab with 10,000 open and 100,000 finished orders
+from 50 practices and measures its inbox pages against the bare view, the time from a practice's
+submit to the lab's inbox, and the notification e-mails of 1,000 submitted orders sent by a
+``db_worker`` against the same worker running no-op tasks, with the same database choice as
+``patients``. ``files`` runs the four file benchmarks (``bench/upload_bench.py``,
 ``mesh_bench.py``, ``dicom_bench.py``, ``viewer_bench.py``; ``--files`` picks some), each with its
-own baseline. ``all`` (the default) runs the three. Prints one table per scenario and database (the
+own baseline. ``all`` (the default) runs the four. Prints one table per scenario and database (the
 file benchmarks print their own lines) and writes JSON to bench/results/latest.json. See
 bench/README.md for what the numbers mean.
 
@@ -47,7 +51,12 @@ QUICK = {"requests": 50, "request_warmup": 5, "writes": 100, "round_size": 25, "
 # more numerous, so fewer rounds keep a full run to a few minutes).
 PATIENTS_FULL = {"requests": 200, "request_warmup": 10}
 PATIENTS_QUICK = {"requests": 30, "request_warmup": 3}
-SCENARIOS = ("core", "patients", "files")
+# The orders scenario: requests per inbox page and warm-up rounds.
+ORDERS_FULL = {"requests": 200, "request_warmup": 10}
+ORDERS_QUICK = {"requests": 30, "request_warmup": 3}
+# Its own PostgreSQL database, so no scenario drops another's data.
+POSTGRES_ORDERS_DB_NAME = "dentalbridge_bench_orders"
+SCENARIOS = ("core", "patients", "orders", "files")
 # The files scenario: bench/<name>_bench.py each, in this order (the longest first).
 FILE_BENCHMARKS = ("upload", "mesh", "dicom", "viewer")
 
@@ -186,6 +195,103 @@ def patients_report_lines(name: str, result: dict) -> list[str]:
     return lines
 
 
+def orders_report_lines(name: str, result: dict) -> list[str]:
+    """The orders scenario's table: inbox ratios, submit to inbox, fan-out against no-op."""
+    scale, sizes, seeding = result["scale"], result["sizes"], result["seeding"]
+    lines = [
+        f"== orders on {name}: {result['database']}",
+        f"   one lab, {scale['practices']} practices, {scale['open_orders']} open and "
+        f"{scale['finished_orders']} finished orders; {sizes['requests']} requests per page, "
+        f"interleaved; set-up {result['setup_seconds']:.1f} s",
+        f"   load average (1 min) {result['load_average_before']:.1f} before seeding, "
+        f"{result['load_average_after']:.1f} at the end, on {os.cpu_count()} CPUs "
+        "(above ~1 something else was running)",
+    ]
+    for step, seconds in seeding["seconds"].items():
+        rows = seeding["rows"].get(step)
+        line = f"seed     {step:<15} {seconds:7.2f} s"
+        if rows:
+            line += f"  {rows:>8} rows  ({rows / seconds:,.0f} rows/s)"
+        lines.append(line)
+    for table, size in seeding.get("sizes", {}).items():
+        lines.append(
+            f"size     {table:<27} {size['rows']:>9,} rows: table {size['heap'] / 2**20:4.0f} MB, "
+            f"{size['index_count']:>2} indexes {size['indexes'] / 2**20:4.0f} MB"
+        )
+    requests = result["requests"]
+    for endpoint, row in requests.items():
+        line = (
+            f"request  {endpoint:<14} p50 {row['median_ms']:7.2f} ms  "
+            f"p99 {row['p99_ms']:7.2f} ms  queries {row['queries']:>2}"
+        )
+        if endpoint == "bare":
+            line += "  (baseline)"
+        else:
+            line += f"  = {row['ratio_median']:.2f}x bare (p50), {row['ratio_p99']:.2f}x bare (p99)"
+        lines.append(line)
+    shown = ", ".join(
+        f"{name} {row['rows']} of {row['orders']}"
+        for name, row in requests.items()
+        if name != "bare"
+    )
+    lines.append(f"check    rows on page 1 (of the orders seeded for the view): {shown}")
+    checks = result["checks"]
+    n_plus_one = checks["open_queries_page"] != checks["open_queries_one_row"]
+    lines.append(
+        f"{'WARNING' if n_plus_one else 'check':<8} open: {checks['open_queries_page']} queries "
+        f"for a page of {requests['open']['rows']}, {checks['open_queries_one_row']} for one "
+        "order (searched) " + ("(a query per row: N+1)" if n_plus_one else "(no N+1)")
+    )
+    submit = result["submit_to_inbox"]
+    lines.append(
+        f"submit   to inbox query   p50 {submit['inbox_query']['median_ms']:7.2f} ms  "
+        f"p99 {submit['inbox_query']['p99_ms']:7.2f} ms  (submit alone p50 "
+        f"{submit['submit']['median_ms']:.2f} ms, p99 {submit['submit']['p99_ms']:.2f} ms, "
+        f"{submit['submit_queries']} queries; {submit['samples']} orders)"
+    )
+    lines.append(
+        f"submit   to inbox page    p50 {submit['inbox_page']['median_ms']:7.2f} ms  "
+        f"p99 {submit['inbox_page']['p99_ms']:7.2f} ms  (submit + GET /orders/?view=new&q=<ref>)"
+    )
+    fanout = result["fanout"]
+    lines.append(
+        f"fanout   {fanout['orders']} orders submitted in {fanout['submit_seconds']:.1f} s "
+        f"({fanout['orders_per_s']:.0f} orders/s): {fanout['notifications_in_app']} in-app "
+        f"notifications, {fanout['emails']} e-mails queued as send_email tasks"
+    )
+    rounds = [("noop", fanout["noop"][0]), ("send_email", fanout["send_email"])]
+    rounds.append(("noop", fanout["noop"][1]))
+    for label, row in rounds:
+        line = (
+            f"worker   {label:<10} {row['tasks']:>5} tasks {row['tasks_per_s']:7.1f} tasks/s "
+            f"({row['ms_per_task']:.2f} ms each; worker process {row['wall_seconds']:.1f} s "
+            "with start-up)"
+        )
+        if label == "send_email":
+            line += f"  = {fanout['ratio']:.2f}x noop ({fanout['noop_tasks_per_s']:.1f} tasks/s)"
+        lines.append(line)
+    pauses = result["gc"]
+    lines.append(
+        f"gc       {pauses['count']} full garbage collections during the requests (warm-up "
+        f"included), median {pauses['median_ms']:.0f} ms, max {pauses['max_ms']:.0f} ms: "
+        f"{pauses['seconds']:.1f} s of {pauses['timed_seconds']:.1f} s timed"
+    )
+    chain = result["audit_chain"]
+    lines.append(
+        f"audit    chain verified: {chain['checked']} events, ok ({chain['seconds']:.2f} s)"
+    )
+    lines.append(
+        "slowest SQL statement of one request (one sample, after the timed rounds; "
+        "plans in the JSON):"
+    )
+    for endpoint, row in requests.items():
+        if endpoint != "bare" and row.get("slowest_queries"):
+            slowest = row["slowest_queries"][0]
+            sql = " ".join(slowest["sql"].split())
+            lines.append(f"sql      {endpoint:<14} {slowest['ms']:7.2f} ms  {sql[:110]}")
+    return lines
+
+
 # --- Child: one database ------------------------------------------------------------------------
 
 
@@ -194,6 +300,9 @@ def run_child(
 ) -> None:
     if scenario == "patients":
         run_patients_child(database, quick, postgres_server, json_path)
+        return
+    if scenario == "orders":
+        run_orders_child(database, quick, postgres_server, json_path)
         return
     from bench import world as bench_world
 
@@ -284,6 +393,54 @@ def run_patients_child(database: str, quick: bool, postgres_server: str, json_pa
     json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
 
+def run_orders_child(database: str, quick: bool, postgres_server: str, json_path: Path) -> None:
+    """The orders scenario in its own database (``dentalbridge_bench_orders`` on PostgreSQL),
+    with the production task backend: submitting queues e-mails in the database for a worker."""
+    from bench import world as bench_world
+
+    sizes = ORDERS_QUICK if quick else ORDERS_FULL
+    db_name = POSTGRES_ORDERS_DB_NAME
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"dentalbridge-bench-orders-{database}-") as tmp:
+        bench_world.configure_environment(database, Path(tmp), postgres_server, db_name)
+        # As configured for production; the db_worker subprocesses inherit it.
+        os.environ["TASKS_BACKEND"] = "database"
+        if database == "postgres":
+            bench_world.postgres_create(postgres_server, db_name)
+        try:
+            bench_world.prepare_django()
+            import django
+
+            from bench import orders
+
+            world = bench_world.build_world()
+            setup_seconds = time.perf_counter() - started
+            result = {
+                "django": django.get_version(),
+                "database": bench_world.database_description(),
+                "sizes": sizes,
+                "setup_seconds": setup_seconds,
+                "load_average_before": os.getloadavg()[0],
+                **orders.run(
+                    world,
+                    quick=quick,
+                    requests=sizes["requests"],
+                    warmup=sizes["request_warmup"],
+                ),
+            }
+            result["load_average_after"] = os.getloadavg()[0]
+            result["seconds"] = time.perf_counter() - started
+        finally:
+            if "django" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            if database == "postgres":
+                bench_world.postgres_drop(postgres_server, db_name)
+    print("\n".join(orders_report_lines(database, result)), flush=True)
+    json_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+
+
 # --- Child: one file benchmark -------------------------------------------------------------------
 
 
@@ -325,9 +482,9 @@ def plan(args, reachable: bool) -> list[tuple[str, str]]:
     """(scenario, database) pairs to run, in order (the files scenario is not among them).
 
     ``core`` runs where ``--database`` says, by default on SQLite and on PostgreSQL if reachable.
-    ``patients`` runs where ``--database`` says, by default on PostgreSQL alone (it is a
-    PostgreSQL question, and on both databases a full run would take twice as long), or on
-    SQLite when PostgreSQL is not reachable.
+    ``patients`` and ``orders`` run where ``--database`` says, by default on PostgreSQL alone
+    (they are PostgreSQL questions, and on both databases a full run would take twice as long),
+    or on SQLite when PostgreSQL is not reachable.
     """
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     runs = []
@@ -386,7 +543,7 @@ def run_parent(args) -> int:
         results["files"] = {}
     with tempfile.TemporaryDirectory(prefix="dentalbridge-bench-") as tmp:
         for scenario, database in runs:
-            if scenario == "patients" and (scenario, database) != runs[0]:
+            if scenario != "core" and (scenario, database) != runs[0]:
                 print(flush=True)  # the core tables keep their layout; a gap before the next
             json_path = Path(tmp) / f"{scenario}-{database}.json"
             command = [
@@ -452,6 +609,7 @@ def run_parent(args) -> int:
         # The core scenario, per database (the key predates the patients scenario).
         "databases": results.get("core", {}),
         "patients": results.get("patients", {}),
+        "orders": results.get("orders", {}),
         # The file benchmarks, by name: what each one's main() returned.
         "files": results.get("files", {}),
     }
@@ -481,13 +639,15 @@ def main(argv=None) -> int:
         choices=[*SCENARIOS, "all"],
         default="all",
         help="core: request cost and audit write overhead; patients: a practice at scale; "
+        "orders: a lab's inbox, submit to inbox and notification fan-out; "
         "files: the upload, mesh, DICOM and viewer benchmarks (default: all)",
     )
     parser.add_argument(
         "--database",
         choices=["sqlite", "postgres", "both"],
         help="default: core on both if PostgreSQL is reachable (BENCH_POSTGRES_URL), else "
-        "sqlite; patients on postgres if reachable, else sqlite (files: no database of ours)",
+        "sqlite; patients and orders on postgres if reachable, else sqlite (files: no database "
+        "of ours)",
     )
     parser.add_argument(
         "--files",

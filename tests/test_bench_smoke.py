@@ -166,3 +166,25 @@ def test_quick_viewer_benchmark_runs_and_prints_ratios(tmp_path):
     assert viewer["runs"] == 5
     assert set(viewer["ratio"]) == {"glb", "stl"}
     assert all(ratio > 0 for ratio in viewer["ratio"].values()), viewer["ratio"]
+
+
+@NEEDS_FRONTEND
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the benchmark runs its own SQLite database: once per suite is enough",
+)
+def test_quick_orders_benchmark_runs_and_prints_ratios(tmp_path):
+    """The orders scenario at small scale on SQLite: the inbox pages against the bare view,
+    submit-to-inbox, and notification fan-out through a real database worker against its no-op
+    throughput (about 40 s on an idle 2-core machine)."""
+    results = tmp_path / "bench.json"
+    completed = run_quick("orders", results, 240, "--database", "sqlite")
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for page in ("new", "due_today", "overdue", "open", "done"):
+        assert re.search(rf"^request\s+{page}\s+{RATIO}", completed.stdout, re.MULTILINE), (
+            completed.stdout
+        )
+    assert re.search(r"\(no N\+1\)", completed.stdout), completed.stdout
+    orders = json.loads(results.read_text(encoding="utf-8"))["orders"]["sqlite"]
+    assert orders["fanout"]["noop_tasks_per_s"] > 0 and orders["fanout"]["ratio"] > 0

@@ -244,6 +244,9 @@ class Order(BaseModel):
         indexes = [
             models.Index(fields=["lab", "state", "confirmed_due_date"], name="order_lab_inbox"),
             models.Index(fields=["practice", "state", "created_at"], name="order_practice_list"),
+            # The finished tab: newest changes first, without sorting a lab's whole history.
+            models.Index(fields=["lab", "-state_changed_at"], name="order_lab_changed"),
+            models.Index(fields=["practice", "-state_changed_at"], name="order_practice_changed"),
         ]
 
     def __str__(self) -> str:

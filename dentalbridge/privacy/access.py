@@ -812,10 +812,12 @@ def _orders_of(principal: Principal):
     return orders, "lab"
 
 
-def orders_query(principal: Principal):
-    """(orders, side): the list pages' base query; listing is audited (without filters)."""
+def orders_query(principal: Principal, *, audit: bool = True):
+    """(orders, side): the list pages' base query; listing is audited (without filters) — once
+    per page: its counts ask with ``audit=False``."""
     orders, side = _orders_of(principal)
-    record(AuditAction.ORDER_LISTED, principal=principal, data={"side": side})
+    if audit:
+        record(AuditAction.ORDER_LISTED, principal=principal, data={"side": side})
     return orders.select_related("lab", "practice"), side
 
 
@@ -867,7 +869,7 @@ def order_locked(order):
     models = _order_models()
     with through_the_door():
         locked = (
-            models.Order.objects.select_for_update()
+            models.Order.objects.select_for_update(of=("self",))
             .select_related("lab", "practice")
             .get(pk=order.pk)
         )
