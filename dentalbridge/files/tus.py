@@ -103,7 +103,8 @@ class UploadCreateView(TusView):
             "version of this record item), `kind` and `title` (for a new item), `sha256` "
             "(hex SHA-256 of the whole file, checked when it is complete). A lab uploading a "
             "design for an order in design sends `order` (id) instead of `patient`: STL, PLY or "
-            "OBJ, or PNG/JPEG screenshots. Then send the bytes "
+            "OBJ, or PNG/JPEG screenshots; with `purpose` = `message`, any accepted file for the "
+            "practice, posted on the order's thread (while the order is open). Then send the bytes "
             "with PATCH to the `Location` returned. Use any tus 1.0 client (e.g. tuspy)."
         ),
         parameters=[

@@ -114,14 +114,18 @@ def upload_create(*, actor: Principal, length: int, metadata: dict[str, str]) ->
     order = None
     if order_id is not None:
         # A lab's design for an order (ORD-3): a new design item in the patient's record.
-        order, patient = access.design_upload_target(actor, order_id)
+        for_message = metadata.get("purpose") == "message"
+        order, patient = access.design_upload_target(actor, order_id, for_message=for_message)
         item = None
-        if not filename.lower().endswith(DESIGN_EXTENSIONS):
+        if for_message:  # a file for the practice on the order's thread: kind by content
+            metadata = {**metadata, "kind": ""}
+        elif not filename.lower().endswith(DESIGN_EXTENSIONS):
             raise ValidationFailed(
                 _("Upload the design as STL, PLY or OBJ, and screenshots as PNG or JPEG."),
                 fields={"filename": [_("Not a design file.")]},
             )
-        metadata = {**metadata, "kind": RecordItemKind.DESIGN}
+        else:
+            metadata = {**metadata, "kind": RecordItemKind.DESIGN}
     else:
         patient_id = _uuid(metadata.get("patient"), "patient")
         if patient_id is None:
@@ -468,7 +472,12 @@ def _finish(actor: Principal, upload: Upload, validated: dict | None = None) -> 
     if upload.order_id is not None:
         from dentalbridge.orders import services as orders
 
-        orders.order_design_received(actor=actor, order_id=upload.order_id, item=item)
+        if item.kind == RecordItemKind.DESIGN:
+            orders.order_design_received(actor=actor, order_id=upload.order_id, item=item)
+        else:
+            orders.order_file_received(
+                actor=actor, order_id=upload.order_id, item=item, title=upload.title
+            )
     expected = upload.sha256_expected
     transaction.on_commit(lambda: pipeline.start(asset.pk, expected_sha256=expected))
     return asset

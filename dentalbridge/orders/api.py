@@ -396,6 +396,12 @@ class OrderMessageSerializer(serializers.Serializer):
 
 class OrderMessageInSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=4000)
+    item = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Practice: a record item of the patient to attach (the lab receives its "
+        "anonymized copy). A lab sends files with tus metadata `order` and `purpose=message`.",
+    )
 
 
 class OrderMessagesView(APIView):
@@ -429,7 +435,10 @@ class OrderMessagesView(APIView):
         data = OrderMessageInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.order_message_post(
-            actor=request.principal, order_id=order_id, body=data.validated_data["body"]
+            actor=request.principal,
+            order_id=order_id,
+            body=data.validated_data["body"],
+            item_id=data.validated_data.get("item"),
         )
         return Response(
             {

@@ -391,6 +391,50 @@ def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient)
     )
 
 
+def _attach_for_message(actor: Principal, order: Order, item) -> OrderAttachment:
+    """The item goes with the order (once) and the lab receives it through a share."""
+    existing = next((a for a in access.order_attachments(order) if a.item_id == item.pk), None)
+    if existing is not None and existing.share is not None and existing.share.revoked_at is None:
+        return existing
+    patient = access.order_patient_for_lab_upload(order)
+    attachment = existing or OrderAttachment(
+        order=order, item=item, kind=AttachmentKind.MESSAGE, added_by=actor.user
+    )
+    if existing is None:
+        attachment.save(force_insert=True)
+    _share(actor, order, attachment, patient)
+    record(
+        AuditAction.ORDER_FILE_ATTACHED,
+        principal=actor,
+        patient=_patient_of(order),
+        target=order,
+        data={"item": str(item.public_id), "kind": attachment.kind},
+    )
+    return attachment
+
+
+def order_file_received(*, actor: Principal, order_id, item, title: str = "") -> OrderMessage:
+    """A file the lab uploaded for the practice (a photo of a try-in, a document): it joins the
+    order and the thread says so."""
+    order = access.order_access(actor, order_id, Perm.ORDER_WORK, audit=False)
+    patient = access.order_patient_for_lab_upload(order)
+    attachment = OrderAttachment(
+        order=order, item=item, kind=AttachmentKind.MESSAGE, added_by=actor.user
+    )
+    attachment.save(force_insert=True)
+    _share(actor, order, attachment, patient)
+    message = _post(actor, order, title or _("Sent a file."), attachment=item)
+    _notify(actor, order, NotificationEvent.ORDER_MESSAGE, "practice")
+    record(
+        AuditAction.ORDER_FILE_ATTACHED,
+        principal=actor,
+        patient=_patient_of(order),
+        target=order,
+        data={"item": str(item.public_id), "kind": AttachmentKind.MESSAGE},
+    )
+    return message
+
+
 def order_design_received(*, actor: Principal, order_id, item) -> OrderAttachment:
     """A design file uploaded by the lab became a record item (files pipeline): it joins the
     order as a design and the lab keeps seeing its anonymized copy through a share (ORD-3)."""
@@ -789,7 +833,15 @@ def order_unassign(*, actor: Principal, order_id, assignment_id) -> OrderAssignm
 # --- The thread (ORD-4, COM-1) --------------------------------------------------------------------
 
 
-def _post(actor: Principal, order: Order, body: str, *, kind=MessageKind.MESSAGE, transition=""):
+def _post(
+    actor: Principal,
+    order: Order,
+    body: str,
+    *,
+    kind=MessageKind.MESSAGE,
+    transition="",
+    attachment=None,
+):
     message = OrderMessage(
         order=order,
         kind=kind,
@@ -797,6 +849,7 @@ def _post(actor: Principal, order: Order, body: str, *, kind=MessageKind.MESSAGE
         author=actor.user,
         side=order.side,
         body=body,
+        attachment=attachment,
     )
     message.save(force_insert=True)
     return message
@@ -826,7 +879,10 @@ def order_messages_read(*, actor: Principal, order: Order, messages) -> int:
     return access.order_messages_mark_read(order, actor.user, messages)
 
 
-def order_message_post(*, actor: Principal, order_id, body: str) -> OrderMessage:
+def order_message_post(*, actor: Principal, order_id, body: str, item_id=None) -> OrderMessage:
+    """A message on the order's thread; the practice may attach a file of the patient's record
+    (the lab receives its anonymized copy through the order's share). The lab sends files with
+    the order's uploader (``order_file_received``)."""
     order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
     body = (body or "").strip()
     if not body:
@@ -838,8 +894,27 @@ def order_message_post(*, actor: Principal, order_id, body: str) -> OrderMessage
         )
     if order.state == OrderState.DRAFT:
         raise Conflict(_("Send the order before writing to the lab."), code="draft")
+    item = None
+    if item_id not in (None, ""):
+        if order.side != "practice":
+            raise ValidationFailed(
+                _("Send files to the practice with the order's uploader."),
+                fields={"item": [_("Not a file you can attach here.")]},
+            )
+        patient = access.order_patient(order)
+        try:
+            item = access.record_item_of(patient, _uuid(item_id, "item")) if patient else None
+        except NotFound:
+            item = None
+        if item is None:
+            raise ValidationFailed(
+                _("That file is not in this patient's record."),
+                fields={"item": [_("Choose a file of this patient.")]},
+            )
     with transaction.atomic():
-        message = _post(actor, order, body)
+        if item is not None:
+            _attach_for_message(actor, order, item)
+        message = _post(actor, order, body, attachment=item)
         other = "lab" if order.side == "practice" else "practice"
         _notify(actor, order, NotificationEvent.ORDER_MESSAGE, other)
         mentioned = mentions_in(order, body)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -379,6 +380,12 @@ def order_autosave(request, order_id):
 # --- The order page (both sides) -----------------------------------------------------------------
 
 
+def _record_titles(patient) -> list:
+    items = [item for item in access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
+    titles = access.record_item_titles(items)
+    return [(item, titles.get(item.pk, "")) for item in items]
+
+
 def _detail_context(request, order) -> dict:
     principal = request.principal
     now = timezone.now()
@@ -397,6 +404,22 @@ def _detail_context(request, order) -> dict:
     )
     thread = access.order_messages(order)
     services.order_messages_read(actor=principal, order=order, messages=thread)
+    shares = {a.item_id: a.share for a in access.order_attachments(order)}
+    for message in thread:
+        message.file_link = None
+        if message.attachment_id is None:
+            continue
+        if order.side == "practice" and order.patient is not None:
+            message.file_link = reverse(
+                "record_item_detail", args=[order.patient.public_id, message.attachment.public_id]
+            )
+        elif shares.get(message.attachment_id) is not None:
+            message.file_link = reverse(
+                "lab_share_detail", args=[shares[message.attachment_id].public_id]
+            )
+    record_files = []
+    if order.side == "practice" and order.patient is not None:
+        record_files = [(item, title) for item, title in _record_titles(order.patient)]
     context = {
         "order": order,
         "side": order.side,
@@ -430,6 +453,11 @@ def _detail_context(request, order) -> dict:
         and principal.may(Perm.ORDER_WORK)
         and (principal.role != Role.DESIGNER or order.assigned),
         "message_form": forms.MessageForm(),
+        "record_files": record_files,
+        "may_send_files": order.side == "lab"
+        and order.state in workflow.OPEN_STATES
+        and principal.may(Perm.ORDER_WORK)
+        and (principal.role != Role.DESIGNER or order.assigned),
         "today": timezone.localdate(),
     }
     if order.side == "lab" and principal.may(Perm.ORDER_MANAGE):
@@ -576,7 +604,12 @@ def order_message(request, order_id):
     form = forms.MessageForm(request.POST)
     body = form.data.get("body", "")
     try:
-        services.order_message_post(actor=request.principal, order_id=order_id, body=body)
+        services.order_message_post(
+            actor=request.principal,
+            order_id=order_id,
+            body=body,
+            item_id=request.POST.get("item") or None,
+        )
     except (ValidationFailed, Conflict) as error:
         messages.error(request, _message(error))
     return redirect(f"{_back(order_id).url}#thread")

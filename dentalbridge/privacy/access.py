@@ -1074,7 +1074,7 @@ def orders_of_patient(principal: Principal, patient) -> list:
 DESIGN_UPLOAD_STATES = ("in_design",)
 
 
-def design_upload_target(principal: Principal, order_id):
+def design_upload_target(principal: Principal, order_id, *, for_message: bool = False):
     """(order, patient): where a lab's design file for an order goes — the order's patient's
     record at the practice. The lab's staff, or its designer while assigned, and only while the
     order is in design (ORD-3)."""
@@ -1085,7 +1085,15 @@ def design_upload_target(principal: Principal, order_id):
         raise Forbidden()
     if principal.role == "designer" and not order.assigned:
         raise NotFound()
-    if order.state not in DESIGN_UPLOAD_STATES:
+    from dentalbridge.orders.workflow import OPEN_STATES
+
+    if for_message and order.state not in OPEN_STATES:
+        from django.utils.translation import gettext as _
+
+        from dentalbridge.core.errors import Conflict
+
+        raise Conflict(_("This order is finished: no more files."), code="order_finished")
+    if not for_message and order.state not in DESIGN_UPLOAD_STATES:
         from django.utils.translation import gettext as _
 
         from dentalbridge.core.errors import Conflict

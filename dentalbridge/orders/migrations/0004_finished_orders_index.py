@@ -5,21 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_message_read_receipts'),
-        ('organizations', '0002_organization_storage_quota'),
-        ('patients', '0006_record_item_kind_design'),
+        ("orders", "0003_message_read_receipts"),
+        ("organizations", "0002_organization_storage_quota"),
+        ("patients", "0006_record_item_kind_design"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['lab', '-state_changed_at'], name='order_lab_changed'),
+            model_name="order",
+            index=models.Index(fields=["lab", "-state_changed_at"], name="order_lab_changed"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['practice', '-state_changed_at'], name='order_practice_changed'),
+            model_name="order",
+            index=models.Index(
+                fields=["practice", "-state_changed_at"], name="order_practice_changed"
+            ),
         ),
     ]

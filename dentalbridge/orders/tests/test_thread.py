@@ -1,9 +1,11 @@
 """The order's thread (ORD-4, COM-1): read receipts and mentions; a designer's view of it ends
 with the assignment."""
 
+import pytest
 from django.urls import reverse
 
 from conftest import acting, client_for
+from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
 from dentalbridge.messaging.models import Notification
 from dentalbridge.orders import services
 from dentalbridge.orders.tests.conftest import draft_order
@@ -59,3 +61,74 @@ def test_a_mention_notifies_the_person_mentioned(world, patient):
         body="@dora.designer thank you",
     )
     assert Notification.objects.filter(event="order_mention", recipient=world.designer).exists()
+
+
+def test_the_practice_attaches_a_record_file_to_a_message(world, patient, local_files):  # noqa: F811
+    from dentalbridge.core.errors import ValidationFailed
+    from dentalbridge.files.tests.factories import stored_scan
+    from dentalbridge.patients import services as patient_services
+
+    order = _sent(world, patient)
+    owner = acting(world.owner, world.practice)
+    photo = stored_scan(owner, patient, filename="try-in.stl")
+    message = services.order_message_post(
+        actor=acting(world.dentist, world.practice),
+        order_id=order.public_id,
+        body="See the try-in.",
+        item_id=photo.item.public_id,
+    )
+    assert message.attachment == photo.item
+    attachment = next(a for a in access.order_attachments(order) if a.item == photo.item)
+    assert attachment.kind == "message" and attachment.share.lab == world.lab
+    manager = client_for(world.manager, membership=Membership.objects.get(user=world.manager))
+    page = manager.get(reverse("order_detail", args=[order.public_id]))
+    assert reverse("lab_share_detail", args=[attachment.share.public_id]) in page.text
+    from datetime import date
+
+    someone_else = patient_services.patient_create(
+        actor=owner, given_name="John", family_name="Roe", date_of_birth=date(1970, 1, 1)
+    )
+    theirs = stored_scan(owner, someone_else)
+    with pytest.raises(ValidationFailed, match="not in this patient's record"):
+        services.order_message_post(
+            actor=acting(world.dentist, world.practice),
+            order_id=order.public_id,
+            body="Wrong one",
+            item_id=theirs.item.public_id,
+        )
+    with pytest.raises(ValidationFailed):
+        services.order_message_post(
+            actor=acting(world.manager, world.lab),
+            order_id=order.public_id,
+            body="Labs upload instead",
+            item_id=photo.item.public_id,
+        )
+
+
+def test_the_lab_sends_a_file_on_the_thread(world, patient, local_files):  # noqa: F811
+    from django.test import TestCase
+
+    from dentalbridge.files.tests import tus_client as tus
+
+    order = _sent(world, patient)
+    technician = client_for(
+        world.technician, membership=Membership.objects.get(user=world.technician)
+    )
+    data = tus.cube_stl(b"try-in", size=8.0)
+    created = tus.create(
+        technician,
+        len(data),
+        filename="tryin.stl",
+        order=order.public_id,
+        purpose="message",
+        title="Try-in scan",
+    )
+    assert created.status_code == 201, created.content
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert tus.patch(technician, created["Location"], 0, data).status_code == 204
+    (message,) = access.order_messages(order)
+    assert message.body == "Try-in scan" and message.side == "lab" and message.attachment
+    assert Notification.objects.filter(recipient=world.dentist, event="order_message").exists()
+    dentist = client_for(world.dentist, membership=Membership.objects.get(user=world.dentist))
+    page = dentist.get(reverse("order_detail", args=[order.public_id]))
+    assert "Attached file" in page.text
