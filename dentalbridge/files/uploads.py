@@ -154,6 +154,10 @@ def upload_create(*, actor: Principal, length: int, metadata: dict[str, str]) ->
     practice = patient.organization
     used = access.storage_used(practice)
     quota = quota_bytes(practice)
+    if used + length > quota and order is not None:  # a lab: not its business how full
+        raise QuotaExceeded(
+            _("The practice's storage is full. Ask the practice to make room for this file.")
+        )
     if used + length > quota:
         raise QuotaExceeded(
             _(
@@ -408,6 +412,12 @@ def _finish(actor: Principal, upload: Upload, validated: dict | None = None) -> 
     from dentalbridge.files import pipeline
 
     patient = upload.patient
+    if upload.order_id is not None:
+        # The order may have moved on since the upload began (uploads live for hours): a design
+        # only while in design, a file for the thread only while the order is open.
+        access.design_upload_target(
+            actor, upload.order_id, for_message=upload.kind != RecordItemKind.DESIGN
+        )
     fmt = validated["format"] if validated else upload.format
     kind = upload.kind or (validated or {}).get("kind") or formats.kind_for(fmt)
     if kind not in RecordItemKind.values:

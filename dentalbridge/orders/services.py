@@ -367,6 +367,15 @@ def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient)
     """The lab receives the attachment's anonymized files through a share tied to the order."""
     from dentalbridge.files.models import Share
 
+    still_connected = LabConnection.objects.filter(
+        practice=order.practice, lab=order.lab, status=ConnectionStatus.ACCEPTED
+    ).exists()
+    if not still_connected:
+        raise Conflict(
+            _("Your practice is no longer connected with %(lab)s: no files go there.")
+            % {"lab": order.lab.name},
+            code="not_connected",
+        )
     share = Share(
         item=attachment.item,
         patient=patient,
@@ -692,7 +701,14 @@ def recipients(order: Order, side: str) -> list:
     ]
     if side == "lab":
         now = timezone.now()
-        people += [a.assignee for a in access.order_assignments(order) if a.is_active_at(now)]
+        members = set(
+            Membership.objects.filter(organization=order.lab).values_list("user_id", flat=True)
+        )
+        people += [
+            a.assignee
+            for a in access.order_assignments(order)
+            if a.is_active_at(now) and a.assignee_id in members  # not someone who left the lab
+        ]
     return people
 
 
@@ -913,6 +929,9 @@ def order_message_post(*, actor: Principal, order_id, body: str, item_id=None) -
             )
     with transaction.atomic():
         if item is not None:
+            order = access.order_locked(order)
+            if order.state not in workflow.OPEN_STATES:
+                raise Conflict(_("This order is finished: no more files."), code="order_finished")
             _attach_for_message(actor, order, item)
         message = _post(actor, order, body, attachment=item)
         other = "lab" if order.side == "practice" else "practice"

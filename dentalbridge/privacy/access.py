@@ -1039,10 +1039,14 @@ def order_assignments_queryset():
 
 
 def order_remakes(order) -> list:
-    """Remakes of an order (and the order it remakes), seen from the same side."""
+    """Remakes of an order, seen from the same side (the lab does not see the practice's
+    drafts)."""
     models = _order_models()
     with through_the_door():
-        return list(models.Order.objects.filter(remake_of=order).order_by("created_at"))
+        remakes = models.Order.objects.filter(remake_of=order).order_by("created_at")
+    if getattr(order, "side", None) != "practice":
+        remakes = remakes.exclude(state="draft")
+    return list(remakes)
 
 
 def record_item_titles(items) -> dict:

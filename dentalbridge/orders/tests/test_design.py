@@ -119,3 +119,18 @@ def test_who_may_upload_a_design_and_what(world, patient, local_files):  # noqa:
     assert _upload(technician, order).status_code == 204
     designs = [a for a in access.order_attachments(order) if a.kind == "design"]
     assert len(designs) == 1 and designs[0].share.lab == world.lab
+
+
+@pytest.mark.django_db(transaction=False)
+def test_an_upload_finished_after_the_order_moved_on_is_refused(world, patient, local_files):  # noqa: F811
+    from dentalbridge.orders.tests.conftest import put_in
+
+    order = _in_design(world, patient)
+    client = _client(world.technician, world.lab)
+    created = tus.create(client, len(DESIGN), filename="late.stl", order=order.public_id)
+    assert created.status_code == 201
+    put_in(order, "in_production")  # the practice approved another design meanwhile
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        finished = tus.patch(client, created["Location"], 0, DESIGN)
+    assert finished.status_code == 409, finished.content
+    assert not [a for a in access.order_attachments(order) if a.kind == "design"]

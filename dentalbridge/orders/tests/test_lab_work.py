@@ -235,3 +235,40 @@ def test_an_order_outlives_its_purged_patient_under_the_pseudonym(world, patient
     assert seen.pseudonym == patient.pseudonym
     mine = access.order_access(acting(world.dentist, world.practice), order.public_id)
     assert mine.patient is None and access.order_patient(mine) is None
+
+
+def test_no_files_go_to_a_lab_once_the_connection_ended(world, patient, local_files):  # noqa: F811
+    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
+
+    scan = stored_scan(acting(world.owner, world.practice), patient)
+    order = draft_order(world, patient)
+    dentist = acting(world.dentist, world.practice)
+    services.order_attach(actor=dentist, order_id=order.public_id, item_id=scan.item.public_id)
+    LabConnection.objects.filter(practice=world.practice, lab=world.lab).update(
+        status=ConnectionStatus.ENDED
+    )
+    with pytest.raises(Conflict, match="no longer connected"):
+        services.order_transition(actor=dentist, order_id=order.public_id, transition="submit")
+    assert access.order_access(dentist, order.public_id).state == "draft"
+
+
+def test_the_lab_does_not_see_the_practices_draft_remakes(world, patient):
+    order = put_in(_send(world, patient), "delivered")
+    services.order_remake(
+        actor=acting(world.dentist, world.practice),
+        order_id=order.public_id,
+        reason="fit",
+        note="Open margin.",
+    )
+    assert (
+        access.order_remakes(access.order_access(acting(world.manager, world.lab), order.public_id))
+        == []
+    )
+    assert (
+        len(
+            access.order_remakes(
+                access.order_access(acting(world.dentist, world.practice), order.public_id)
+            )
+        )
+        == 1
+    )

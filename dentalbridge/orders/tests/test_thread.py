@@ -132,3 +132,20 @@ def test_the_lab_sends_a_file_on_the_thread(world, patient, local_files):  # noq
     dentist = client_for(world.dentist, membership=Membership.objects.get(user=world.dentist))
     page = dentist.get(reverse("order_detail", args=[order.public_id]))
     assert "Attached file" in page.text
+
+
+def test_no_file_is_attached_to_a_finished_order(world, patient, local_files):  # noqa: F811
+    from dentalbridge.core.errors import Conflict
+    from dentalbridge.files.tests.factories import stored_scan
+    from dentalbridge.orders.tests.conftest import put_in
+
+    order = put_in(_sent(world, patient), "cancelled")
+    scan = stored_scan(acting(world.owner, world.practice), patient)
+    with pytest.raises(Conflict, match="finished"):
+        services.order_message_post(
+            actor=acting(world.dentist, world.practice),
+            order_id=order.public_id,
+            body="One more",
+            item_id=scan.item.public_id,
+        )
+    assert not access.order_attachments(order)
