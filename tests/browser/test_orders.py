@@ -152,7 +152,7 @@ def test_dentist_sends_an_order_the_lab_accepts_assigns_and_discusses(visitor, w
     designers.select_option(label="Dora Designer — Freelance designer")
     team.get_by_role("button", name="Assign").click()
     expect(lab.get_by_text("Dora Designer is assigned.")).to_be_visible()
-    lab.get_by_role("textbox", name="Message").fill(MESSAGE)
+    lab.get_by_role("textbox", name="Message", exact=True).fill(MESSAGE)
     lab.get_by_role("button", name="Send the message").click()
     expect(lab.get_by_text(MESSAGE)).to_be_visible()
     manager.check()
