@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import signal
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -68,7 +69,10 @@ def run_limited(
             status, payload, detail = parent.recv()
         except EOFError:
             process.join(5)
-            reason = "memory" if process.exitcode in (-9, -6) else "crashed"
+            # SIGXCPU: the CPU-time limit (the wall-clock one's twin) stopped it first.
+            reason = {-signal.SIGXCPU: "timeout", -9: "memory", -6: "memory"}.get(
+                process.exitcode, "crashed"
+            )
             raise SandboxError(
                 "The file could not be read.", reason=reason, detail=f"exit {process.exitcode}"
             ) from None
