@@ -348,97 +348,94 @@ def run_child(
     json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
 
+def _run_scale_child(
+    scenario: str,
+    database: str,
+    quick: bool,
+    postgres_server: str,
+    json_path: Path,
+    *,
+    sizes: dict,
+    db_name: str,
+    report,
+    environment: dict[str, str] | None = None,
+) -> None:
+    """A scenario at scale (``bench/<scenario>.py``'s ``run``) in its own database: set up,
+    measure, always drop the database, print the report and write the JSON."""
+    import importlib
+
+    from bench import world as bench_world
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"dentalbridge-bench-{scenario}-{database}-") as tmp:
+        bench_world.configure_environment(database, Path(tmp), postgres_server, db_name)
+        os.environ.update(environment or {})
+        if database == "postgres":
+            bench_world.postgres_create(postgres_server, db_name)
+        try:
+            bench_world.prepare_django()
+            import django
+
+            module = importlib.import_module(f"bench.{scenario}")
+            world = bench_world.build_world()
+            setup_seconds = time.perf_counter() - started
+            result = {
+                "django": django.get_version(),
+                "database": bench_world.database_description(),
+                "sizes": sizes,
+                "setup_seconds": setup_seconds,
+                "load_average_before": os.getloadavg()[0],
+                **module.run(
+                    world,
+                    quick=quick,
+                    requests=sizes["requests"],
+                    warmup=sizes["request_warmup"],
+                ),
+            }
+            result["load_average_after"] = os.getloadavg()[0]
+            result["seconds"] = time.perf_counter() - started
+        finally:
+            if "django" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            if database == "postgres":
+                bench_world.postgres_drop(postgres_server, db_name)
+    print("\n".join(report(database, result)), flush=True)
+    json_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+
+
 def run_patients_child(database: str, quick: bool, postgres_server: str, json_path: Path) -> None:
     """The patients scenario in its own database (``dentalbridge_bench_patients`` on PostgreSQL)."""
     from bench import world as bench_world
 
-    sizes = PATIENTS_QUICK if quick else PATIENTS_FULL
-    db_name = bench_world.POSTGRES_PATIENTS_DB_NAME
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"dentalbridge-bench-patients-{database}-") as tmp:
-        bench_world.configure_environment(database, Path(tmp), postgres_server, db_name)
-        if database == "postgres":
-            bench_world.postgres_create(postgres_server, db_name)
-        try:
-            bench_world.prepare_django()
-            import django
-
-            from bench import patients
-
-            world = bench_world.build_world()
-            setup_seconds = time.perf_counter() - started
-            result = {
-                "django": django.get_version(),
-                "database": bench_world.database_description(),
-                "sizes": sizes,
-                "setup_seconds": setup_seconds,
-                "load_average_before": os.getloadavg()[0],
-                **patients.run(
-                    world,
-                    quick=quick,
-                    requests=sizes["requests"],
-                    warmup=sizes["request_warmup"],
-                ),
-            }
-            result["load_average_after"] = os.getloadavg()[0]
-            result["seconds"] = time.perf_counter() - started
-        finally:
-            if "django" in sys.modules:
-                from django.db import connections
-
-                connections.close_all()
-            if database == "postgres":
-                bench_world.postgres_drop(postgres_server, db_name)
-    print("\n".join(patients_report_lines(database, result)), flush=True)
-    json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    _run_scale_child(
+        "patients",
+        database,
+        quick,
+        postgres_server,
+        json_path,
+        sizes=PATIENTS_QUICK if quick else PATIENTS_FULL,
+        db_name=bench_world.POSTGRES_PATIENTS_DB_NAME,
+        report=patients_report_lines,
+    )
 
 
 def run_orders_child(database: str, quick: bool, postgres_server: str, json_path: Path) -> None:
     """The orders scenario in its own database (``dentalbridge_bench_orders`` on PostgreSQL),
-    with the production task backend: submitting queues e-mails in the database for a worker."""
-    from bench import world as bench_world
-
-    sizes = ORDERS_QUICK if quick else ORDERS_FULL
-    db_name = POSTGRES_ORDERS_DB_NAME
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"dentalbridge-bench-orders-{database}-") as tmp:
-        bench_world.configure_environment(database, Path(tmp), postgres_server, db_name)
-        # As configured for production; the db_worker subprocesses inherit it.
-        os.environ["TASKS_BACKEND"] = "database"
-        if database == "postgres":
-            bench_world.postgres_create(postgres_server, db_name)
-        try:
-            bench_world.prepare_django()
-            import django
-
-            from bench import orders
-
-            world = bench_world.build_world()
-            setup_seconds = time.perf_counter() - started
-            result = {
-                "django": django.get_version(),
-                "database": bench_world.database_description(),
-                "sizes": sizes,
-                "setup_seconds": setup_seconds,
-                "load_average_before": os.getloadavg()[0],
-                **orders.run(
-                    world,
-                    quick=quick,
-                    requests=sizes["requests"],
-                    warmup=sizes["request_warmup"],
-                ),
-            }
-            result["load_average_after"] = os.getloadavg()[0]
-            result["seconds"] = time.perf_counter() - started
-        finally:
-            if "django" in sys.modules:
-                from django.db import connections
-
-                connections.close_all()
-            if database == "postgres":
-                bench_world.postgres_drop(postgres_server, db_name)
-    print("\n".join(orders_report_lines(database, result)), flush=True)
-    json_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    with the production task backend: submitting queues e-mails in the database for a worker
+    (the db_worker subprocesses inherit it)."""
+    _run_scale_child(
+        "orders",
+        database,
+        quick,
+        postgres_server,
+        json_path,
+        sizes=ORDERS_QUICK if quick else ORDERS_FULL,
+        db_name=POSTGRES_ORDERS_DB_NAME,
+        report=orders_report_lines,
+        environment={"TASKS_BACKEND": "database"},
+    )
 
 
 # --- Child: one file benchmark -------------------------------------------------------------------
