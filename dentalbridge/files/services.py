@@ -135,21 +135,15 @@ def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
 
 
 def _connected_lab(practice, lab_id):
-    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
+    from dentalbridge.organizations.selectors import connected_lab
 
-    connection = (
-        LabConnection.objects.filter(
-            practice=practice, lab__public_id=lab_id, status=ConnectionStatus.ACCEPTED
-        )
-        .select_related("lab")
-        .first()
-    )
-    if connection is None:
+    lab = connected_lab(practice, lab_id)
+    if lab is None:
         raise ValidationFailed(
             _("Choose a lab your practice is connected with."),
             fields={"lab": [_("Not a connected lab.")]},
         )
-    return connection.lab
+    return lab
 
 
 def share_create(*, actor: Principal, patient_id, item_id, lab_id, note: str = "", expires_at=None):

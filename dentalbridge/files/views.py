@@ -264,17 +264,12 @@ def patient_scans(request, patient_id):
 
 def share_context(principal, item) -> dict:
     """The practice's side of sharing on a record item page: its shares and the form."""
-    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
+    from dentalbridge.organizations.selectors import connected_labs
 
     patient = item.patient
     if _outside(principal, patient) or not principal.may(Perm.PATIENT_EDIT):
         return {}
-    labs = [
-        c.lab
-        for c in LabConnection.objects.filter(
-            practice=patient.organization, status=ConnectionStatus.ACCEPTED
-        ).select_related("lab")
-    ]
+    labs = connected_labs(patient.organization)
     return {
         "shares": access.shares_of_item(item),
         "share_form": ShareForm(labs=labs) if labs else None,

@@ -41,7 +41,8 @@ from dentalbridge.orders.prescription import (
     order_missing,
 )
 from dentalbridge.orders.workflow import OrderState, Transition
-from dentalbridge.organizations.models import ConnectionStatus, LabConnection, Membership, Role
+from dentalbridge.organizations import selectors as org_selectors
+from dentalbridge.organizations.models import Membership, Role
 from dentalbridge.privacy import access
 from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, record
@@ -65,19 +66,13 @@ def _new_reference() -> str:
 def _connected_lab(practice, lab_id):
     if lab_id in (None, ""):
         return None
-    connection = (
-        LabConnection.objects.filter(
-            practice=practice, lab__public_id=_uuid(lab_id, "lab"), status=ConnectionStatus.ACCEPTED
-        )
-        .select_related("lab")
-        .first()
-    )
-    if connection is None:
+    lab = org_selectors.connected_lab(practice, _uuid(lab_id, "lab"))
+    if lab is None:
         raise ValidationFailed(
             _("Choose a lab your practice is connected with."),
             fields={"lab": [_("Not a connected lab.")]},
         )
-    return connection.lab
+    return lab
 
 
 def _uuid(value, field: str):
@@ -367,10 +362,7 @@ def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient)
     """The lab receives the attachment's anonymized files through a share tied to the order."""
     from dentalbridge.files.models import Share
 
-    still_connected = LabConnection.objects.filter(
-        practice=order.practice, lab=order.lab, status=ConnectionStatus.ACCEPTED
-    ).exists()
-    if not still_connected:
+    if not org_selectors.is_connected(order.practice, order.lab):
         raise Conflict(
             _("Your practice is no longer connected with %(lab)s: no files go there.")
             % {"lab": order.lab.name},

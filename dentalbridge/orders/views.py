@@ -26,8 +26,9 @@ from dentalbridge.orders.prescription import (
     shade_choices,
 )
 from dentalbridge.orders.workflow import OrderState, Transition
+from dentalbridge.organizations import selectors as org_selectors
 from dentalbridge.organizations.forms import apply_errors
-from dentalbridge.organizations.models import ConnectionStatus, LabConnection, Membership, Role
+from dentalbridge.organizations.models import Membership, Role
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients.models import RecordItemKind
 from dentalbridge.privacy import access
@@ -111,15 +112,6 @@ def patient_order_create(request, patient_id):
         messages.error(request, error.message)
         return redirect("patient_detail", patient_id=patient_id)
     return redirect("order_edit", order_id=order.public_id)
-
-
-def _connected_labs(practice) -> list:
-    return [
-        c.lab
-        for c in LabConnection.objects.filter(
-            practice=practice, status=ConnectionStatus.ACCEPTED
-        ).select_related("lab")
-    ]
 
 
 QUADRANTS = {  # (dentition, jaw): the quadrants left to right on screen
@@ -206,7 +198,7 @@ def _item_rows(items, errors=None) -> list[dict]:
 
 def _editor_context(request, order, *, form=None, items=None, errors=None) -> dict:
     patient = access.order_patient(order)
-    labs = _connected_labs(order.practice)
+    labs = org_selectors.connected_labs(order.practice)
     saved_items = access.order_items(order)
     if form is None:
         form = forms.DraftForm(
@@ -301,7 +293,7 @@ def order_edit(request, order_id):
     if request.method == "GET":
         return render(request, "orders/edit.html", _editor_context(request, order))
     action = request.POST.get("action", "save")
-    labs = _connected_labs(order.practice)
+    labs = org_selectors.connected_labs(order.practice)
     form = forms.DraftForm(request.POST, labs=labs)
     if not form.is_valid():
         context = _editor_context(
@@ -359,7 +351,7 @@ def order_autosave(request, order_id):
     order = services.practice_draft(actor=request.principal, order_id=order_id)
     if order.state != OrderState.DRAFT:
         raise Conflict(_("This order was sent; it can no longer be edited."))
-    form = forms.DraftForm(request.POST, labs=_connected_labs(order.practice))
+    form = forms.DraftForm(request.POST, labs=org_selectors.connected_labs(order.practice))
     problems: dict = {}
     if form.is_valid():
         try:

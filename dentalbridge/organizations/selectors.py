@@ -59,3 +59,31 @@ def lab_directory(*, search: str = "", exclude_connected_to=None) -> QuerySet[Or
         )
         labs = labs.exclude(Exists(active_link))
     return labs.only("public_id", "name", "city", "country").order_by("name")
+
+
+def connected_labs(practice) -> list[Organization]:
+    """The labs a practice is connected with (the connection accepted and not ended)."""
+    return [
+        connection.lab
+        for connection in LabConnection.objects.filter(
+            practice=practice, status=ConnectionStatus.ACCEPTED
+        ).select_related("lab")
+    ]
+
+
+def connected_lab(practice, lab_public_id) -> Organization | None:
+    """One lab the practice is connected with, by its public id; None if it is not."""
+    connection = (
+        LabConnection.objects.filter(
+            practice=practice, lab__public_id=lab_public_id, status=ConnectionStatus.ACCEPTED
+        )
+        .select_related("lab")
+        .first()
+    )
+    return connection.lab if connection else None
+
+
+def is_connected(practice, lab) -> bool:
+    return LabConnection.objects.filter(
+        practice=practice, lab=lab, status=ConnectionStatus.ACCEPTED
+    ).exists()
