@@ -228,7 +228,7 @@ class OrderListView(APIView):
             request.principal,
             view=view,
             stage=request.query_params.get("stage", ""),
-            search=request.query_params.get("q", "")[:40],
+            search=request.query_params.get("q", ""),
         )
         orders = orders.select_related("remake_of")
         if side == "practice":

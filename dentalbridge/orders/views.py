@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from dentalbridge.core.text import search_text
 from dentalbridge.files import views as file_views
 from dentalbridge.files.models import Jaw
 from dentalbridge.orders import forms, selectors, services, workflow
@@ -57,7 +58,7 @@ def order_list(request):
     if view not in selectors.INBOX_VIEWS:
         view = default
     stage = request.GET.get("stage", "")
-    search = request.GET.get("q", "")[:40]
+    search = search_text(request.GET.get("q"), limit=40)
     orders, side = selectors.inbox(request.principal, view=view, stage=stage, search=search)
     page = Paginator(
         orders.prefetch_related(

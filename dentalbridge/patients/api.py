@@ -7,6 +7,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from dentalbridge.accounts.models import User
+from dentalbridge.core.text import search_text
 from dentalbridge.organizations.api import _errors
 from dentalbridge.organizations.models import Role
 from dentalbridge.patients import services
@@ -132,7 +133,7 @@ class PatientDetailView(APIView):
         services.patient_delete(
             actor=request.principal,
             patient_id=patient_id,
-            reason=request.query_params.get("reason", "")[:300],
+            reason=search_text(request.query_params.get("reason"), limit=300),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

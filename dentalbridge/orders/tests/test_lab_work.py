@@ -38,6 +38,14 @@ def test_the_lab_sees_sent_orders_only_and_never_the_patient(world, patient):
     assert side == "lab" and list(orders) == [seen]
 
 
+def test_inbox_search_with_a_nul_byte_is_answered_not_an_error(world, patient):
+    """Found by the API fuzzer on PostgreSQL, which refuses NUL in a query string."""
+    sent = _send(world, patient)
+    lab = acting(world.technician, world.lab)
+    orders, _ = selectors.inbox(lab, view="all", search=f"\x00{sent.reference}\x00")
+    assert list(orders) == [sent]
+
+
 def _membership(world, user):
     return Membership.objects.get(user=user, organization=world.lab)
 

@@ -116,7 +116,8 @@ def test_a_grantee_reads_through_the_api_until_revoked(world, patient):
 def test_delete_and_restore_through_the_api(world, patient):
     api = bearer(world.dentist, world.practice)
     url = reverse("api_patient", args=[patient.public_id])
-    assert api.delete(url + "?reason=duplicate").status_code == 204
+    # A NUL in the reason (PostgreSQL refuses it in JSON) is dropped, not a server error.
+    assert api.delete(url + "?reason=dupli%00cate").status_code == 204
     assert api.get(url).status_code == 404
     deleted = api.get(reverse("api_patients"), {"deleted": "true"}).json()["results"]
     assert [p["id"] for p in deleted] == [str(patient.public_id)]
