@@ -6,6 +6,7 @@ variable itself or from a file named by ``<NAME>_FILE`` (Docker/Kubernetes secre
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -141,18 +142,27 @@ def env_email(name: str, default: str) -> dict:
     )
 
 
-def env_years_by_country(name: str, default: dict[str, int]) -> dict[str, int]:
-    """``IT=10,NL=20,RO=10`` → {"IT": 10, ...}: a number of years per ISO country code."""
+def env_retention_overrides(name: str) -> dict[str, dict[str, str]]:
+    """``medical_archive:NL=20y,IT=10y,*=10y;communications:*=30d`` → {rule: {country: period}}.
+
+    Countries are ISO codes or ``*`` (everywhere else); periods are years and/or days (``10y``,
+    ``30d``, ``1y30d``). Rule names are checked against the processing register by a system
+    check, once the apps are loaded."""
     value = _raw(name, None)
-    if value is None:
-        return dict(default)
-    result = {}
-    for item in value.split(","):
-        code, _, years = item.strip().partition("=")
-        code = code.strip().upper()
-        if len(code) != 2 or not code.isalpha() or not years.strip().isdigit():
-            raise ImproperlyConfigured(
-                f"{name}: {item.strip()!r} is not COUNTRY=YEARS (e.g. IT=10,NL=20)."
-            )
-        result[code] = int(years)
+    result: dict[str, dict[str, str]] = {}
+    for group in filter(None, (part.strip() for part in (value or "").split(";"))):
+        rule, sep, entries = group.partition(":")
+        rule = rule.strip()
+        if not sep or not rule:
+            raise ImproperlyConfigured(f"{name}: {group!r} is not RULE:COUNTRY=PERIOD,…")
+        for item in entries.split(","):
+            code, _, period = item.strip().partition("=")
+            code = code.strip().upper()
+            period = period.strip().lower()
+            valid_code = code == "*" or (len(code) == 2 and code.isalpha() and code.isascii())
+            if not valid_code or not re.fullmatch(r"(?=\d)(\d+y)?(\d+d)?", period):
+                raise ImproperlyConfigured(
+                    f"{name}: {item.strip()!r} is not COUNTRY=PERIOD (e.g. NL=20y, *=30d)."
+                )
+            result.setdefault(rule, {})[code] = period
     return result

@@ -26,8 +26,8 @@ from config.env import (
     env_email,
     env_int,
     env_list,
+    env_retention_overrides,
     env_str,
-    env_years_by_country,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -503,13 +503,10 @@ INVITATION_VALID_FOR = timedelta(days=env_int("INVITATION_VALID_DAYS", 7, minimu
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
 # REC-5: a deleted patient can be restored for this many days, then the record is purged…
 PATIENT_RESTORE_DAYS = env_int("PATIENT_RESTORE_DAYS", 30, minimum=1)
-# …except the archive copy the law requires the practice to keep, for this many years after
-# the purge, by the practice's country. These defaults are a starting point, not legal advice:
-# the operator sets the periods its counsel confirms (MEDICAL_ARCHIVE_YEARS="IT=10,NL=20").
-MEDICAL_ARCHIVE_YEARS = env_years_by_country(
-    "MEDICAL_ARCHIVE_YEARS", {"NL": 20, "IT": 10, "RO": 10}
-)
-MEDICAL_ARCHIVE_DEFAULT_YEARS = env_int("MEDICAL_ARCHIVE_DEFAULT_YEARS", 10, minimum=1)
+# Retention periods come from the processing register (dentalbridge/privacy/purposes.py); the
+# operator overrides them where its counsel says otherwise, per rule and country:
+# RETENTION_OVERRIDES="medical_archive:NL=20y,IT=10y,*=10y;communications:*=30d".
+RETENTION_OVERRIDES = env_retention_overrides("RETENTION_OVERRIDES")
 # Failed API token attempts allowed per client address and minute before 429 (ACC-3).
 API_TOKEN_FAILURES_PER_MINUTE = env_int("API_TOKEN_FAILURES_PER_MINUTE", 30, minimum=1)
 

@@ -221,6 +221,19 @@ urlpatterns = [
         name="dpo_patient_audit",
     ),
     path("dpo/archives/<uuid:archive_id>/", privacy_views.dpo_archive, name="dpo_archive"),
+    # The processing register (PRV-1, PRV-7, PRV-10): generated notice, cookie policy, Art. 30.
+    path("privacy/", privacy_views.privacy_notice, name="privacy_notice"),
+    path("privacy/cookies/", privacy_views.cookie_policy, name="cookie_policy"),
+    path("dpo/record/", privacy_views.dpo_record, name="dpo_record"),
+    path("dpo/record.csv", privacy_views.dpo_record_csv, name="dpo_record_csv"),
+    path("dpo/record.json", privacy_views.dpo_record_json, name="dpo_record_json"),
+    path("dpo/operator/", privacy_views.dpo_operator, name="dpo_operator"),
+    path("dpo/subprocessors/", privacy_views.dpo_subprocessors, name="dpo_subprocessors"),
+    path(
+        "dpo/subprocessors/<uuid:subprocessor_id>/remove/",
+        privacy_views.dpo_subprocessor_remove,
+        name="dpo_subprocessor_remove",
+    ),
     # API (versioned, token or session auth).
     path("api/v1/", include("dentalbridge.api.urls")),
 ]

@@ -50,6 +50,15 @@ class Case:
     headers: Callable[[World], dict] = lambda w: {}
 
 
+def a_subprocessor(w):
+    from dentalbridge.privacy.models import SubProcessor
+
+    entry = SubProcessor.objects.create(
+        name="Example Mail", service="E-mail", location="IE", safeguard="eea"
+    )
+    return {"subprocessor_id": entry.public_id}
+
+
 def own(status=200, method="get"):
     """A page about the signed-in user's own account (allauth): any persona is the right one."""
     return Case(method=method, right=("owner", status))
@@ -544,6 +553,40 @@ MATRIX: dict[str, Case] = {
         kwargs=an_archive,
         data=lambda w: {"purpose": "Supervisory authority request 2026/3"},
         right=("dpo", 200),
+        wrong=("owner", 404),
+        other=("manager", 404),
+    ),
+    "privacy/": public(),
+    "privacy/cookies/": public(),
+    "dpo/record/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
+    "dpo/record.csv": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
+    "dpo/record.json": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
+    "dpo/operator/": Case(
+        method="post",
+        data=lambda w: {
+            "name": "Example Hosting B.V.",
+            "address": "Keizersgracht 1",
+            "country": "NL",
+            "email": "privacy@platform.example",
+            "dpo_name": "Dee DPO",
+            "dpo_email": "dpo@platform.example",
+        },
+        right=("dpo", 302),
+        wrong=("owner", 404),
+        other=("manager", 404),
+    ),
+    "dpo/subprocessors/": Case(
+        method="post",
+        data=lambda w: {"name": "Example Cloud", "service": "Hosting", "location": "DE",
+                        "safeguard": "eea"},
+        right=("dpo", 302),
+        wrong=("owner", 404),
+        other=("manager", 404),
+    ),  # fmt: skip
+    "dpo/subprocessors/<uuid:subprocessor_id>/remove/": Case(
+        method="post",
+        kwargs=a_subprocessor,
+        right=("dpo", 302),
         wrong=("owner", 404),
         other=("manager", 404),
     ),

@@ -3,8 +3,9 @@
 A deleted patient stays restorable for ``PATIENT_RESTORE_DAYS``; then the record is purged for
 real — the patient row and, by cascade, record items, versions, care-team grants, portal links
 and invitations — except the archive copy the law requires the practice to keep for the archive
-period of its country, which is removed in turn when that period ends. The audit log keeps the
-events (they name the patient by a random id only, never by identity) and records each purge.
+period of its country (the processing register's ``medical_archive`` rule), which is removed in
+turn when that period ends. The audit log keeps the events (they name the patient by a random id
+only, never by identity) and records each purge.
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from dentalbridge.patients.copies import record_content
 from dentalbridge.patients.models import PatientArchive
 from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.purposes import Period, retention_period
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,10 @@ class PurgeReport:
     archives_removed: int
 
 
-def archive_years(country_code: str) -> int:
-    return settings.MEDICAL_ARCHIVE_YEARS.get(
-        country_code.upper(), settings.MEDICAL_ARCHIVE_DEFAULT_YEARS
-    )
-
-
-def _years_later(day, years: int):
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+def archive_period(country_code: str) -> Period:
+    """How long the archive copy is kept: the processing register's medical archive period for
+    the practice's country (PRV-5)."""
+    return retention_period("medical_archive", country_code)
 
 
 def patients_purge_due() -> PurgeReport:
@@ -46,7 +41,7 @@ def patients_purge_due() -> PurgeReport:
     purged = 0
     for patient in access.patients_due_for_purge(cutoff):
         items = list(access.record_of(patient))
-        keep_until = _years_later(now.date(), archive_years(str(patient.organization.country)))
+        keep_until = archive_period(str(patient.organization.country)).after(now.date())
         with transaction.atomic():
             listing = file_retention.archive_files(patient)
             content = record_content(patient, items)

@@ -101,6 +101,7 @@ class AuditAction(StrEnum):
     ORDER_LATE_ALERTED = "order.late_alerted"
     IMPLANT_LIBRARY_CHANGED = "implant_library.changed"
     LAB_SETTINGS_CHANGED = "lab.settings_changed"
+    REGISTER_CHANGED = "privacy.register_changed"
 
 
 class AuditOutcome(StrEnum):

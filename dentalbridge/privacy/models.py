@@ -1,6 +1,10 @@
 """The audit log table (PRV-6). Rows are only ever inserted, through ``privacy.audit.record``."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from dentalbridge.core.models import BaseModel
 
 
 class AuditEvent(models.Model):
@@ -35,3 +39,46 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.outcome}"
+
+
+class OperatorDetails(BaseModel):
+    """What only the operator of an installation knows about itself, for the privacy notice and
+    the Art. 30 record (PRV-10): who runs it, how to reach its data protection officer. One row,
+    kept by the platform's DPO."""
+
+    name = models.CharField(_("operator (controller) name"), max_length=200)
+    address = models.TextField(_("postal address"), max_length=500)
+    email = models.EmailField(_("contact e-mail"))
+    country = CountryField(_("country of establishment"))
+    dpo_name = models.CharField(_("data protection officer"), max_length=200)
+    dpo_email = models.EmailField(_("DPO e-mail"))
+    dpo_address = models.TextField(_("DPO postal address"), max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Safeguard(models.TextChoices):
+    """Where data goes and what makes a transfer lawful (Chapter V GDPR)."""
+
+    EEA = "eea", _("Within the EU/EEA: no transfer")
+    ADEQUACY = "adequacy", _("Adequacy decision (Art. 45)")
+    SCC = "scc", _("Standard contractual clauses (Art. 46(2)(c))")
+    EXPLICIT_CONSENT = "art49", _("Explicit consent of the person (Art. 49(1)(a))")
+
+
+class SubProcessor(BaseModel):
+    """A company the operator engages to process personal data (hosting, storage, e-mail…),
+    listed in the notice and the Art. 30 record (PRV-7). Kept by the platform's DPO."""
+
+    name = models.CharField(_("name"), max_length=200)
+    service = models.CharField(_("service"), max_length=300)
+    location = CountryField(_("where the data is processed"))
+    safeguard = models.CharField(_("transfer safeguard"), max_length=16, choices=Safeguard.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
