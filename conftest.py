@@ -49,6 +49,7 @@ def world(db) -> World:
         "designer": ("dora.designer@freelance.example", "Dora Designer", w.lab, "designer"),
         "other_manager": ("fay.faraway@faraway.example", "Fay Faraway", w.other_lab, "manager"),
         "dpo": ("dee.dpo@platform.example", "Dee DPO", w.platform, "dpo"),
+        "support": ("sam.support@platform.example", "Sam Support", w.platform, "support"),
     }
     for attr, (email, name, org, role) in people.items():
         user = make_user(email, name)

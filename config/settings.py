@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dentalbridge.organizations.context_processors.principal",
+                "dentalbridge.privacy.context_processors.cookie_consent",
             ],
         },
     },
@@ -430,6 +431,15 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
+# Scripts that need consent (PRV-2): rendered into pages only for visitors who agreed to their
+# category in the cookie settings. Empty: the platform asks nothing and loads nothing.
+CONSENT_SCRIPTS = {
+    "analytics": env_str("ANALYTICS_SCRIPT_URL", ""),
+    "marketing": env_str("MARKETING_SCRIPT_URL", ""),
+}
+for _script in CONSENT_SCRIPTS.values():
+    if _script.startswith("https://"):
+        SECURE_CSP["script-src"].append("https://" + _script.removeprefix("https://").split("/")[0])
 if STORAGE_BACKEND == "s3" and env_str("S3_ENDPOINT_URL", None):
     SECURE_CSP["img-src"].append(env_str("S3_ENDPOINT_URL"))
 

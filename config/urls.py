@@ -33,6 +33,14 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("notifications/", messaging_views.notification_list, name="notification_list"),
+    # Product news (COM-3): written by the platform's staff, one-click unsubscribe.
+    path("newsletters/", messaging_views.newsletter_list, name="newsletter_list"),
+    path(
+        "newsletters/<uuid:newsletter_id>/send/",
+        messaging_views.newsletter_send,
+        name="newsletter_send",
+    ),
+    path("unsubscribe/<str:token>/", messaging_views.unsubscribe, name="unsubscribe"),
     path("notifications/read/", messaging_views.notifications_read, name="notifications_read"),
     # Organizations (ACC-2).
     path("organizations/new/", org_views.organization_create, name="organization_create"),
@@ -223,11 +231,14 @@ urlpatterns = [
     path("dpo/archives/<uuid:archive_id>/", privacy_views.dpo_archive, name="dpo_archive"),
     # The processing register (PRV-1, PRV-7, PRV-10): generated notice, cookie policy, Art. 30.
     path("privacy/", privacy_views.privacy_notice, name="privacy_notice"),
+    path("accounts/privacy/", privacy_views.my_privacy, name="my_privacy"),
     path("privacy/cookies/", privacy_views.cookie_policy, name="cookie_policy"),
+    path("privacy/cookies/settings/", privacy_views.cookie_settings, name="cookie_settings"),
     path("dpo/record/", privacy_views.dpo_record, name="dpo_record"),
     path("dpo/record.csv", privacy_views.dpo_record_csv, name="dpo_record_csv"),
     path("dpo/record.json", privacy_views.dpo_record_json, name="dpo_record_json"),
     path("dpo/operator/", privacy_views.dpo_operator, name="dpo_operator"),
+    path("dpo/policy/", privacy_views.dpo_policy, name="dpo_policy"),
     path("dpo/subprocessors/", privacy_views.dpo_subprocessors, name="dpo_subprocessors"),
     path(
         "dpo/subprocessors/<uuid:subprocessor_id>/remove/",

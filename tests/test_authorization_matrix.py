@@ -59,6 +59,18 @@ def a_subprocessor(w):
     return {"subprocessor_id": entry.public_id}
 
 
+def a_newsletter(w):
+    from dentalbridge.messaging.models import Newsletter
+
+    return {"newsletter_id": Newsletter.objects.create(subject="News", text="Hi").public_id}
+
+
+def _unsubscribe_token(w):
+    from dentalbridge.messaging.newsletters import unsubscribe_token
+
+    return unsubscribe_token(w.owner)
+
+
 def own(status=200, method="get"):
     """A page about the signed-in user's own account (allauth): any persona is the right one."""
     return Case(method=method, right=("owner", status))
@@ -557,6 +569,25 @@ MATRIX: dict[str, Case] = {
         other=("manager", 404),
     ),
     "privacy/": public(),
+    "privacy/cookies/settings/": Case(
+        method="post", data=lambda w: {"action": "reject_all"}, right=("owner", 302), anon=302
+    ),
+    "accounts/privacy/": own(),
+    "dpo/policy/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
+    "newsletters/": Case(right=("support", 200), wrong=("dpo", 404), other=("owner", 404)),
+    "newsletters/<uuid:newsletter_id>/send/": Case(
+        method="post",
+        kwargs=a_newsletter,
+        right=("support", 302),
+        wrong=("dpo", 404),
+        other=("owner", 404),
+    ),
+    "unsubscribe/<str:token>/": Case(
+        method="post",
+        kwargs=lambda w: {"token": _unsubscribe_token(w)},
+        right=("owner", 200),
+        anon=200,
+    ),
     "privacy/cookies/": public(),
     "dpo/record/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
     "dpo/record.csv": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
@@ -577,12 +608,16 @@ MATRIX: dict[str, Case] = {
     ),
     "dpo/subprocessors/": Case(
         method="post",
-        data=lambda w: {"name": "Example Cloud", "service": "Hosting", "location": "DE",
-                        "safeguard": "eea"},
+        data=lambda w: {
+            "name": "Example Cloud",
+            "service": "Hosting",
+            "location": "DE",
+            "safeguard": "eea",
+        },
         right=("dpo", 302),
         wrong=("owner", 404),
         other=("manager", 404),
-    ),  # fmt: skip
+    ),
     "dpo/subprocessors/<uuid:subprocessor_id>/remove/": Case(
         method="post",
         kwargs=a_subprocessor,

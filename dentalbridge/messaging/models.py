@@ -77,6 +77,7 @@ class EmailStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Gave up")
+    WITHDRAWN = "withdrawn", _("Not sent: consent withdrawn")
 
 
 class OutgoingEmail(BaseModel):
@@ -88,15 +89,41 @@ class OutgoingEmail(BaseModel):
     text = models.TextField()
     html = models.TextField()
     status = models.CharField(
-        max_length=8, choices=EmailStatus.choices, default=EmailStatus.PENDING
+        max_length=12, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Mail that needs consent (a newsletter) names its purpose and recipient: the consent ledger
+    # is asked again at the moment of sending, so a withdrawal stops mail already queued.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    purpose = models.CharField(max_length=40, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class Newsletter(BaseModel):
+    """Product news by e-mail (COM-3): written by the platform's staff, sent only to people who
+    consented, each mail with a one-click unsubscribe link."""
+
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("text"), max_length=20000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

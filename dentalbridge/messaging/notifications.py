@@ -22,6 +22,7 @@ from dentalbridge.messaging.models import (
     NotificationPreference,
     OutgoingEmail,
 )
+from dentalbridge.privacy import consent
 
 MAX_ATTEMPTS = 8
 E = NotificationEvent
@@ -139,11 +140,18 @@ def email_deliver(email_id: int) -> str:
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.status != EmailStatus.PENDING:
             return "skipped"
+        if email.purpose and not consent.has_consent(email.user, email.purpose):
+            # Withdrawn since the mail was queued (PRV-2): it counts from that moment on.
+            email.status = EmailStatus.WITHDRAWN
+            email.next_attempt_at = None
+            email.save(update_fields=["status", "next_attempt_at"])
+            return "withdrawn"
         message = EmailMultiAlternatives(
             subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + email.subject,
             body=email.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email.to],
+            headers=email.headers or None,
         )
         message.attach_alternative(email.html, "text/html")
         email.attempts += 1
@@ -163,6 +171,13 @@ def email_deliver(email_id: int) -> str:
         email.next_attempt_at = None
         email.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
         return "sent"
+
+
+def enqueue_after_commit(ids) -> None:
+    """Send these stored e-mails once the transaction that stored them commits."""
+    ids = list(ids)
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
 
 
 def retry_pause(attempts: int) -> timedelta:

@@ -36,3 +36,11 @@ def retry_emails() -> dict:
     for pk in due:
         send_email.enqueue(pk)
     return {"retried": len(due)}
+
+
+@task(queue_name="email")
+def send_newsletter(newsletter_id: int) -> int:
+    """One newsletter to everyone whose consent counts now (COM-3)."""
+    from dentalbridge.messaging import newsletters
+
+    return newsletters.deliver(newsletter_id)

@@ -1,15 +1,24 @@
-"""The person's notifications (in-app) and their choices per event and channel (ORD-4)."""
+"""The person's notifications (in-app) and their choices per event and channel (ORD-4); product
+news for those who asked for it, and its one-click unsubscribe (COM-3)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.messaging import notifications
-from dentalbridge.messaging.models import Channel, Notification, NotificationEvent
+from dentalbridge.core.errors import Conflict
+from dentalbridge.messaging import newsletters, notifications
+from dentalbridge.messaging.forms import NewsletterForm
+from dentalbridge.messaging.models import Channel, Newsletter, Notification, NotificationEvent
+from dentalbridge.organizations.middleware import client_of
+from dentalbridge.organizations.views import domain_view
+from dentalbridge.privacy import consent
+from dentalbridge.privacy.policy import Perm
 
 
 @login_required
@@ -57,3 +66,64 @@ def notification_preferences(request):
     }
     rows = [(event, label, *current[event]) for event, label in events]
     return render(request, "messaging/preferences.html", {"rows": rows})
+
+
+# --- Newsletters (COM-3) ----------------------------------------------------------------------
+@domain_view
+@require_http_methods(["GET", "POST"])
+def newsletter_list(request):
+    """The platform's support staff write product news and send it to those who consented."""
+    if not _newsletter_staff(request.principal):
+        raise Http404
+    form = NewsletterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        newsletters.newsletter_create(actor=request.principal, **form.cleaned_data)
+        messages.success(request, _("Draft saved. Check it, then send it."))
+        return redirect("newsletter_list")
+    return render(
+        request,
+        "messaging/newsletters.html",
+        {
+            "form": form,
+            "letters": Newsletter.objects.all()[:50],
+            "consenting": len(consent.users_consenting(newsletters.PURPOSE)),
+        },
+    )
+
+
+def _newsletter_staff(principal) -> bool:
+    organization = principal.organization
+    return (
+        organization is not None
+        and organization.kind == "platform"
+        and principal.may(Perm.NEWSLETTER_SEND)
+    )
+
+
+@domain_view
+@require_POST
+def newsletter_send(request, newsletter_id):
+    if not _newsletter_staff(request.principal):
+        raise Http404
+    try:
+        letter = newsletters.newsletter_send(actor=request.principal, newsletter_id=newsletter_id)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return redirect("newsletter_list")
+    messages.success(request, _("“%(subject)s” is being sent.") % {"subject": letter.subject})
+    return redirect("newsletter_list")
+
+
+@csrf_exempt  # the link in an e-mail, and mail clients' one-click POST (RFC 8058), carry no token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """One click (a button, or the mail client's List-Unsubscribe-Post) withdraws the consent.
+    A GET only shows the button, so link scanners in mail systems cannot unsubscribe anyone."""
+    user = newsletters.user_for_token(token)
+    if user is None:
+        return render(request, "messaging/unsubscribe.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        ip, user_agent = client_of(request)
+        newsletters.unsubscribe(user, ip=ip, user_agent=user_agent)
+        return render(request, "messaging/unsubscribe.html", {"done": True})
+    return render(request, "messaging/unsubscribe.html", {"token": token})

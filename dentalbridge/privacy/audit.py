@@ -102,6 +102,7 @@ class AuditAction(StrEnum):
     IMPLANT_LIBRARY_CHANGED = "implant_library.changed"
     LAB_SETTINGS_CHANGED = "lab.settings_changed"
     REGISTER_CHANGED = "privacy.register_changed"
+    POLICY_PUBLISHED = "privacy.policy_published"
 
 
 class AuditOutcome(StrEnum):

@@ -1,6 +1,10 @@
 """The audit log table (PRV-6). Rows are only ever inserted, through ``privacy.audit.record``."""
 
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -82,3 +86,64 @@ class SubProcessor(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PolicyVersion(models.Model):
+    """A published version of the privacy notice (PRV-9). Publishing one tells the people it
+    concerns by e-mail; where a consent-based purpose changed (``reconsent_purposes``), consents
+    given under an earlier version no longer count until given again."""
+
+    number = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField()
+    summary = models.TextField(_("what changed"), max_length=4000)
+    reconsent_purposes = models.JSONField(default=list, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    announced_at = models.DateTimeField(null=True, blank=True)
+    notified = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number}"
+
+
+class ConsentMethod(models.TextChoices):
+    FORM = "form", _("Checkbox on a form")
+    COOKIE_BANNER = "cookie_banner", _("Cookie banner")
+    COOKIE_SETTINGS = "cookie_settings", _("Cookie settings")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+    DATA_REQUEST = "data_request", _("Withdrawal request")
+
+
+class ConsentRecord(models.Model):
+    """One line of the consent ledger (PRV-2): a person (or a browser, by a random id) gave or
+    withdrew consent for one purpose, when, how, with which words on the screen, under which
+    version of the notice. Lines are only added; the latest line per subject and purpose is the
+    state, and every earlier one stays as proof."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    visitor_id = models.CharField(max_length=32, blank=True, db_index=True)
+    purpose = models.CharField(max_length=40)
+    given = models.BooleanField()
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    method = models.CharField(max_length=20, choices=ConsentMethod.choices)
+    text_shown = models.TextField(max_length=2000)
+    language = models.CharField(max_length=8, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["user", "purpose", "created_at"], name="consent_user")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {'given' if self.given else 'withdrawn'}"

@@ -119,7 +119,7 @@ def notice(*, country: str = "") -> dict:
     return {
         "operator": _operator(details),
         "practice_as_controller": str(purposes.PRACTICE_AS_CONTROLLER),
-        "purposes": [_purpose(entry) for entry in purposes.PURPOSES],
+        "purposes": [_purpose(entry) for entry in purposes.active_purposes()],
         "subprocessors": [_subprocessor(entry) for entry in subprocessors()],
         "authority": authority(home),
         "authorities": [authority(code) for code in sorted(purposes.AUTHORITIES)],
@@ -149,7 +149,7 @@ def record_of_processing() -> dict:
     processors = [_subprocessor(entry) for entry in subprocessors()]
     transfers = [p for p in processors if p["safeguard"] != Safeguard.EEA]
     rows = []
-    for entry in purposes.PURPOSES:
+    for entry in purposes.active_purposes():
         shaped = _purpose(entry)
         rows.append(
             {

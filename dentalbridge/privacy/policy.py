@@ -38,6 +38,8 @@ class Perm(StrEnum):
     # The platform's DPO answers to regulators: it reads audit trails of any tenant by patient id
     # (events carry no identity) and opens legal archives for a stated purpose.
     PLATFORM_AUDIT = "platform.audit"
+    # The platform's staff write product news; it goes only to people who consented (COM-3).
+    NEWSLETTER_SEND = "newsletter.send"
 
 
 _EVERY_MEMBER = frozenset({Perm.ORGANIZATION_VIEW, Perm.TOKEN_MANAGE})
@@ -73,7 +75,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     # and of an order only while assigned to it (the access layer checks the assignment).
     Role.DESIGNER: _EVERY_MEMBER | _LAB_WORK,
     Role.DPO: _ADMIN | {Perm.PLATFORM_AUDIT, Perm.IMPLANT_LIBRARY_EDIT},
-    Role.SUPPORT: _EVERY_MEMBER | {Perm.MEMBER_VIEW, Perm.IMPLANT_LIBRARY_EDIT},
+    Role.SUPPORT: _EVERY_MEMBER
+    | {Perm.MEMBER_VIEW, Perm.IMPLANT_LIBRARY_EDIT, Perm.NEWSLETTER_SEND},
 }
 
 # Every role above can reach patient data (identified or pseudonymized), so every one of them must

@@ -154,6 +154,16 @@ class Purpose:
     controller: str = "operator"
     consent_required: bool = False  # processing checks the consent ledger at run time
     automated_decisions: bool = False
+    # A purpose that exists only when the operator switches it on (e.g. an analytics script):
+    # the name of the setting; the notice leaves the purpose out while it is empty.
+    requires_setting: str = ""
+
+    def active(self) -> bool:
+        if not self.requires_setting:
+            return True
+        head, _, key = self.requires_setting.partition(".")
+        value = getattr(settings, head, None)
+        return bool(value.get(key) if key and isinstance(value, dict) else value)
 
 
 SUBJECTS = {
@@ -236,6 +246,20 @@ _SECURITY_LOG = Retention(
     ),
 )
 
+_CONSENT_PROOF = Retention(
+    key="consent_proof",
+    default=Period(years=3),
+    starts=_("the withdrawal of the consent or the closing of the account"),
+    reason=_("Proof that consent was given (Art. 7(1) GDPR), as long as a claim is possible"),
+)
+
+_BROWSING = Retention(
+    key="browsing",
+    default=Period(days=395),
+    starts=_("the visit"),
+    reason=_("Kept by the analytics or marketing service at most 13 months, as regulators advise"),
+)
+
 _WORK_QUEUE = Retention(
     key="work_queue",
     default=Period(days=30),
@@ -254,6 +278,8 @@ RETENTION: dict[str, Retention] = {
         _COMMUNICATIONS,
         _SECURITY_LOG,
         _WORK_QUEUE,
+        _CONSENT_PROOF,
+        _BROWSING,
     )
 }
 
@@ -503,7 +529,16 @@ CATEGORIES: tuple[DataCategory, ...] = (
         fields={
             "messaging.Notification": ("event", "text", "link", "read_at"),
             "messaging.NotificationPreference": ("event", "in_app", "email"),
-            "messaging.OutgoingEmail": ("to", "subject", "text", "html", "last_error", "sent_at"),
+            "messaging.OutgoingEmail": (
+                "to",
+                "subject",
+                "text",
+                "html",
+                "last_error",
+                "sent_at",
+                "purpose",
+                "headers",
+            ),
         },
     ),
     DataCategory(
@@ -544,6 +579,39 @@ CATEGORIES: tuple[DataCategory, ...] = (
         },
     ),
     DataCategory(
+        key="consents",
+        name=_("Consents"),
+        description=_(
+            "Which consents a person gave or withdrew, when, how, with which words on the "
+            "screen, under which version of this notice, from which address and browser."
+        ),
+        subjects=("staff", "designer", "patient", "visitor"),
+        retention="consent_proof",
+        fields={
+            "privacy.ConsentRecord": (
+                "created_at",
+                "visitor_id",
+                "purpose",
+                "given",
+                "method",
+                "text_shown",
+                "language",
+                "ip",
+                "user_agent",
+            ),
+        },
+    ),
+    DataCategory(
+        key="browsing",
+        name=_("Visits and device data"),
+        description=_(
+            "Pages visited, browser and device, collected by the analytics or marketing service "
+            "the operator chose — only after you agreed, never on this platform's own servers."
+        ),
+        subjects=("visitor", "staff", "patient"),
+        retention="browsing",
+    ),
+    DataCategory(
         key="work_queue",
         name=_("Background work"),
         description=_(
@@ -575,6 +643,8 @@ NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
     "orders.LabProduct": ("*", "a laboratory's catalogue"),
     "files.TenantKey": ("*", "wrapped encryption keys of an organization"),
     "privacy.SubProcessor": ("*", "companies the operator engages"),
+    "privacy.PolicyVersion": ("*", "versions of the notice"),
+    "messaging.Newsletter": ("*", "product news, written for everyone alike"),
     "files.PatientKey": (("key_id", "retired_at"), "key bookkeeping"),
     "files.Asset": (
         ("status", "step", "progress", "error_code", "error_message"),
@@ -632,6 +702,11 @@ CARE_TEAM_RECIPIENT = Recipient(
 OPERATOR_RECIPIENT = Recipient(
     name=_("The operator of this platform and its hosting providers"),
     role=_("Processor of the practice (Art. 28); see the list of sub-processors"),
+)
+
+ANALYTICS_RECIPIENT = Recipient(
+    name=_("The analytics or marketing service the operator configured"),
+    role=_("Processor of the operator; see the list of sub-processors"),
 )
 
 
@@ -708,6 +783,52 @@ PURPOSES: tuple[Purpose, ...] = (
     ),
 )
 
+PURPOSES += (
+    Purpose(
+        key="newsletter",
+        name=_("Product news by e-mail"),
+        description=_(
+            "Occasional e-mails about new features of the platform — only to people who asked "
+            "for them; every one has a one-click unsubscribe link."
+        ),
+        basis=Basis.CONSENT,
+        categories=("account", "communications", "consents"),
+        subjects=("staff", "designer", "patient"),
+        source=SOURCES["self"],
+        recipients=(OPERATOR_RECIPIENT,),
+        consent_required=True,
+    ),
+    Purpose(
+        key="cookies_analytics",
+        name=_("Analytics cookies"),
+        description=_(
+            "Counting visits and how pages are used, to improve the platform — only after you "
+            "agree in the cookie settings."
+        ),
+        basis=Basis.CONSENT,
+        categories=("browsing", "consents"),
+        subjects=("visitor", "staff", "patient"),
+        source=SOURCES["platform"],
+        recipients=(ANALYTICS_RECIPIENT,),
+        consent_required=True,
+        requires_setting="CONSENT_SCRIPTS.analytics",
+    ),
+    Purpose(
+        key="cookies_marketing",
+        name=_("Marketing cookies"),
+        description=_(
+            "Measuring campaigns of the operator — only after you agree in the cookie settings."
+        ),
+        basis=Basis.CONSENT,
+        categories=("browsing", "consents"),
+        subjects=("visitor", "staff", "patient"),
+        source=SOURCES["platform"],
+        recipients=(ANALYTICS_RECIPIENT,),
+        consent_required=True,
+        requires_setting="CONSENT_SCRIPTS.marketing",
+    ),
+)
+
 # Cookies and similar storage the platform sets. Only "necessary" ones exist; analytics and
 # marketing categories can be offered only with consent (privacy.consent).
 COOKIES: tuple[dict, ...] = (
@@ -722,6 +843,12 @@ COOKIES: tuple[dict, ...] = (
         "category": "necessary",
         "purpose": _("Protects forms against cross-site request forgery."),
         "lifetime": _("1 year"),
+    },
+    {
+        "name": "consent",
+        "category": "necessary",
+        "purpose": _("Remembers your cookie choices, so we do not ask again on every page."),
+        "lifetime": _("6 months"),
     },
     {
         "name": "django_language",
@@ -756,6 +883,11 @@ ALL_AUTHORITIES_URL = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_
 
 
 # --- Lookups ----------------------------------------------------------------------------------
+def active_purposes() -> list[Purpose]:
+    """The purposes this installation pursues (those switched on by a setting only when set)."""
+    return [entry for entry in PURPOSES if entry.active()]
+
+
 def category(key: str) -> DataCategory:
     for entry in CATEGORIES:
         if entry.key == key:

@@ -1,12 +1,17 @@
 """Writes of the privacy core that are not patient data: the operator's part of the processing
 register, kept by the platform's DPO (PRV-7, PRV-10). Each change is audited."""
 
+from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from dentalbridge.core.errors import NotFound
-from dentalbridge.privacy import access
+from dentalbridge.core.errors import NotFound, ValidationFailed
+from dentalbridge.privacy import access, purposes
 from dentalbridge.privacy.audit import AuditAction, record
-from dentalbridge.privacy.models import OperatorDetails, SubProcessor
+from dentalbridge.privacy.models import OperatorDetails, PolicyVersion, SubProcessor
 
 OPERATOR_FIELDS = ("name", "address", "email", "country", "dpo_name", "dpo_email", "dpo_address")
 
@@ -65,3 +70,80 @@ def subprocessor_remove(*, actor, subprocessor_id) -> None:
         data={"what": "subprocessor_removed", "name": entry.name},
     )
     entry.delete()
+
+
+# --- Notice versions (PRV-9) ------------------------------------------------------------------
+def policy_publish(*, actor, summary: str, reconsent_purposes: list[str]) -> PolicyVersion:
+    """Publish a new version of the notice: recorded, announced by e-mail to every active account
+    (through the task queue), and — where a consent-based purpose changed — consents given under
+    earlier versions stop counting until given again."""
+    access.platform_dpo_required(actor)
+    allowed = {p.key for p in purposes.PURPOSES if p.consent_required}
+    unknown = set(reconsent_purposes) - allowed
+    if unknown:
+        raise ValidationFailed(
+            _("Only consent-based purposes can ask for consent again: %(names)s")
+            % {"names": ", ".join(sorted(unknown))}
+        )
+    with transaction.atomic():
+        last = PolicyVersion.objects.select_for_update().order_by("-number").first()
+        version = PolicyVersion.objects.create(
+            number=(last.number if last else 0) + 1,
+            published_at=timezone.now(),
+            summary=summary,
+            reconsent_purposes=sorted(set(reconsent_purposes)),
+            published_by=actor.user,
+        )
+        record(
+            AuditAction.POLICY_PUBLISHED,
+            principal=actor,
+            target=version,
+            data={"number": version.number, "reconsent": version.reconsent_purposes},
+        )
+        from dentalbridge.privacy.tasks import announce_policy
+
+        transaction.on_commit(lambda: announce_policy.enqueue(version.pk))
+    return version
+
+
+def policy_announce(version_id: int) -> int:
+    """One e-mail per active account, in its language; idempotent (a version is announced once)."""
+    from django.contrib.auth import get_user_model
+
+    from dentalbridge.messaging.models import OutgoingEmail
+    from dentalbridge.messaging.notifications import enqueue_after_commit
+
+    with transaction.atomic():
+        version = PolicyVersion.objects.select_for_update().get(pk=version_id)
+        if version.announced_at is not None:
+            return 0
+        notice_url = settings.SITE_URL.rstrip("/") + reverse("privacy_notice")
+        privacy_url = settings.SITE_URL.rstrip("/") + reverse("my_privacy")
+        emails = []
+        users = get_user_model().objects.filter(is_active=True).exclude(email="")
+        for user in users.iterator(chunk_size=500):
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                context = {
+                    "version": version,
+                    "notice_url": notice_url,
+                    "privacy_url": privacy_url,
+                    "changed": [
+                        str(purposes.purpose(key).name) for key in version.reconsent_purposes
+                    ],
+                }
+                emails.append(
+                    OutgoingEmail(
+                        to=user.email,
+                        subject=_("Our privacy notice changed (version %(n)d)")
+                        % {"n": version.number},
+                        text=render_to_string("privacy/email/policy.txt", context),
+                        html=render_to_string("privacy/email/policy.html", context),
+                        user=user,
+                    )
+                )
+        OutgoingEmail.objects.bulk_create(emails, batch_size=500)
+        version.notified = len(emails)
+        version.announced_at = timezone.now()
+        version.save(update_fields=["notified", "announced_at"])
+        enqueue_after_commit(email.pk for email in emails)
+    return len(emails)

@@ -5,16 +5,22 @@ notice and cookie policy generated from the register."""
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dentalbridge.core.errors import ValidationFailed
+from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients.forms import ArchivePurposeForm
-from dentalbridge.privacy import access, notice, purposes, services
-from dentalbridge.privacy.forms import OperatorDetailsForm, SubProcessorForm
+from dentalbridge.privacy import access, consent, notice, purposes, services
+from dentalbridge.privacy.forms import OperatorDetailsForm, PolicyPublishForm, SubProcessorForm
+from dentalbridge.privacy.models import ConsentMethod, ConsentRecord, PolicyVersion
 from dentalbridge.privacy.selectors import platform_audit_events_for_patient
 
 
@@ -70,6 +76,7 @@ def _reader_country(request) -> str:
 def privacy_notice(request):
     """The privacy notice (Arts. 13-14), public, in the reader's language."""
     context = notice.notice(country=_reader_country(request))
+    context["version"] = consent.current_policy()
     return render(request, "privacy/notice.html", context)
 
 
@@ -140,3 +147,126 @@ def dpo_subprocessor_remove(request, subprocessor_id):
     services.subprocessor_remove(actor=request.principal, subprocessor_id=subprocessor_id)
     messages.success(request, _("Sub-processor removed."))
     return redirect("dpo_subprocessors")
+
+
+def _next_url(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "POST"])
+def cookie_settings(request):
+    """Cookie consent by category (PRV-2), from the banner or the footer link, signed in or not.
+    Refusing is one click, like accepting."""
+    scripts = consent.configured_scripts()
+    chosen = consent.cookie_choices(request)
+    categories = [
+        {
+            "key": key,
+            "text": consent.CATEGORY_TEXT[key],
+            "configured": key in scripts,
+            "checked": chosen[key],
+        }
+        for key in consent.COOKIE_CATEGORIES
+    ]
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if action == "accept_all":
+            choices = {key: key in scripts for key in consent.COOKIE_CATEGORIES}
+        elif action == "reject_all":
+            choices = dict.fromkeys(consent.COOKIE_CATEGORIES, False)
+        else:
+            choices = {
+                key: key in scripts and request.POST.get(key) == "on"
+                for key in consent.COOKIE_CATEGORIES
+            }
+        shown = " ".join(
+            [str(consent.BANNER_TEXT)]
+            + [str(consent.CATEGORY_TEXT[key]) for key in consent.COOKIE_CATEGORIES]
+        )
+        method = ConsentMethod.COOKIE_BANNER if action != "save" else ConsentMethod.COOKIE_SETTINGS
+        response = redirect(_next_url(request, reverse("cookie_settings")))
+        consent.save_cookie_choice(request, response, choices, method=method, text=shown)
+        messages.success(request, _("Your cookie choices are saved."))
+        return response
+    return render(
+        request,
+        "privacy/cookie_settings.html",
+        {
+            "categories": categories,
+            "recorded": consent.read_cookie(request) is not None,
+            "anything_to_choose": bool(scripts),
+            "next": _next_url(request, ""),
+        },
+    )
+
+
+# --- One's own privacy (self-service) ---------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_privacy(request):
+    """A person's consents — given, withdrawn, asked again after a notice change — in one place."""
+    from dentalbridge.messaging import newsletters
+
+    user = request.user
+    if request.method == "POST":
+        wanted = request.POST.get("newsletter") == "on"
+        if wanted != consent.has_consent(user, newsletters.PURPOSE):
+            ip, user_agent = client_of(request)
+            consent.record(
+                purpose=newsletters.PURPOSE,
+                given=wanted,
+                method=ConsentMethod.FORM,
+                text_shown=newsletters.CHECKBOX_TEXT,
+                user=user,
+                ip=ip,
+                user_agent=user_agent,
+            )
+            messages.success(
+                request,
+                _("You will receive product news.")
+                if wanted
+                else _("You will receive no more product news. This counts from now on."),
+            )
+        return redirect("my_privacy")
+    history = ConsentRecord.objects.filter(user=user).select_related("policy_version")
+    return render(
+        request,
+        "privacy/my_privacy.html",
+        {
+            "newsletter": consent.has_consent(user, newsletters.PURPOSE),
+            "newsletter_text": newsletters.CHECKBOX_TEXT,
+            "reconsent": [purposes.purpose(key) for key in consent.needs_reconsent(user)],
+            "history": history.order_by("-created_at", "-pk")[:50],
+            "policy": consent.current_policy(),
+        },
+    )
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def dpo_policy(request):
+    """Publish a new version of the notice (PRV-9)."""
+    access.platform_dpo_required(request.principal)
+    form = PolicyPublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.policy_publish(actor=request.principal, **form.cleaned_data)
+        except ValidationFailed as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Version %(n)d is published; every account is told by e-mail.")
+                % {"n": version.number},
+            )
+            return redirect("dpo_policy")
+    return render(
+        request,
+        "privacy/dpo_policy.html",
+        {"form": form, "versions": PolicyVersion.objects.all()[:50]},
+    )

@@ -30,6 +30,7 @@ EXPECTED = {
     P.LAB_SETTINGS_EDIT:    (0, 0, 0, 1, 0, 0, 0, 0),
     P.IMPLANT_LIBRARY_EDIT: (0, 0, 0, 1, 0, 0, 1, 1),
     P.PLATFORM_AUDIT:       (0, 0, 0, 0, 0, 0, 1, 0),
+    P.NEWSLETTER_SEND:      (0, 0, 0, 0, 0, 0, 0, 1),
 }  # fmt: skip
 ROLES = (
     Role.OWNER, Role.DENTIST, Role.ASSISTANT, Role.MANAGER,

@@ -18,8 +18,8 @@ from django.test.utils import isolate_apps
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import acting, client_for
 from config.env import env_retention_overrides
+from conftest import acting, client_for
 from dentalbridge.patients import services as patient_services
 from dentalbridge.patients.retention import patients_purge_due
 from dentalbridge.privacy import access, purposes, services
@@ -50,6 +50,9 @@ def test_an_undeclared_personal_data_field_is_found():
 
         class Meta:
             app_label = "privacy"
+
+        def __str__(self) -> str:
+            return self.email
 
     missing = purposes.uncovered_fields([NewsletterSubscriber])
     assert missing == [
@@ -160,7 +163,7 @@ def test_periods_read_and_count(text, period):
     assert purposes.Period(years=1).before(date(2025, 3, 1)) == date(2024, 3, 1)
 
 
-@pytest.mark.parametrize("text", ["", "y", "10", "10x", "-1y", "١٠y"])
+@pytest.mark.parametrize("text", ["", "y", "10", "10x", "-1y", "\u0661\u0660y"])
 def test_a_period_that_is_not_one_is_refused(text):
     with pytest.raises(ValueError):
         purposes.Period.parse(text)
@@ -177,7 +180,7 @@ def test_the_notice_names_every_purpose_basis_category_and_the_authority(world):
     page = client_for(None).get(reverse("privacy_notice"))
     assert page.status_code == 200
     text = html.unescape(page.content.decode())
-    for entry in purposes.PURPOSES:
+    for entry in purposes.active_purposes():
         assert str(entry.name) in text
         assert str(purposes.Basis.LABELS[entry.basis]) in text
         for key in entry.categories:
@@ -207,7 +210,8 @@ def test_the_dpo_downloads_the_record_of_processing_as_html_csv_and_json(world):
     html = dpo.get(reverse("dpo_record"))
     assert html.status_code == 200 and "Example Mail Inc." in html.content.decode()
     rows = list(csv.DictReader(io.StringIO(dpo.get(reverse("dpo_record_csv")).content.decode())))
-    assert [r["purpose"].split(":")[0] for r in rows] == [str(p.name) for p in purposes.PURPOSES]
+    active = purposes.active_purposes()
+    assert [r["purpose"].split(":")[0] for r in rows] == [str(p.name) for p in active]
     assert all("Example Mail Inc." in r["transfers"] for r in rows)
     record = json.loads(dpo.get(reverse("dpo_record_json")).content)
     care = record["rows"][0]
