@@ -9,6 +9,7 @@ from dentalbridge.orders import lab_views
 from dentalbridge.orders import views as order_views
 from dentalbridge.organizations import views as org_views
 from dentalbridge.patients import views as patient_views
+from dentalbridge.privacy import request_views
 from dentalbridge.privacy import views as privacy_views
 
 org = "organizations/<uuid:organization_id>"
@@ -232,6 +233,35 @@ urlpatterns = [
     # The processing register (PRV-1, PRV-7, PRV-10): generated notice, cookie policy, Art. 30.
     path("privacy/", privacy_views.privacy_notice, name="privacy_notice"),
     path("accounts/privacy/", privacy_views.my_privacy, name="my_privacy"),
+    # Data-subject requests (PRV-3, PRV-4).
+    path("privacy/request/", request_views.data_request_public, name="data_request_public"),
+    path(
+        "privacy/request/confirm/<str:token>/",
+        request_views.data_request_verify,
+        name="data_request_verify",
+    ),
+    path("accounts/privacy/requests/", request_views.my_data_requests, name="my_data_requests"),
+    path("privacy/requests/", request_views.data_request_list, name="data_request_list"),
+    path(
+        "privacy/requests/forward/",
+        request_views.data_request_forward,
+        name="data_request_forward",
+    ),
+    path(
+        "privacy/requests/<uuid:request_id>/",
+        request_views.data_request_detail,
+        name="data_request_detail",
+    ),
+    path(
+        "privacy/requests/<uuid:request_id>/extend/",
+        request_views.data_request_extend,
+        name="data_request_extend",
+    ),
+    path(
+        "privacy/requests/<uuid:request_id>/answer/",
+        request_views.data_request_answer,
+        name="data_request_answer",
+    ),
     path("privacy/cookies/", privacy_views.cookie_policy, name="cookie_policy"),
     path("privacy/cookies/settings/", privacy_views.cookie_settings, name="cookie_settings"),
     path("dpo/record/", privacy_views.dpo_record, name="dpo_record"),

@@ -59,6 +59,37 @@ def a_subprocessor(w):
     return {"subprocessor_id": entry.public_id}
 
 
+def a_data_request(w):
+    """A patient's request to the practice (controller: Smile Studio)."""
+    from dentalbridge.orders.tests.conftest import draft_order, put_in
+    from dentalbridge.organizations.models import ConnectionStatus
+    from dentalbridge.privacy.requests import request_forward
+
+    LabConnection.objects.get_or_create(
+        practice=w.practice, lab=w.lab, defaults={"status": ConnectionStatus.ACCEPTED}
+    )
+    order = put_in(draft_order(w, _patient(w)), "submitted")
+    made = request_forward(
+        actor=acting(w.manager, w.lab), order_reference=order.reference, kind="access"
+    )
+    return {"request_id": made.public_id}
+
+
+def a_verification_token(w):
+    import re
+
+    from django.core import mail
+    from django.test import TestCase
+
+    from dentalbridge.privacy.requests import request_create_public
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request_create_public(
+            name="Vera", email="vera@person.example", kind="access", details="", ip="192.0.2.1"
+        )
+    return {"token": re.search(r"/confirm/([^/\s]+)/", mail.outbox[-1].body).group(1)}
+
+
 def a_newsletter(w):
     from dentalbridge.messaging.models import Newsletter
 
@@ -573,6 +604,37 @@ MATRIX: dict[str, Case] = {
         method="post", data=lambda w: {"action": "reject_all"}, right=("owner", 302), anon=302
     ),
     "accounts/privacy/": own(),
+    "accounts/privacy/requests/": own(),
+    "privacy/request/": public(),
+    "privacy/request/confirm/<str:token>/": Case(
+        kwargs=a_verification_token, right=("owner", 200), anon=200
+    ),
+    "privacy/requests/": Case(right=("owner", 200), wrong=("dentist", 404), other=("manager", 404)),
+    "privacy/requests/forward/": Case(
+        right=("manager", 200), wrong=("technician", 403), other=("owner", 404)
+    ),
+    "privacy/requests/<uuid:request_id>/": Case(
+        kwargs=a_data_request,
+        right=("owner", 200),
+        wrong=("dentist", 404),
+        other=("other_owner", 404),
+    ),
+    "privacy/requests/<uuid:request_id>/extend/": Case(
+        method="post",
+        kwargs=a_data_request,
+        data=lambda w: {"reason": "Archive on tape."},
+        right=("owner", 302),
+        wrong=("dentist", 404),
+        other=("other_owner", 404),
+    ),
+    "privacy/requests/<uuid:request_id>/answer/": Case(
+        method="post",
+        kwargs=a_data_request,
+        data=lambda w: {"answer": "Here is your copy."},
+        right=("owner", 302),
+        wrong=("dentist", 404),
+        other=("other_owner", 404),
+    ),
     "dpo/policy/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
     "newsletters/": Case(right=("support", 200), wrong=("dpo", 404), other=("owner", 404)),
     "newsletters/<uuid:newsletter_id>/send/": Case(

@@ -45,3 +45,10 @@ class Conflict(DomainError):
 class ValidationFailed(DomainError):
     code = "validation_failed"
     status = 400
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one address or for one person; try again later."""
+
+    code = "rate_limited"
+    status = 429

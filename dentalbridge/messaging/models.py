@@ -29,6 +29,7 @@ class NotificationEvent(models.TextChoices):
     ORDER_MESSAGE = "order_message", _("A message on an order")
     ORDER_MENTION = "order_mention", _("Someone mentions you on an order")
     ORDER_ASSIGNED = "order_assigned", _("You are assigned to an order")
+    DATA_REQUEST = "data_request", _("A data-protection request arrives or nears its deadline")
 
 
 class Channel(models.TextChoices):

@@ -126,6 +126,48 @@ def notify(*, event: str, order, organization, recipients, actor_user=None) -> i
     return len(in_app) + len(emails)
 
 
+def notify_about(*, event: str, organization, recipients, text, link: str) -> int:
+    """Like ``notify`` for things other than orders: ``text`` is a callable giving the words in
+    the active language (it is called once per recipient, in their language)."""
+    recipients = list({u.pk: u for u in recipients}.values())
+    if not recipients:
+        return 0
+    wanted = preferences_of(recipients, event)
+    in_app, emails = [], []
+    for user in recipients:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            words = str(text())
+            want_app, want_mail = wanted[user.pk]
+            if want_app:
+                in_app.append(
+                    Notification(
+                        recipient=user,
+                        organization=organization,
+                        event=event,
+                        text=words[:300],
+                        link=link,
+                    )
+                )
+            if want_mail and user.email:
+                context = {
+                    "text": words,
+                    "url": settings.SITE_URL.rstrip("/") + link,
+                    "organization": organization.name,
+                }
+                emails.append(
+                    OutgoingEmail(
+                        to=user.email,
+                        subject=words[:120],
+                        text=render_to_string("messaging/email/notice.txt", context),
+                        html=render_to_string("messaging/email/notice.html", context),
+                    )
+                )
+    Notification.objects.bulk_create(in_app)
+    OutgoingEmail.objects.bulk_create(emails)
+    enqueue_after_commit(email.pk for email in emails)
+    return len(in_app) + len(emails)
+
+
 def _enqueue(ids) -> None:
     from dentalbridge.messaging.tasks import send_email
 

@@ -1134,3 +1134,124 @@ def orders_in_lab_work() -> list:
             .annotate(patient_uuid=F("patient__public_id"))
             .select_related("lab", "practice")
         )
+
+
+# --- Data-subject requests (PRV-3, PRV-4) -----------------------------------------------------
+# A request names its requester and, for a patient, the patient: reading one is reading patient
+# data, so it comes through here like a record does.
+def _data_request_model():
+    from dentalbridge.privacy.models import DataRequest
+
+    return DataRequest
+
+
+def data_request_controller(principal: Principal) -> Organization:
+    """The organization whose requests the principal handles (practice owner, platform DPO)."""
+    organization = principal.organization
+    if organization is None or principal.user is None:
+        raise NotFound()
+    if not may(principal, Perm.DATA_REQUEST_HANDLE, organization):
+        raise NotFound()
+    return organization
+
+
+def data_requests_query(principal: Principal):
+    """The controller's queue; listing is audited (it shows requesters' names)."""
+    organization = data_request_controller(principal)
+    with through_the_door():
+        requests = _data_request_model().objects.filter(controller=organization)
+    record(AuditAction.DATA_REQUESTS_LISTED, principal=principal)
+    return requests.select_related("patient", "user", "received_via")
+
+
+def data_request_access(principal: Principal, request_id, *, lock: bool = False):
+    organization = data_request_controller(principal)
+    with through_the_door():
+        requests = _data_request_model().objects.filter(controller=organization)
+        if lock:
+            requests = requests.select_for_update(of=("self",))
+        found = requests.select_related("patient", "user", "received_via").filter(
+            public_id=request_id
+        )
+        found = found.first()
+    if found is None:
+        raise NotFound()
+    record(
+        AuditAction.DATA_REQUEST_VIEWED,
+        principal=principal,
+        target=found,
+        patient=found.patient,
+        data={"kind": found.kind},
+    )
+    return found
+
+
+def data_requests_of_user(user) -> list:
+    """One's own requests (self-service), newest first."""
+    with through_the_door():
+        return list(
+            _data_request_model()
+            .objects.filter(user=user)
+            .select_related("controller")
+            .order_by("-created_at")[:50]
+        )
+
+
+def data_request_by_verification(token_hash: str):
+    with through_the_door():
+        return (
+            _data_request_model()
+            .objects.select_for_update(of=("self",))
+            .filter(verification_hash=token_hash)
+            .first()
+        )
+
+
+def data_requests_open_due_by(moment) -> list:
+    """Open requests due by ``moment`` (for the reminders), across controllers."""
+    with through_the_door():
+        return list(
+            _data_request_model()
+            .objects.filter(status="open", due_at__lte=moment)
+            .select_related("controller")
+        )
+
+
+def data_requests_recent_from(email: str, since) -> int:
+    with through_the_door():
+        return (
+            _data_request_model().objects.filter(email__iexact=email, created_at__gte=since).count()
+        )
+
+
+def patients_with_email(email: str) -> list[Patient]:
+    """Patients (not deleted) whose record holds this e-mail address, in any practice: where a
+    verified public request is routed. The routing is audited by the caller."""
+    with through_the_door():
+        return list(
+            Patient.objects.filter(email__iexact=email.strip(), deleted_at=None).select_related(
+                "organization"
+            )
+        )
+
+
+def request_forward_target(principal: Principal, reference: str):
+    """For a lab forwarding a patient's request (PRV-4): (order, patient) of one of the lab's
+    received orders by its reference. The patient goes to the practice's request, never back to
+    the lab."""
+    organization = principal.organization
+    if organization is None or organization.kind != "lab":
+        raise NotFound()
+    if not may(principal, Perm.DATA_REQUEST_FORWARD, organization):
+        raise Forbidden()
+    models = _order_models()
+    with through_the_door():
+        order = (
+            models.Order.objects.filter(lab=organization, reference__iexact=reference.strip())
+            .exclude(state="draft")
+            .select_related("practice", "patient")
+            .first()
+        )
+    if order is None:
+        raise NotFound()
+    return order, order.patient

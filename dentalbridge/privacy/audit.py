@@ -103,6 +103,14 @@ class AuditAction(StrEnum):
     LAB_SETTINGS_CHANGED = "lab.settings_changed"
     REGISTER_CHANGED = "privacy.register_changed"
     POLICY_PUBLISHED = "privacy.policy_published"
+    DATA_REQUEST_RECEIVED = "data_request.received"
+    DATA_REQUEST_VERIFIED = "data_request.verified"
+    DATA_REQUEST_FORWARDED = "data_request.forwarded"
+    DATA_REQUESTS_LISTED = "data_request.listed"
+    DATA_REQUEST_VIEWED = "data_request.viewed"
+    DATA_REQUEST_EXTENDED = "data_request.extended"
+    DATA_REQUEST_ANSWERED = "data_request.answered"
+    DATA_REQUEST_REMINDED = "data_request.reminded"
 
 
 class AuditOutcome(StrEnum):

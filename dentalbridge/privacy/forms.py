@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.privacy import purposes
-from dentalbridge.privacy.models import OperatorDetails, SubProcessor
+from dentalbridge.privacy.models import OperatorDetails, RequestKind, SubProcessor
 from dentalbridge.privacy.services import OPERATOR_FIELDS
 
 
@@ -44,3 +44,83 @@ class PolicyPublishForm(forms.Form):
         self.fields["reconsent_purposes"].choices = [
             (p.key, p.name) for p in purposes.PURPOSES if p.consent_required
         ]
+
+
+class _RequestFields(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What do you ask for?"), choices=RequestKind.choices, widget=forms.RadioSelect
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "For a correction: what is wrong and what is right. For an objection: which "
+            "processing and why. Otherwise optional."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        needs_words = {RequestKind.RECTIFICATION, RequestKind.OBJECTION}
+        if data.get("kind") in needs_words and not (data.get("details") or "").strip():
+            self.add_error("details", _("Please say what to correct, or what you object to."))
+        return data
+
+
+class PublicRequestForm(_RequestFields):
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        help_text=_("We send a link to confirm it is you; the request counts from then on."),
+    )
+    field_order = ("name", "email", "kind", "details")
+
+
+class SelfRequestForm(_RequestFields):
+    about = forms.ChoiceField(label=_("About"))
+    field_order = ("about", "kind", "details")
+
+    def __init__(self, *args, patients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["about"].choices = [("account", _("My account on this platform"))] + [
+            (
+                str(p.public_id),
+                _("My dental record at %(practice)s") % {"practice": p.organization},
+            )
+            for p in patients
+        ]
+
+
+class ExtendForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why more time is needed"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The requester receives this text."),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer letter"), max_length=10000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    refused = forms.BooleanField(
+        label=_("Refuse the request (the letter must say why, and that a complaint is possible)"),
+        required=False,
+    )
+
+
+class ForwardForm(forms.Form):
+    order_reference = forms.CharField(label=_("Order reference"), max_length=20)
+    kind = forms.ChoiceField(label=_("What the person asks for"), choices=RequestKind.choices)
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    requester_email = forms.EmailField(
+        label=_("The person's e-mail address, if they gave one"), required=False
+    )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from dentalbridge.core.models import BaseModel
+from dentalbridge.privacy.door import GuardedManager
 
 
 class AuditEvent(models.Model):
@@ -147,3 +148,88 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {'given' if self.given else 'withdrawn'}"
+
+
+class RequestKind(models.TextChoices):
+    """The rights of Arts. 15-22 and account closing (PRV-3, ACC-6)."""
+
+    ACCESS = "access", _("Access: a copy of my data")
+    PORTABILITY = "portability", _("Portability: my data for another provider")
+    RECTIFICATION = "rectification", _("Rectification: correct my data")
+    ERASURE = "erasure", _("Erasure: delete my data")
+    RESTRICTION = "restriction", _("Restriction: only store my data for now")
+    OBJECTION = "objection", _("Objection: stop a processing (including profiling)")
+    WITHDRAWAL = "withdrawal", _("Withdrawal of consent")
+    ACCOUNT_CLOSURE = "account_closure", _("Close my account")
+
+
+class RequestStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Waiting for e-mail confirmation")
+    OPEN = "open", _("Open")
+    DONE = "done", _("Answered")
+    REFUSED = "refused", _("Refused")
+
+
+class DataRequest(BaseModel):
+    """A data-subject request with its clock (PRV-3): one month from receipt (30 days), which the
+    controller may extend once by 60 days with a reason. ``controller`` is the organization that
+    decides — the practice for a patient's record, the platform for accounts; a request about a
+    patient that reaches a lab is routed to the practice (``received_via`` keeps where it came in,
+    PRV-4)."""
+
+    reference = models.CharField(max_length=16, unique=True)
+    kind = models.CharField(max_length=20, choices=RequestKind.choices)
+    status = models.CharField(max_length=12, choices=RequestStatus.choices)
+    controller = models.ForeignKey(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    received_via = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The patient's random id outlives an erasure: the request stays answerable and provable.
+    patient_ref = models.UUIDField(null=True, blank=True, db_index=True)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    details = models.TextField(max_length=5000, blank=True)
+    verification_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    verification_expires_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    extension_reason = models.CharField(max_length=1000, blank=True)
+    reminders = models.JSONField(default=list, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answer = models.TextField(max_length=10000, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["due_at", "created_at"]
+        indexes = [models.Index(fields=["controller", "status", "due_at"], name="dsr_queue")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def extended(self) -> bool:
+        return bool(self.extension_reason)
+
+    @property
+    def overdue(self) -> bool:
+        """Past its deadline: still open after it, or answered after it."""
+        if self.due_at is None:
+            return False
+        return (self.answered_at or timezone.now()) > self.due_at

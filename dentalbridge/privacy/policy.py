@@ -40,6 +40,11 @@ class Perm(StrEnum):
     PLATFORM_AUDIT = "platform.audit"
     # The platform's staff write product news; it goes only to people who consented (COM-3).
     NEWSLETTER_SEND = "newsletter.send"
+    # Data-subject requests (PRV-3, PRV-4): the controller's privacy contact handles them — the
+    # practice owner for its patients, the platform's DPO for accounts; a lab manager forwards
+    # a patient's request that reached the lab to the practice (the lab is a processor).
+    DATA_REQUEST_HANDLE = "data_request.handle"
+    DATA_REQUEST_FORWARD = "data_request.forward"
 
 
 _EVERY_MEMBER = frozenset({Perm.ORGANIZATION_VIEW, Perm.TOKEN_MANAGE})
@@ -58,7 +63,7 @@ _CLINICIAN = _CLINICAL | {Perm.PATIENT_DELETE}
 _LAB_WORK = frozenset({Perm.SHARED_FILES_VIEW, Perm.ORDER_VIEW, Perm.ORDER_WORK})
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.OWNER: _ADMIN | _CLINICIAN | {Perm.CONNECTION_REQUEST},
+    Role.OWNER: _ADMIN | _CLINICIAN | {Perm.CONNECTION_REQUEST, Perm.DATA_REQUEST_HANDLE},
     Role.DENTIST: _STAFF | _CLINICIAN,
     Role.ASSISTANT: _STAFF | _CLINICAL,
     Role.MANAGER: _ADMIN
@@ -69,12 +74,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.ORDER_MANAGE,
         Perm.LAB_SETTINGS_EDIT,
         Perm.IMPLANT_LIBRARY_EDIT,
+        Perm.DATA_REQUEST_FORWARD,
     },
     Role.TECHNICIAN: _STAFF | _LAB_WORK,
     # A freelance designer works per order (DESIGN.md §2): no view of the lab's people or clients,
     # and of an order only while assigned to it (the access layer checks the assignment).
     Role.DESIGNER: _EVERY_MEMBER | _LAB_WORK,
-    Role.DPO: _ADMIN | {Perm.PLATFORM_AUDIT, Perm.IMPLANT_LIBRARY_EDIT},
+    Role.DPO: _ADMIN | {Perm.PLATFORM_AUDIT, Perm.IMPLANT_LIBRARY_EDIT, Perm.DATA_REQUEST_HANDLE},
     Role.SUPPORT: _EVERY_MEMBER
     | {Perm.MEMBER_VIEW, Perm.IMPLANT_LIBRARY_EDIT, Perm.NEWSLETTER_SEND},
 }

@@ -31,6 +31,8 @@ EXPECTED = {
     P.IMPLANT_LIBRARY_EDIT: (0, 0, 0, 1, 0, 0, 1, 1),
     P.PLATFORM_AUDIT:       (0, 0, 0, 0, 0, 0, 1, 0),
     P.NEWSLETTER_SEND:      (0, 0, 0, 0, 0, 0, 0, 1),
+    P.DATA_REQUEST_HANDLE:  (1, 0, 0, 0, 0, 0, 1, 0),
+    P.DATA_REQUEST_FORWARD: (0, 0, 0, 1, 0, 0, 0, 0),
 }  # fmt: skip
 ROLES = (
     Role.OWNER, Role.DENTIST, Role.ASSISTANT, Role.MANAGER,

@@ -1,0 +1,199 @@
+"""Pages for data-subject requests (PRV-3, PRV-4): the public form and its e-mail confirmation,
+a person's own requests, the controller's queue, and a lab's forwarding of a patient's request."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dentalbridge.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from dentalbridge.organizations.middleware import client_of
+from dentalbridge.organizations.views import domain_view
+from dentalbridge.privacy import access, requests
+from dentalbridge.privacy.forms import (
+    AnswerForm,
+    ExtendForm,
+    ForwardForm,
+    PublicRequestForm,
+    SelfRequestForm,
+)
+from dentalbridge.privacy.models import RequestStatus
+from dentalbridge.privacy.policy import Perm
+
+
+def _kind_help():
+    return {str(kind): str(text) for kind, text in requests.KIND_HELP.items()}
+
+
+@require_http_methods(["GET", "POST"])
+def data_request_public(request):
+    """For people without an account: the request counts once the e-mail is confirmed."""
+    form = PublicRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ip, _agent = client_of(request)
+        try:
+            requests.request_create_public(ip=ip, **form.cleaned_data)
+        except RateLimited as error:
+            return render(
+                request,
+                "privacy/request_public.html",
+                {"form": form, "error": error.message, "kind_help": _kind_help()},
+                status=429,
+            )
+        return render(request, "privacy/request_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "privacy/request_public.html", {"form": form, "kind_help": _kind_help()})
+
+
+@require_http_methods(["GET", "POST"])
+def data_request_verify(request, token):
+    """The link from the e-mail: a button, so a mail system's link scanner confirms nothing."""
+    if request.method == "GET":
+        return render(request, "privacy/request_verify.html", {"token": token})
+    ip, _agent = client_of(request)
+    try:
+        done = requests.request_verify(token, ip=ip)
+    except NotFound as error:
+        return render(request, "privacy/request_verify.html", {"error": error.message}, status=404)
+    except Conflict as error:
+        return render(request, "privacy/request_verify.html", {"error": error.message}, status=409)
+    return render(request, "privacy/request_verify.html", {"done": done})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_data_requests(request):
+    """A person's own requests, and a new one, about their account or (portal) their record."""
+    patients = access.portal_patients(request.principal)
+    form = SelfRequestForm(request.POST or None, patients=patients)
+    if request.method == "POST" and form.is_valid():
+        about = form.cleaned_data["about"]
+        try:
+            made = requests.request_create(
+                actor=request.principal,
+                kind=form.cleaned_data["kind"],
+                details=form.cleaned_data["details"],
+                patient_id=None if about == "account" else about,
+            )
+        except RateLimited as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Request %(reference)s is received; the answer is due by %(date)s.")
+                % {
+                    "reference": made.reference,
+                    "date": timezone.localdate(made.due_at).isoformat(),
+                },
+            )
+            return redirect("my_data_requests")
+    return render(
+        request,
+        "privacy/my_requests.html",
+        {
+            "form": form,
+            "mine": access.data_requests_of_user(request.user),
+            "kind_help": _kind_help(),
+        },
+    )
+
+
+@domain_view
+@require_GET
+def data_request_list(request):
+    """The controller's queue, soonest deadline first; answered ones below."""
+    queue = access.data_requests_query(request.principal)
+    open_requests = list(queue.filter(status=RequestStatus.OPEN).order_by("due_at"))
+    closed = Paginator(
+        queue.exclude(status__in=(RequestStatus.OPEN, RequestStatus.UNVERIFIED)).order_by(
+            "-answered_at"
+        ),
+        50,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "privacy/request_list.html",
+        {"open_requests": open_requests, "closed": closed, "now": timezone.now()},
+    )
+
+
+@domain_view
+@require_GET
+def data_request_detail(request, request_id):
+    found = access.data_request_access(request.principal, request_id)
+    return render(
+        request,
+        "privacy/request_detail.html",
+        {"req": found, "extend_form": ExtendForm(), "answer_form": AnswerForm()},
+    )
+
+
+@domain_view
+@require_POST
+def data_request_extend(request, request_id):
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why more time is needed: the requester is told."))
+        return redirect("data_request_detail", request_id=request_id)
+    try:
+        requests.request_extend(
+            actor=request.principal, request_id=request_id, reason=form.cleaned_data["reason"]
+        )
+    except (Conflict, ValidationFailed) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The deadline is extended by two months."))
+    return redirect("data_request_detail", request_id=request_id)
+
+
+@domain_view
+@require_POST
+def data_request_answer(request, request_id):
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the answer letter: the requester receives it."))
+        return redirect("data_request_detail", request_id=request_id)
+    try:
+        requests.request_answer(
+            actor=request.principal,
+            request_id=request_id,
+            answer=form.cleaned_data["answer"],
+            refused=form.cleaned_data["refused"],
+        )
+    except (Conflict, ValidationFailed) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The answer is sent."))
+    return redirect("data_request_detail", request_id=request_id)
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def data_request_forward(request):
+    """A lab passes on a patient's request to the practice that controls the data (PRV-4)."""
+    organization = request.principal.organization
+    if organization is None or organization.kind != "lab":
+        raise Http404
+    if not request.principal.may(Perm.DATA_REQUEST_FORWARD):
+        raise PermissionDenied
+    form = ForwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = requests.request_forward(actor=request.principal, **form.cleaned_data)
+        except NotFound:
+            form.add_error("order_reference", _("No order of this lab has this reference."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Forwarded to %(practice)s as request %(reference)s; the practice answers "
+                    "the person within the deadline."
+                )
+                % {"practice": made.controller.name, "reference": made.reference},
+            )
+            return redirect("data_request_forward")
+    return render(request, "privacy/request_forward.html", {"form": form})
