@@ -253,6 +253,13 @@ _CONSENT_PROOF = Retention(
     reason=_("Proof that consent was given (Art. 7(1) GDPR), as long as a claim is possible"),
 )
 
+_REQUEST_RECORDS = Retention(
+    key="request_records",
+    default=Period(years=3),
+    starts=_("the answer to the request"),
+    reason=_("Proof that the request was answered lawfully and in time (Art. 5(2), 12 GDPR)"),
+)
+
 _BROWSING = Retention(
     key="browsing",
     default=Period(days=395),
@@ -279,6 +286,7 @@ RETENTION: dict[str, Retention] = {
         _SECURITY_LOG,
         _WORK_QUEUE,
         _CONSENT_PROOF,
+        _REQUEST_RECORDS,
         _BROWSING,
     )
 }
@@ -602,6 +610,36 @@ CATEGORIES: tuple[DataCategory, ...] = (
         },
     ),
     DataCategory(
+        key="data_requests",
+        name=_("Data-protection requests"),
+        description=_(
+            "Requests about one's data: who asked, how to reach them, what they asked, the "
+            "deadline, the answer, and what was erased or kept."
+        ),
+        subjects=("patient", "staff", "designer", "requester"),
+        retention="request_records",
+        fields={
+            "privacy.DataRequest": (
+                "reference",
+                "kind",
+                "status",
+                "patient_ref",
+                "name",
+                "email",
+                "details",
+                "verification_hash",
+                "verification_expires_at",
+                "received_at",
+                "due_at",
+                "extension_reason",
+                "reminders",
+                "answered_at",
+                "answer",
+                "outcome",
+            ),
+        },
+    ),
+    DataCategory(
         key="browsing",
         name=_("Visits and device data"),
         description=_(
@@ -784,6 +822,20 @@ PURPOSES: tuple[Purpose, ...] = (
 )
 
 PURPOSES += (
+    Purpose(
+        key="data_subject_rights",
+        name=_("Answering data-protection requests"),
+        description=_(
+            "Receiving, verifying and answering requests to access, correct, erase or restrict "
+            "data, and proving that each was answered in time."
+        ),
+        basis=Basis.LEGAL_OBLIGATION,
+        health_basis=Basis.LEGAL_CLAIMS,
+        categories=("data_requests",),
+        subjects=("patient", "staff", "designer", "requester"),
+        source=SOURCES["self"],
+        recipients=(OPERATOR_RECIPIENT,),
+    ),
     Purpose(
         key="newsletter",
         name=_("Product news by e-mail"),

@@ -65,7 +65,10 @@ def test_withdrawing_stops_the_newsletter_at_once_even_when_already_queued(
     world, django_capture_on_commit_callbacks, settings
 ):
     settings.TASKS = {
-        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["email"]}
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "email", "files"],
+        }
     }
     _agree(world.owner)
     _agree(world.dentist)
