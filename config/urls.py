@@ -241,6 +241,11 @@ urlpatterns = [
         name="data_request_verify",
     ),
     path("accounts/privacy/requests/", request_views.my_data_requests, name="my_data_requests"),
+    path(
+        "privacy/download/<str:token>/",
+        request_views.data_request_download,
+        name="data_request_download",
+    ),
     path("privacy/requests/", request_views.data_request_list, name="data_request_list"),
     path(
         "privacy/requests/forward/",

@@ -90,6 +90,14 @@ def a_verification_token(w):
     return {"token": re.search(r"/confirm/([^/\s]+)/", mail.outbox[-1].body).group(1)}
 
 
+def _export_token(w):
+    from dentalbridge.privacy.access import Principal
+    from dentalbridge.privacy.requests import export_url, request_create
+
+    made = request_create(actor=Principal(user=w.newcomer), kind="access")
+    return export_url(made).rsplit("/", 2)[-2]
+
+
 def a_newsletter(w):
     from dentalbridge.messaging.models import Newsletter
 
@@ -606,6 +614,10 @@ MATRIX: dict[str, Case] = {
     "accounts/privacy/": own(),
     "accounts/privacy/requests/": own(),
     "privacy/request/": public(),
+    # A bearer link (like a password reset): whoever holds it for 7 days, every download audited.
+    "privacy/download/<str:token>/": Case(
+        kwargs=lambda w: {"token": _export_token(w)}, right=("owner", 200), anon=200
+    ),
     "privacy/request/confirm/<str:token>/": Case(
         kwargs=a_verification_token, right=("owner", 200), anon=200
     ),

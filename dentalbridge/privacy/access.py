@@ -1186,14 +1186,26 @@ def data_request_access(principal: Principal, request_id, *, lock: bool = False)
     return found
 
 
-def data_requests_of_user(user) -> list:
+def data_requests_of_user(user, *, limit: int | None = 50) -> list:
     """One's own requests (self-service), newest first."""
     with through_the_door():
-        return list(
+        mine = (
             _data_request_model()
             .objects.filter(user=user)
             .select_related("controller")
-            .order_by("-created_at")[:50]
+            .order_by("-created_at")
+        )
+        return list(mine[:limit] if limit else mine)
+
+
+def data_request_for_export(request_id):
+    """The request a download link names (the link's signature was checked by the caller)."""
+    with through_the_door():
+        return (
+            _data_request_model()
+            .objects.filter(public_id=request_id)
+            .select_related("patient", "patient__organization", "user", "controller")
+            .first()
         )
 
 
@@ -1255,3 +1267,51 @@ def request_forward_target(principal: Principal, reference: str):
     if order is None:
         raise NotFound()
     return order, order.patient
+
+
+def patient_export_sections(patient: Patient) -> dict[str, list]:
+    """Every row that holds data of one patient, by section, for an access or portability
+    request the controller's handler has opened (``data_request_access``, which audits). The
+    sections are what ``privacy.portability`` serializes field by field from the register."""
+    from dentalbridge.files import models as files
+    from dentalbridge.privacy.models import AuditEvent, DataRequest
+
+    orders = _order_models()
+    with through_the_door():
+        return {
+            "patient": [patient],
+            "record_items": list(RecordItem.objects.filter(patient=patient)),
+            "record_item_versions": list(
+                RecordItemVersion.objects.filter(item__patient=patient).select_related("item")
+            ),
+            "care_team": list(
+                CareTeamGrant.objects.filter(patient=patient).select_related("grantee")
+            ),
+            "portal_invitations": list(PatientInvitation.objects.filter(patient=patient)),
+            "files": list(
+                files.Asset.objects.filter(patient=patient).select_related("item", "version")
+            ),
+            "uploads": list(files.Upload.objects.filter(patient=patient)),
+            "shares": list(files.Share.objects.filter(patient=patient).select_related("lab")),
+            "designer_assignments": list(
+                files.DesignerAssignment.objects.filter(share__patient=patient)
+            ),
+            "orders": list(
+                orders.Order.objects.filter(patient=patient).select_related("lab", "practice")
+            ),
+            "order_items": list(orders.OrderItem.objects.filter(order__patient=patient)),
+            "order_attachments": list(
+                orders.OrderAttachment.objects.filter(order__patient=patient)
+            ),
+            "order_assignments": list(
+                orders.OrderAssignment.objects.filter(order__patient=patient)
+            ),
+            "order_messages": list(orders.OrderMessage.objects.filter(order__patient=patient)),
+            "order_message_reads": list(
+                orders.OrderMessageRead.objects.filter(message__order__patient=patient)
+            ),
+            "data_requests": list(DataRequest.objects.filter(patient=patient)),
+            "access_log": list(
+                AuditEvent.objects.filter(patient_id=patient.public_id).order_by("seq")
+            ),
+        }

@@ -111,6 +111,7 @@ class AuditAction(StrEnum):
     DATA_REQUEST_EXTENDED = "data_request.extended"
     DATA_REQUEST_ANSWERED = "data_request.answered"
     DATA_REQUEST_REMINDED = "data_request.reminded"
+    DATA_EXPORTED = "data_request.exported"
 
 
 class AuditOutcome(StrEnum):

@@ -110,6 +110,16 @@ class AnswerForm(forms.Form):
         label=_("Refuse the request (the letter must say why, and that a complaint is possible)"),
         required=False,
     )
+    send_copy_to = forms.EmailField(
+        label=_("Also send the copy to another controller (e-mail)"),
+        required=False,
+        help_text=_("Portability: the person asked for their data to go to another provider."),
+    )
+
+    def __init__(self, *args, portability: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not portability:
+            del self.fields["send_copy_to"]
 
 
 class ForwardForm(forms.Form):

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -125,10 +125,16 @@ def data_request_list(request):
 @require_GET
 def data_request_detail(request, request_id):
     found = access.data_request_access(request.principal, request_id)
+    copy = found.kind in requests.EXPORT_KINDS and found.status != RequestStatus.REFUSED
     return render(
         request,
         "privacy/request_detail.html",
-        {"req": found, "extend_form": ExtendForm(), "answer_form": AnswerForm()},
+        {
+            "req": found,
+            "extend_form": ExtendForm(),
+            "answer_form": AnswerForm(portability=found.kind == "portability"),
+            "copy_url": requests.export_url(found) if copy else "",
+        },
     )
 
 
@@ -163,6 +169,7 @@ def data_request_answer(request, request_id):
             request_id=request_id,
             answer=form.cleaned_data["answer"],
             refused=form.cleaned_data["refused"],
+            send_copy_to=form.cleaned_data.get("send_copy_to") or "",
         )
     except (Conflict, ValidationFailed) as error:
         messages.error(request, error.message)
@@ -197,3 +204,17 @@ def data_request_forward(request):
             )
             return redirect("data_request_forward")
     return render(request, "privacy/request_forward.html", {"form": form})
+
+
+@require_GET
+def data_request_download(request, token):
+    """The copy (access, portability): streamed, decrypted on the way, audited per download."""
+    ip, user_agent = client_of(request)
+    try:
+        name, stream = requests.export_open(token, ip=ip, user_agent=user_agent)
+    except NotFound as error:
+        return render(request, "privacy/request_verify.html", {"error": error.message}, status=404)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -23,6 +23,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -348,9 +349,17 @@ def request_extend(*, actor, request_id, reason: str) -> DataRequest:
 
 
 def request_answer(
-    *, actor, request_id, answer: str, refused: bool = False, outcome: dict | None = None
+    *,
+    actor,
+    request_id,
+    answer: str,
+    refused: bool = False,
+    outcome: dict | None = None,
+    send_copy_to: str = "",
 ) -> DataRequest:
-    """Close the request with the answer letter, sent to the requester."""
+    """Close the request with the answer letter, sent to the requester. For access and
+    portability, the letter carries the link to the copy; ``send_copy_to`` sends the link to
+    another controller as well (portability, Art. 20(2))."""
     answer = (answer or "").strip()
     if not answer:
         raise ValidationFailed(_("Write the answer letter: the requester receives it."))
@@ -372,10 +381,37 @@ def request_answer(
             patient=request.patient,
             data={"kind": request.kind, "status": request.status, "late": request.overdue},
         )
+        link = export_url(request) if request.kind in EXPORT_KINDS and not refused else ""
         _mail_requester(
-            request, _("The answer to your request %(r)s") % {"r": request.reference}, "answer"
+            request,
+            _("The answer to your request %(r)s") % {"r": request.reference},
+            "answer",
+            download_url=link,
         )
+        if link and send_copy_to:
+            _mail_other_controller(request, send_copy_to.strip(), link)
     return request
+
+
+def _mail_other_controller(request: DataRequest, to: str, link: str) -> None:
+    from dentalbridge.messaging.models import OutgoingEmail
+    from dentalbridge.messaging.notifications import enqueue_after_commit
+
+    context = {"request": request, "download_url": link, "days": EXPORT_LINK_DAYS}
+    email = OutgoingEmail.objects.create(
+        to=to,
+        subject=_("Personal data sent at a person's request (%(r)s)") % {"r": request.reference},
+        text=render_to_string("privacy/email/portability.txt", context),
+        html=render_to_string("privacy/email/portability.html", context),
+    )
+    record(
+        AuditAction.DATA_EXPORTED,
+        organization=request.controller,
+        target=request,
+        patient=request.patient,
+        data={"kind": request.kind, "sent_to_controller": to.rpartition("@")[2]},
+    )
+    enqueue_after_commit([email.pk])
 
 
 def reminders_due(now=None) -> int:
@@ -414,3 +450,60 @@ def reminders_due(now=None) -> int:
             _tell_handlers(request, text)
         sent += 1
     return sent
+
+
+# --- Access and portability: the copy ---------------------------------------------------------
+EXPORT_LINK_DAYS = 7
+_EXPORT_SALT = "dentalbridge.privacy.export"
+EXPORT_KINDS = (RequestKind.ACCESS, RequestKind.PORTABILITY)
+
+
+def export_url(request: DataRequest) -> str:
+    """A link to the copy, for the requester or — portability — another controller. It works for
+    ``EXPORT_LINK_DAYS`` for whoever holds it (like a password-reset link); every download is
+    audited."""
+    token = signing.dumps({"r": str(request.public_id)}, salt=_EXPORT_SALT)
+    return settings.SITE_URL.rstrip("/") + reverse("data_request_download", args=[token])
+
+
+def export_open(token: str, *, ip=None, user_agent: str = ""):
+    """(file name, stream of ZIP chunks) for a download link; NotFound when forged or expired,
+    or when the request is not one for a copy."""
+    from dentalbridge.privacy import portability
+
+    try:
+        payload = signing.loads(token, salt=_EXPORT_SALT, max_age=EXPORT_LINK_DAYS * 86400)
+    except signing.BadSignature as exc:
+        raise NotFound(_("This download link is not valid or has expired.")) from exc
+    request = access.data_request_for_export(payload.get("r"))
+    if request is None or request.kind not in EXPORT_KINDS:
+        raise NotFound(_("This download link is not valid or has expired."))
+    if request.status not in (RequestStatus.OPEN, RequestStatus.DONE):
+        raise NotFound(_("This download link is not valid or has expired."))
+    patient, versions, assets = request.patient, (), ()
+    with transaction.atomic():
+        # Recorded first, so the copy's access log shows this download too.
+        record(
+            AuditAction.DATA_EXPORTED,
+            organization=request.controller,
+            target=request,
+            patient=patient,
+            ip=ip,
+            user_agent=user_agent,
+            data={"kind": request.kind},
+        )
+    data: dict = {"request": request.reference}
+    if patient is not None:
+        sections = access.patient_export_sections(patient)
+        versions, assets = sections["record_item_versions"], sections["files"]
+        data["patient"] = portability.patient_sections(sections)
+    if request.user_id and patient is None:
+        data["account"] = portability.account_sections(portability.account_rows(request.user))
+    stream = portability.export_stream(
+        controller=request.controller.name,
+        data=data,
+        patient=patient,
+        versions=versions,
+        assets=assets,
+    )
+    return f"personal-data-{request.reference}.zip", stream
