@@ -517,6 +517,10 @@ PATIENT_RESTORE_DAYS = env_int("PATIENT_RESTORE_DAYS", 30, minimum=1)
 # operator overrides them where its counsel says otherwise, per rule and country:
 # RETENTION_OVERRIDES="medical_archive:NL=20y,IT=10y,*=10y;communications:*=30d".
 RETENTION_OVERRIDES = env_retention_overrides("RETENTION_OVERRIDES")
+# Every erasure is appended here too, outside the database, so that it is replayed after a backup
+# taken before it is restored (`manage.py replay_erasures`). Keep it on storage that is backed up
+# apart from the database, and never restored from an older copy.
+ERASURE_LOG = Path(env_str("ERASURE_LOG", str(DATA_DIR / "erasure-log.jsonl")))
 # Failed API token attempts allowed per client address and minute before 429 (ACC-3).
 API_TOKEN_FAILURES_PER_MINUTE = env_int("API_TOKEN_FAILURES_PER_MINUTE", 30, minimum=1)
 

@@ -1,6 +1,6 @@
 """The benchmarks still run end to end: ``bench/run.py --quick`` on SQLite, in a subprocess, once
-per scenario; and the mesh, DICOM and viewer benchmarks, each through ``bench/run.py --quick
---scenario files --files NAME`` (the upload benchmark has its own smoke test,
+per scenario; and the mesh, DICOM, viewer and export benchmarks, each through ``bench/run.py
+--quick --scenario files --files NAME`` (the upload benchmark has its own smoke test,
 tests/test_upload_bench_smoke.py).
 
 This checks that the scripts work and print their ratios, not how fast anything is.
@@ -60,6 +60,14 @@ FILE_HEADLINES = {
     "viewer": (
         r"^viewer\s+\d+k faces\s+fetch only glb \d+ ms, stl \d+ ms \(baseline\)\s+"
         r"first frame glb \d+ ms = [\d.]+x\s+stl \d+ ms = [\d.]+x$",
+    ),
+    "export": (
+        r"^export\s+16 MB\s+20 items\s+zip(file stored| -0) [\d.]+ s \d+ MB/s \(baseline\)\s+"
+        r"export [\d.]+ s \d+ MB/s = [\d.]+x\s+\(to a null sink [\d.]+ s \d+ MB/s\)$",
+        r"^export\s+4 MB\s+5 items\s+zip(file stored| -0) [\d.]+ s \d+ MB/s \(baseline\)\s+"
+        r"export [\d.]+ s \d+ MB/s = [\d.]+x$",
+        r"^rss\s+16 MB\s+before \d+ MB\s+peak \d+ MB\s+growth -?\d+ MB",
+        r"^rss\s+peak at 16 MB / peak at 4 MB = [\d.]+x",
     ),
 }
 NEEDS_FRONTEND = pytest.mark.skipif(
@@ -153,6 +161,19 @@ def test_quick_dicom_benchmark_runs_and_prints_ratios(tmp_path):
     assert dicom["slices"] == 30
     assert dicom["ratio"] > 0
     assert dicom["removed"], "the anonymizer reported nothing removed"
+
+
+def test_quick_export_benchmark_runs_and_prints_ratios(tmp_path):
+    """A record of 20 items and 4 files of 4 MB asks for its copy: the streamed export against
+    ``zip -0`` of the same files, and the export process's peak RSS at 4 and 16 MB: about 10 s
+    on a 2-core machine (most of it the set-up's migrations and five child processes)."""
+    export = run_file_benchmark("export", tmp_path / "bench.json", timeout=90)
+
+    full, quarter = export["sizes"]["full"], export["sizes"]["quarter"]
+    assert (full["items"], quarter["items"]) == (20, 5)
+    assert full["export"]["zip_bytes"] > full["files_mb"] * 2**20
+    assert full["ratio"] > 0 and quarter["ratio"] > 0
+    assert export["peak_ratio"] > 0
 
 
 @NEEDS_FRONTEND

@@ -103,6 +103,8 @@ class OutgoingEmail(BaseModel):
     )
     purpose = models.CharField(max_length=40, blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # An erasure receipt goes to an address that must not stay behind: wiped once sent.
+    erase_after_sending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at"]

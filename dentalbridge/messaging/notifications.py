@@ -204,15 +204,27 @@ def email_deliver(email_id: int) -> str:
             if email.attempts >= MAX_ATTEMPTS:
                 email.status = EmailStatus.FAILED
                 email.next_attempt_at = None
+                _wipe_if_asked(email)
             else:
                 email.next_attempt_at = timezone.now() + retry_pause(email.attempts)
-            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            email.save()
             return "retry" if email.status == EmailStatus.PENDING else "failed"
         email.status = EmailStatus.SENT
         email.sent_at = timezone.now()
         email.next_attempt_at = None
-        email.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
+        _wipe_if_asked(email)
+        email.save()
         return "sent"
+
+
+def _wipe_if_asked(email: OutgoingEmail) -> None:
+    """Done with an e-mail that must leave nothing behind (an erasure receipt)."""
+    if email.erase_after_sending:
+        email.to = ""
+        email.subject = ""
+        email.text = ""
+        email.html = ""
+        email.last_error = email.last_error[:60] if email.status == EmailStatus.FAILED else ""
 
 
 def enqueue_after_commit(ids) -> None:

@@ -35,36 +35,47 @@ def archive_period(country_code: str) -> Period:
     return retention_period("medical_archive", country_code)
 
 
+def archive_record(patient, *, keep_until, reason: str) -> PatientArchive:
+    """Close a patient's record into the archive copy the law requires (kept until
+    ``keep_until``), and delete the live record: the purge after the restore period, and an
+    erasure request within the archive period, end the same way."""
+    items = list(access.record_of(patient))
+    with transaction.atomic():
+        listing = file_retention.archive_files(patient)
+        content = record_content(patient, items)
+        content["files"] = [entry for entry in listing if "delete" not in entry]
+        archive = PatientArchive(
+            organization=patient.organization,
+            patient_id=patient.public_id,
+            pseudonym=patient.pseudonym,
+            content=content,
+            deleted_at=patient.deleted_at or timezone.now(),
+            keep_until=keep_until,
+        )
+        archive.save(force_insert=True)
+        record(
+            AuditAction.PATIENT_PURGED,
+            organization=patient.organization,
+            patient=patient,
+            target=archive,
+            reason=reason,
+            data={"archive_until": keep_until.isoformat(), "items": len(items)},
+        )
+        patient.delete()
+    transaction.on_commit(lambda: file_retention.delete_previews(listing))
+    return archive
+
+
 def patients_purge_due() -> PurgeReport:
     now = timezone.now()
     cutoff = now - timedelta(days=settings.PATIENT_RESTORE_DAYS)
     purged = 0
     for patient in access.patients_due_for_purge(cutoff):
-        items = list(access.record_of(patient))
-        keep_until = archive_period(str(patient.organization.country)).after(now.date())
-        with transaction.atomic():
-            listing = file_retention.archive_files(patient)
-            content = record_content(patient, items)
-            content["files"] = [entry for entry in listing if "delete" not in entry]
-            archive = PatientArchive(
-                organization=patient.organization,
-                patient_id=patient.public_id,
-                pseudonym=patient.pseudonym,
-                content=content,
-                deleted_at=patient.deleted_at,
-                keep_until=keep_until,
-            )
-            archive.save(force_insert=True)
-            record(
-                AuditAction.PATIENT_PURGED,
-                organization=patient.organization,
-                patient=patient,
-                target=archive,
-                reason="retention: restore period over",
-                data={"archive_until": keep_until.isoformat(), "items": len(items)},
-            )
-            patient.delete()
-        file_retention.delete_previews(listing)
+        archive_record(
+            patient,
+            keep_until=archive_period(str(patient.organization.country)).after(now.date()),
+            reason="retention: restore period over",
+        )
         purged += 1
     removed = 0
     for archive in access.archives_due_for_removal(now.date()):

@@ -1274,7 +1274,7 @@ def patient_export_sections(patient: Patient) -> dict[str, list]:
     request the controller's handler has opened (``data_request_access``, which audits). The
     sections are what ``privacy.portability`` serializes field by field from the register."""
     from dentalbridge.files import models as files
-    from dentalbridge.privacy.models import AuditEvent, DataRequest
+    from dentalbridge.privacy.models import AuditEvent, DataRequest, LegalHold
 
     orders = _order_models()
     with through_the_door():
@@ -1311,7 +1311,137 @@ def patient_export_sections(patient: Patient) -> dict[str, list]:
                 orders.OrderMessageRead.objects.filter(message__order__patient=patient)
             ),
             "data_requests": list(DataRequest.objects.filter(patient=patient)),
+            "legal_holds": list(LegalHold.objects.filter(patient=patient)),
             "access_log": list(
                 AuditEvent.objects.filter(patient_id=patient.public_id).order_by("seq")
             ),
         }
+
+
+# --- Erasure and legal holds (PRV-3, PRV-5): system use, after the caller checked who acts ------
+def legal_holds_of(patient: Patient, *, active: bool = True) -> list:
+    from dentalbridge.privacy.models import LegalHold
+
+    with through_the_door():
+        holds = LegalHold.objects.filter(patient=patient)
+        if active:
+            holds = holds.filter(lifted_at=None)
+        return list(holds.order_by("created_at"))
+
+
+def legal_hold_access(principal: Principal, patient_id, hold_id):
+    from dentalbridge.privacy.models import LegalHold
+
+    patient = patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="legal hold")
+    if not may(principal, Perm.DATA_REQUEST_HANDLE, patient.organization):
+        raise Forbidden()
+    with through_the_door():
+        hold = LegalHold.objects.filter(patient=patient, public_id=hold_id).first()
+    if hold is None:
+        raise NotFound()
+    return patient, hold
+
+
+def patient_last_change(patient: Patient):
+    """When the record last changed: the newest version of any item, or the patient row."""
+    from django.db.models import Max
+
+    with through_the_door():
+        newest = RecordItemVersion.objects.filter(item__patient=patient).aggregate(
+            last=Max("created_at")
+        )["last"]
+    return max(filter(None, (newest, patient.updated_at, patient.created_at)))
+
+
+def patient_portal_users(patient: Patient) -> list:
+    with through_the_door():
+        return [
+            a.user for a in PatientAccount.objects.filter(patient=patient).select_related("user")
+        ]
+
+
+def user_is_only_a_patient_of(user, patient: Patient) -> bool:
+    """The account exists only to see this one record (no membership, no other record)."""
+    with through_the_door():
+        other_records = PatientAccount.objects.filter(user=user).exclude(patient=patient).exists()
+    return not other_records and not Membership.objects.filter(user=user).exists()
+
+
+def orders_of_patient_anonymize(patient: Patient) -> int:
+    """Keep a patient's orders as business records (ORD-6) but without their free text, which
+    may name the person: notes, status notes, messages."""
+    models = _order_models()
+    with through_the_door():
+        orders = models.Order.objects.filter(patient=patient)
+        count = orders.update(preparation_notes="", technical_notes="", status_note="")
+        models.OrderItem.objects.filter(order__patient=patient).update(notes="")
+        models.OrderMessage.objects.filter(order__patient=patient).update(body="[erased]")
+    return count
+
+
+def data_requests_of_patient_anonymize(patient: Patient, *, except_request=None) -> int:
+    with through_the_door():
+        found = _data_request_model().objects.filter(patient=patient)
+        if except_request is not None:
+            found = found.exclude(pk=except_request.pk)
+        return found.update(name="", email="", details="", answer="")
+
+
+def data_request_anonymize(request) -> None:
+    with through_the_door():
+        _data_request_model().objects.filter(pk=request.pk).update(
+            name="", email="", details="", user=None
+        )
+
+
+def archives_of_patient(patient_ref) -> list[PatientArchive]:
+    with through_the_door():
+        return list(PatientArchive.objects.filter(patient_id=patient_ref))
+
+
+def patient_by_ref(patient_ref) -> Patient | None:
+    """System use (erasure replay after a restore): the patient with this id, deleted or not."""
+    with through_the_door():
+        return Patient.objects.filter(public_id=patient_ref).select_related("organization").first()
+
+
+def patient_keys_delete(keys) -> int:
+    from dentalbridge.files.models import PatientKey
+
+    with through_the_door():
+        deleted, _by_model = PatientKey.objects.filter(pk__in=[k.pk for k in keys]).delete()
+    return deleted
+
+
+def shares_of_patient_delete(patient: Patient) -> list:
+    """Remove the lab-side copies of a patient's files (shares and their anonymized assets);
+    returns the assets whose blobs the caller deletes."""
+    from dentalbridge.files.models import Asset, AssetRole, Share
+
+    with through_the_door():
+        copies = list(Asset.objects.filter(patient=patient, role=AssetRole.SHARED))
+        Share.objects.filter(patient=patient).delete()
+        Asset.objects.filter(pk__in=[a.pk for a in copies]).delete()
+    return copies
+
+
+def assets_delete(assets) -> int:
+    from dentalbridge.files.models import Asset
+
+    with through_the_door():
+        deleted, _by_model = Asset.objects.filter(pk__in=[a.pk for a in assets]).delete()
+    return deleted
+
+
+def portal_links_delete(patient: Patient) -> int:
+    with through_the_door():
+        accounts, _ = PatientAccount.objects.filter(patient=patient).delete()
+        invitations, _ = PatientInvitation.objects.filter(patient=patient).delete()
+        grants, _ = CareTeamGrant.objects.filter(patient=patient).delete()
+    return accounts + invitations + grants
+
+
+def patient_erase_row(patient: Patient) -> None:
+    """Delete the patient row; the record cascades (items, versions, files' rows, shares…)."""
+    with through_the_door():
+        Patient.objects.filter(pk=patient.pk).delete()

@@ -112,6 +112,9 @@ class AuditAction(StrEnum):
     DATA_REQUEST_ANSWERED = "data_request.answered"
     DATA_REQUEST_REMINDED = "data_request.reminded"
     DATA_EXPORTED = "data_request.exported"
+    LEGAL_HOLD_PLACED = "legal_hold.placed"
+    LEGAL_HOLD_LIFTED = "legal_hold.lifted"
+    PATIENT_ERASED = "patient.erased"
 
 
 class AuditOutcome(StrEnum):

@@ -233,3 +233,56 @@ class DataRequest(BaseModel):
         if self.due_at is None:
             return False
         return (self.answered_at or timezone.now()) > self.due_at
+
+
+class HoldKind(models.TextChoices):
+    LITIGATION = "litigation", _("Litigation or a claim")
+    AUTHORITY = "authority", _("An authority's investigation")
+    TAX = "tax", _("Tax or accounting audit")
+    OTHER = "other", _("Another legal reason")
+
+
+class LegalHold(BaseModel):
+    """A legal hold on a patient's record (PRV-5): while active, neither erasure nor retention
+    deletes anything of it. Placed and lifted with a reason, both audited."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=HoldKind.choices)
+    reason = models.CharField(max_length=500)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    lift_reason = models.CharField(max_length=500, blank=True)
+
+    objects = GuardedManager()
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reason}"
+
+
+class ErasureRecord(models.Model):
+    """What an erasure removed (PRV-3), by random ids only: kept in the database and, line by
+    line, in the erasure log outside it (``ERASURE_LOG``), so that erasures are replayed after a
+    backup taken before them is restored."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    executed_at = models.DateTimeField(default=timezone.now)
+    organization_id = models.UUIDField()
+    patient_ref = models.UUIDField(null=True, blank=True, db_index=True)
+    user_ref = models.UUIDField(null=True, blank=True, db_index=True)
+    receipt = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["executed_at"]
+
+    def __str__(self) -> str:
+        return f"erasure {self.patient_ref or self.user_ref}"

@@ -336,6 +336,7 @@ CATEGORIES: tuple[DataCategory, ...] = (
             "patients.RecordItemVersion": ("number", "title", "text", "taken_on"),
             "patients.CareTeamGrant": ("reason", "may_grant_others", "expires_at", "revoked_at"),
             "patients.PatientArchive": ("patient_id", "content", "deleted_at", "keep_until"),
+            "privacy.LegalHold": ("kind", "reason", "lifted_at", "lift_reason"),
             "files.Asset": (
                 "role",
                 "filename",
@@ -637,6 +638,13 @@ CATEGORIES: tuple[DataCategory, ...] = (
                 "answer",
                 "outcome",
             ),
+            "privacy.ErasureRecord": (
+                "executed_at",
+                "organization_id",
+                "patient_ref",
+                "user_ref",
+                "receipt",
+            ),
         },
     ),
     DataCategory(
@@ -695,7 +703,10 @@ NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
         "settings of an organization",
     ),
     "organizations.LabConnection": (("status",), "state of a connection"),
-    "messaging.OutgoingEmail": (("status", "attempts", "next_attempt_at"), "delivery state"),
+    "messaging.OutgoingEmail": (
+        ("status", "attempts", "next_attempt_at", "erase_after_sending"),
+        "delivery state",
+    ),
     "privacy.AuditEvent": (("seq", "prev_hash", "hash"), "the hash chain"),
     "accounts.User": (("is_superuser", "is_staff"), "operator flags"),
     "auth.Permission": ("*", "Django's permission names"),

@@ -143,7 +143,9 @@ def _received(request: DataRequest) -> None:
     _tell_handlers(request, text)
 
 
-def _mail_requester(request: DataRequest, subject: str, template: str, **context) -> None:
+def _mail_requester(
+    request: DataRequest, subject: str, template: str, *, erase_after_sending=False, **context
+) -> None:
     from dentalbridge.messaging.models import OutgoingEmail
     from dentalbridge.messaging.notifications import enqueue_after_commit
 
@@ -158,6 +160,7 @@ def _mail_requester(request: DataRequest, subject: str, template: str, **context
             subject=str(subject),
             text=render_to_string(f"privacy/email/{template}.txt", context),
             html=render_to_string(f"privacy/email/{template}.html", context),
+            erase_after_sending=erase_after_sending,
         )
     enqueue_after_commit([email.pk])
 
@@ -356,6 +359,7 @@ def request_answer(
     refused: bool = False,
     outcome: dict | None = None,
     send_copy_to: str = "",
+    erase_contact_after_sending: bool = False,
 ) -> DataRequest:
     """Close the request with the answer letter, sent to the requester. For access and
     portability, the letter carries the link to the copy; ``send_copy_to`` sends the link to
@@ -386,8 +390,11 @@ def request_answer(
             request,
             _("The answer to your request %(r)s") % {"r": request.reference},
             "answer",
+            erase_after_sending=erase_contact_after_sending,
             download_url=link,
         )
+        if erase_contact_after_sending:
+            access.data_request_anonymize(request)
         if link and send_copy_to:
             _mail_other_controller(request, send_copy_to.strip(), link)
     return request

@@ -88,6 +88,10 @@ def seeded(world, connected, local_files, django_capture_on_commit_callbacks):  
     order_services.order_messages_read(
         actor=manager, order=seen, messages=access_layer.order_messages(seen)
     )  # the lab read the thread: a read receipt
+    from dentalbridge.privacy import erasure
+
+    erasure.hold_place(actor=owner, patient_id=patient.public_id, kind="authority",
+                       reason="Inspection 2026-4")  # fmt: skip
     made = requests.request_forward(
         actor=manager, order_reference=order.reference, kind="portability",
         requester_email=patient.email,
