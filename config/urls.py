@@ -263,6 +263,21 @@ urlpatterns = [
         name="data_request_extend",
     ),
     path(
+        "privacy/requests/<uuid:request_id>/erase/",
+        request_views.data_request_erase,
+        name="data_request_erase",
+    ),
+    path(
+        "patients/<uuid:patient_id>/holds/",
+        request_views.legal_hold_place,
+        name="legal_hold_place",
+    ),
+    path(
+        "patients/<uuid:patient_id>/holds/<uuid:hold_id>/lift/",
+        request_views.legal_hold_lift,
+        name="legal_hold_lift",
+    ),
+    path(
         "privacy/requests/<uuid:request_id>/answer/",
         request_views.data_request_answer,
         name="data_request_answer",

@@ -75,6 +75,16 @@ def a_data_request(w):
     return {"request_id": made.public_id}
 
 
+def a_hold(w):
+    from dentalbridge.privacy.erasure import hold_place
+
+    patient = _patient(w)
+    hold = hold_place(
+        actor=acting(w.owner, w.practice), patient_id=patient.public_id, kind="tax", reason="Audit"
+    )
+    return {"patient_id": patient.public_id, "hold_id": hold.public_id}
+
+
 def a_verification_token(w):
     import re
 
@@ -637,6 +647,29 @@ MATRIX: dict[str, Case] = {
         data=lambda w: {"reason": "Archive on tape."},
         right=("owner", 302),
         wrong=("dentist", 404),
+        other=("other_owner", 404),
+    ),
+    "privacy/requests/<uuid:request_id>/erase/": Case(
+        method="post",
+        kwargs=a_data_request,
+        right=("owner", 302),
+        wrong=("dentist", 404),
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/holds/": Case(
+        method="post",
+        kwargs=a_patient,
+        data=lambda w: {"kind": "litigation", "reason": "Claim 2026/17"},
+        right=("owner", 302),
+        wrong=("dentist", 403),
+        other=("other_owner", 404),
+    ),
+    "patients/<uuid:patient_id>/holds/<uuid:hold_id>/lift/": Case(
+        method="post",
+        kwargs=a_hold,
+        data=lambda w: {"reason": "Claim settled"},
+        right=("owner", 302),
+        wrong=("dentist", 403),
         other=("other_owner", 404),
     ),
     "privacy/requests/<uuid:request_id>/answer/": Case(

@@ -30,6 +30,7 @@ from dentalbridge.patients.models import RecordItemKind
 from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.exports import events_csv, events_json
+from dentalbridge.privacy.forms import LegalHoldForm
 from dentalbridge.privacy.policy import Perm
 from dentalbridge.privacy.selectors import audit_events_for_patient
 
@@ -96,6 +97,12 @@ def _detail(request, patient, grant_form=None, status=200):
             "record": access.record_of(patient),
             "orders": access.orders_of_patient(principal, patient),
             "portal_form": PortalInviteForm(initial={"email": patient.email}),
+            # The owner keeps legal holds (PRV-5): while one is active nothing is erased.
+            "holds": access.legal_holds_of(patient)
+            if principal.may(Perm.DATA_REQUEST_HANDLE)
+            and principal.organization.pk == patient.organization_id
+            else None,
+            "hold_form": LegalHoldForm(),
             **upload_context(),
         },
         status=status,

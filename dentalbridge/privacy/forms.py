@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.privacy import purposes
-from dentalbridge.privacy.models import OperatorDetails, RequestKind, SubProcessor
+from dentalbridge.privacy.models import HoldKind, OperatorDetails, RequestKind, SubProcessor
 from dentalbridge.privacy.services import OPERATOR_FIELDS
 
 
@@ -134,3 +134,16 @@ class ForwardForm(forms.Form):
     requester_email = forms.EmailField(
         label=_("The person's e-mail address, if they gave one"), required=False
     )
+
+
+class LegalHoldForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of hold"), choices=HoldKind.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("For example the case number. Kept in the audit log."),
+    )
+
+
+class LiftHoldForm(forms.Form):
+    reason = forms.CharField(label=_("Why the hold ends"), max_length=500)

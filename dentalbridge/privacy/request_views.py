@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dentalbridge.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.views import domain_view
-from dentalbridge.privacy import access, requests
+from dentalbridge.privacy import access, erasure, requests
 from dentalbridge.privacy.forms import (
     AnswerForm,
     ExtendForm,
     ForwardForm,
+    LegalHoldForm,
+    LiftHoldForm,
     PublicRequestForm,
     SelfRequestForm,
 )
@@ -126,6 +128,7 @@ def data_request_list(request):
 def data_request_detail(request, request_id):
     found = access.data_request_access(request.principal, request_id)
     copy = found.kind in requests.EXPORT_KINDS and found.status != RequestStatus.REFUSED
+    erasable = found.kind == "erasure" and found.status == RequestStatus.OPEN and found.patient
     return render(
         request,
         "privacy/request_detail.html",
@@ -134,6 +137,7 @@ def data_request_detail(request, request_id):
             "extend_form": ExtendForm(),
             "answer_form": AnswerForm(portability=found.kind == "portability"),
             "copy_url": requests.export_url(found) if copy else "",
+            "erasure_plan": erasure.plan(found.patient) if erasable else None,
         },
     )
 
@@ -218,3 +222,53 @@ def data_request_download(request, token):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@domain_view
+@require_POST
+def data_request_erase(request, request_id):
+    """Carry out an erasure request within legal limits; the receipt is the answer."""
+    try:
+        receipt = erasure.erase_for_request(actor=request.principal, request_id=request_id)
+    except Conflict as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, erasure.receipt_letter(receipt).splitlines()[0])
+    return redirect("data_request_detail", request_id=request_id)
+
+
+@domain_view
+@require_POST
+def legal_hold_place(request, patient_id):
+    form = LegalHoldForm(request.POST)
+    if form.is_valid():
+        try:
+            erasure.hold_place(actor=request.principal, patient_id=patient_id, **form.cleaned_data)
+        except ValidationFailed as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The hold is placed: nothing of this record is erased."))
+    else:
+        messages.error(request, _("Choose the kind of hold and give the reason."))
+    return redirect("patient_detail", patient_id=patient_id)
+
+
+@domain_view
+@require_POST
+def legal_hold_lift(request, patient_id, hold_id):
+    form = LiftHoldForm(request.POST)
+    if form.is_valid():
+        try:
+            erasure.hold_lift(
+                actor=request.principal,
+                patient_id=patient_id,
+                hold_id=hold_id,
+                reason=form.cleaned_data["reason"],
+            )
+        except (Conflict, ValidationFailed) as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The hold is lifted."))
+    else:
+        messages.error(request, _("Say why the hold ends."))
+    return redirect("patient_detail", patient_id=patient_id)

@@ -253,3 +253,36 @@ def test_only_an_erasure_request_about_a_patient_erases(world, zerlina):
         erasure.erase_for_request(
             actor=acting(world.dpo, world.platform), request_id=other.public_id
         )
+
+
+def test_the_owner_sees_the_plan_and_erases_from_the_request_page(
+    world, zerlina, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from conftest import client_for
+
+    patient, made, _order, _root = zerlina
+    owner = client_for(world.owner)
+    page = owner.get(reverse("data_request_detail", args=[made.public_id])).content.decode()
+    assert "The medical archive period runs until" in page
+    detail = owner.get(reverse("patient_detail", args=[patient.public_id])).content.decode()
+    assert "Legal holds" in detail
+    assert (
+        "Legal holds"
+        not in client_for(world.dentist)
+        .get(reverse("patient_detail", args=[patient.public_id]))
+        .content.decode()
+    )
+    placed = owner.post(
+        reverse("legal_hold_place", args=[patient.public_id]),
+        {"kind": "litigation", "reason": "Claim 9"},
+    )
+    assert placed.status_code == 302
+    page = owner.get(reverse("data_request_detail", args=[made.public_id])).content.decode()
+    assert "A legal hold is active" in page and "Claim 9" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        done = owner.post(reverse("data_request_erase", args=[made.public_id]))
+    assert done.status_code == 302
+    assert access.patient_by_ref(patient.public_id) is not None
+    assert ErasureRecord.objects.get().receipt["mode"] == "held"
