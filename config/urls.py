@@ -263,6 +263,12 @@ urlpatterns = [
         name="data_request_extend",
     ),
     path(
+        "privacy/requests/<uuid:request_id>/execute/",
+        request_views.data_request_execute,
+        name="data_request_execute",
+    ),
+    path("accounts/privacy/close/", request_views.close_my_account, name="close_my_account"),
+    path(
         "privacy/requests/<uuid:request_id>/erase/",
         request_views.data_request_erase,
         name="data_request_erase",

@@ -649,6 +649,16 @@ MATRIX: dict[str, Case] = {
         wrong=("dentist", 404),
         other=("other_owner", 404),
     ),
+    "privacy/requests/<uuid:request_id>/execute/": Case(
+        method="post",
+        kwargs=a_data_request,
+        data=lambda w: {"action": "restrict"},
+        right=("owner", 302),
+        wrong=("dentist", 404),
+        other=("other_owner", 404),
+    ),
+    # Without the typed confirmation nothing happens: back to the page.
+    "accounts/privacy/close/": own(302, method="post"),
     "privacy/requests/<uuid:request_id>/erase/": Case(
         method="post",
         kwargs=a_data_request,

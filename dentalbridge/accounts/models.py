@@ -35,6 +35,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(default=True)
+    # Closed by the person (ACC-6): inactive at once, purged when the retention rule says.
+    closed_at = models.DateTimeField(null=True, blank=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     language = models.CharField(_("language"), max_length=8, blank=True)

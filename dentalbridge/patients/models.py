@@ -53,6 +53,10 @@ class Patient(BaseModel):
     guardian_consent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Restriction of processing (Art. 18, PRV-3): while set, the access layer lets nothing but
+    # storage, the patient's own portal and legal claims touch the record.
+    restricted_at = models.DateTimeField(null=True, blank=True)
+    restriction_reason = models.CharField(max_length=500, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

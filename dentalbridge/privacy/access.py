@@ -188,13 +188,30 @@ def _patient_and_grant(principal: Principal, patient_id, perm: Perm, *, deleted:
     if patient.organization_id == practice.pk and may(principal, Perm.PATIENT_VIEW, practice):
         if not may(principal, perm, practice):
             raise Forbidden()
+        _refuse_if_restricted(patient)
         return patient, None
     grant = None if deleted else active_grant(principal, patient)
     if grant is None:
         raise NotFound()
     if perm != Perm.PATIENT_VIEW:
         raise Forbidden()
+    _refuse_if_restricted(patient)
     return patient, grant
+
+
+def _refuse_if_restricted(patient: Patient) -> None:
+    """Art. 18: a restricted record is only stored (and open to the patient and to the
+    controller's handling of the request); no other processing."""
+    if patient.restricted_at is not None:
+        from django.utils.translation import gettext as _
+
+        raise Forbidden(
+            _(
+                "This record is restricted at the patient's request: it is only stored until "
+                "the matter is settled. Lift the restriction from the request first."
+            ),
+            code="restricted",
+        )
 
 
 def _grant_reason(grant, reason: str = "") -> tuple[str, dict]:
@@ -1445,3 +1462,12 @@ def patient_erase_row(patient: Patient) -> None:
     """Delete the patient row; the record cascades (items, versions, files' rows, shares…)."""
     with through_the_door():
         Patient.objects.filter(pk=patient.pk).delete()
+
+
+def patient_restriction_set(patient: Patient, *, reason: str | None) -> None:
+    """Set (reason given) or lift (None) the restriction of a patient's record."""
+    with through_the_door():
+        Patient.objects.filter(pk=patient.pk).update(
+            restricted_at=timezone.now() if reason is not None else None,
+            restriction_reason=(reason or "")[:500],
+        )

@@ -115,6 +115,9 @@ class AuditAction(StrEnum):
     LEGAL_HOLD_PLACED = "legal_hold.placed"
     LEGAL_HOLD_LIFTED = "legal_hold.lifted"
     PATIENT_ERASED = "patient.erased"
+    PATIENT_RESTRICTED = "patient.restricted"
+    PATIENT_RESTRICTION_LIFTED = "patient.restriction_lifted"
+    ACCOUNT_CLOSED = "account.closed"
 
 
 class AuditOutcome(StrEnum):

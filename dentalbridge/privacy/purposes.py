@@ -331,7 +331,7 @@ CATEGORIES: tuple[DataCategory, ...] = (
         health=True,
         retention="medical_archive",
         fields={
-            "patients.Patient": ("notes", "deleted_at"),
+            "patients.Patient": ("notes", "deleted_at", "restricted_at", "restriction_reason"),
             "patients.RecordItem": ("kind",),
             "patients.RecordItemVersion": ("number", "title", "text", "taken_on"),
             "patients.CareTeamGrant": ("reason", "may_grant_others", "expires_at", "revoked_at"),
@@ -452,6 +452,7 @@ CATEGORIES: tuple[DataCategory, ...] = (
                 "last_login",
                 "date_joined",
                 "is_active",
+                "closed_at",
             ),
             "organizations.Membership": ("role",),
             "organizations.Invitation": ("email", "role", "accepted_at", "revoked_at"),

@@ -2,6 +2,7 @@
 a person's own requests, the controller's queue, and a lab's forwarding of a patient's request."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dentalbridge.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.views import domain_view
-from dentalbridge.privacy import access, erasure, requests
+from dentalbridge.privacy import access, erasure, requests, rights
 from dentalbridge.privacy.forms import (
     AnswerForm,
     ExtendForm,
@@ -26,6 +27,12 @@ from dentalbridge.privacy.forms import (
 )
 from dentalbridge.privacy.models import RequestStatus
 from dentalbridge.privacy.policy import Perm
+
+
+def access_field_label(name: str) -> str:
+    from dentalbridge.patients.models import Patient
+
+    return str(Patient._meta.get_field(name).verbose_name).capitalize()
 
 
 def _kind_help():
@@ -138,6 +145,12 @@ def data_request_detail(request, request_id):
             "answer_form": AnswerForm(portability=found.kind == "portability"),
             "copy_url": requests.export_url(found) if copy else "",
             "erasure_plan": erasure.plan(found.patient) if erasable else None,
+            "rectifiable": [
+                (name, access_field_label(name), getattr(found.patient, name) or "")
+                for name in rights.RECTIFIABLE
+            ]
+            if found.kind == "rectification" and found.patient and found.status == "open"
+            else [],
         },
     )
 
@@ -272,3 +285,53 @@ def legal_hold_lift(request, patient_id, hold_id):
     else:
         messages.error(request, _("Say why the hold ends."))
     return redirect("patient_detail", patient_id=patient_id)
+
+
+@domain_view
+@require_POST
+def data_request_execute(request, request_id):
+    """The buttons of the request page that carry out a right by code."""
+    action = request.POST.get("action", "")
+    try:
+        if action == "restrict":
+            rights.restrict(actor=request.principal, request_id=request_id)
+            messages.success(request, _("The record is restricted: it is only stored now."))
+        elif action == "lift_restriction":
+            rights.lift_restriction(actor=request.principal, request_id=request_id)
+            messages.success(request, _("The restriction is lifted."))
+        elif action == "withdraw":
+            withdrawn = rights.withdraw_all(actor=request.principal, request_id=request_id)
+            messages.success(
+                request,
+                _("Withdrawn: %(list)s.") % {"list": ", ".join(withdrawn) or "—"},
+            )
+        elif action == "rectify":
+            values = {
+                name: request.POST.get(name, "").strip()
+                for name in rights.RECTIFIABLE
+                if name in request.POST
+            }
+            rights.rectify(actor=request.principal, request_id=request_id, **values)
+            messages.success(request, _("Corrected; the original values stay on file."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except (Conflict, ValidationFailed) as error:
+        messages.error(request, error.message)
+    return redirect("data_request_detail", request_id=request_id)
+
+
+@login_required
+@require_POST
+def close_my_account(request):
+    """ACC-6: the person closes their account; confirmed by typing their e-mail address."""
+    typed = request.POST.get("confirm_email", "").strip().lower()
+    if typed != request.user.email.lower():
+        messages.error(request, _("Type your e-mail address to confirm."))
+        return redirect("my_privacy")
+    try:
+        rights.close_account(actor=request.principal)
+    except Conflict as error:
+        messages.error(request, error.message)
+        return redirect("my_privacy")
+    logout(request)
+    return render(request, "privacy/account_closed.html")
