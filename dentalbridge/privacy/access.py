@@ -1401,7 +1401,7 @@ def data_requests_of_patient_anonymize(patient: Patient, *, except_request=None)
         found = _data_request_model().objects.filter(patient=patient)
         if except_request is not None:
             found = found.exclude(pk=except_request.pk)
-        return found.update(name="", email="", details="", answer="")
+        return found.update(name="", email="", details="", answer="", outcome={})
 
 
 def data_request_anonymize(request) -> None:
@@ -1471,3 +1471,49 @@ def patient_restriction_set(patient: Patient, *, reason: str | None) -> None:
             restricted_at=timezone.now() if reason is not None else None,
             restriction_reason=(reason or "")[:500],
         )
+
+
+# --- Retention (PRV-5): system use by the retention engine ----------------------------------------
+def data_requests_answered_before(cutoff, statuses):
+    with through_the_door():
+        return _data_request_model().objects.filter(
+            status__in=statuses, answered_at__date__lt=cutoff
+        )
+
+
+def held_patient_ids() -> list[int]:
+    from dentalbridge.privacy.models import LegalHold
+
+    with through_the_door():
+        return list(
+            LegalHold.objects.filter(lifted_at=None, patient__isnull=False).values_list(
+                "patient_id", flat=True
+            )
+        )
+
+
+def orders_expired(cutoff_for, *, held):
+    """Finished orders whose last change is before the cut-off of their practice's country."""
+    models = _order_models()
+    finished = ("closed", "cancelled", "declined")
+    countries = list(
+        Organization.objects.filter(kind="practice").values_list("country", flat=True).distinct()
+    )
+    match = Q()
+    for country in countries:
+        match |= Q(practice__country=country, state_changed_at__date__lt=cutoff_for(country))
+    with through_the_door():
+        orders = models.Order.objects.filter(state__in=finished).filter(match)
+        if held:
+            orders = orders.exclude(patient_id__in=held)
+        # A remake keeps its original: the original goes when its last remake goes.
+        return orders.exclude(pk__in=models.Order.objects.filter(remake_of__isnull=False).values(
+            "remake_of_id"
+        ))  # fmt: skip
+
+
+def delete_rows(model, ids) -> int:
+    """Delete rows by primary key (the retention engine's batches)."""
+    with through_the_door():
+        deleted, _by_model = model._default_manager.filter(pk__in=ids).delete()
+    return deleted

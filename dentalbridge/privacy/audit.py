@@ -118,6 +118,7 @@ class AuditAction(StrEnum):
     PATIENT_RESTRICTED = "patient.restricted"
     PATIENT_RESTRICTION_LIFTED = "patient.restriction_lifted"
     ACCOUNT_CLOSED = "account.closed"
+    RETENTION_RUN = "privacy.retention_run"
 
 
 class AuditOutcome(StrEnum):

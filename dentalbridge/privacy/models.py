@@ -286,3 +286,22 @@ class ErasureRecord(models.Model):
 
     def __str__(self) -> str:
         return f"erasure {self.patient_ref or self.user_ref}"
+
+
+class RetentionRun(models.Model):
+    """One pass of the retention engine (PRV-5): per rule, what was found expired and deleted.
+    A dry run counts only."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    dry_run = models.BooleanField(default=False)
+    report = models.JSONField(default=list)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"retention {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"

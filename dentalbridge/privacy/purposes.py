@@ -691,6 +691,7 @@ NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
     "files.TenantKey": ("*", "wrapped encryption keys of an organization"),
     "privacy.SubProcessor": ("*", "companies the operator engages"),
     "privacy.PolicyVersion": ("*", "versions of the notice"),
+    "privacy.RetentionRun": ("*", "counts of rows deleted per rule"),
     "messaging.Newsletter": ("*", "product news, written for everyone alike"),
     "files.PatientKey": (("key_id", "retired_at"), "key bookkeeping"),
     "files.Asset": (

@@ -19,3 +19,13 @@ def remind_data_requests() -> int:
     from dentalbridge.privacy import requests
 
     return requests.reminders_due()
+
+
+@cron("15 3 * * *")  # every night, before the patient purge at 03:30
+@task()
+def run_retention() -> dict:
+    """Delete what the processing register says has been kept long enough (PRV-5)."""
+    from dentalbridge.privacy import retention
+
+    done = retention.run()
+    return {"run": done.pk, "deleted": sum(e["deleted"] or 0 for e in done.report)}
