@@ -295,6 +295,11 @@ urlpatterns = [
     path("dpo/record.json", privacy_views.dpo_record_json, name="dpo_record_json"),
     path("dpo/operator/", privacy_views.dpo_operator, name="dpo_operator"),
     path("dpo/policy/", privacy_views.dpo_policy, name="dpo_policy"),
+    path("dpo/breaches/", privacy_views.dpo_breaches, name="dpo_breaches"),
+    path(
+        "dpo/retention/dry-run/", privacy_views.dpo_retention_dry_run, name="dpo_retention_dry_run"
+    ),
+    path("dpo/breaches/<uuid:breach_id>/", privacy_views.dpo_breach, name="dpo_breach"),
     path("dpo/subprocessors/", privacy_views.dpo_subprocessors, name="dpo_subprocessors"),
     path(
         "dpo/subprocessors/<uuid:subprocessor_id>/remove/",

@@ -75,6 +75,19 @@ def a_data_request(w):
     return {"request_id": made.public_id}
 
 
+def a_breach(w):
+    from django.utils import timezone
+
+    from dentalbridge.privacy.breaches import breach_record
+
+    breach = breach_record(
+        actor=acting(w.dpo, w.platform), title="Lost laptop", description="Stolen.",
+        detected_at=timezone.now(), categories=[], subjects_count=1, consequences="-",
+        measures="-",
+    )  # fmt: skip
+    return {"breach_id": breach.public_id}
+
+
 def a_hold(w):
     from dentalbridge.privacy.erasure import hold_place
 
@@ -689,6 +702,13 @@ MATRIX: dict[str, Case] = {
         right=("owner", 302),
         wrong=("dentist", 404),
         other=("other_owner", 404),
+    ),
+    "dpo/breaches/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
+    "dpo/breaches/<uuid:breach_id>/": Case(
+        kwargs=a_breach, right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)
+    ),
+    "dpo/retention/dry-run/": Case(
+        method="post", right=("dpo", 302), wrong=("owner", 404), other=("manager", 404)
     ),
     "dpo/policy/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
     "newsletters/": Case(right=("support", 200), wrong=("dpo", 404), other=("owner", 404)),

@@ -30,6 +30,7 @@ class NotificationEvent(models.TextChoices):
     ORDER_MENTION = "order_mention", _("Someone mentions you on an order")
     ORDER_ASSIGNED = "order_assigned", _("You are assigned to an order")
     DATA_REQUEST = "data_request", _("A data-protection request arrives or nears its deadline")
+    SECURITY_INCIDENT = "security_incident", _("A security incident concerns your data")
 
 
 class Channel(models.TextChoices):

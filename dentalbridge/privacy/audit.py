@@ -119,6 +119,9 @@ class AuditAction(StrEnum):
     PATIENT_RESTRICTION_LIFTED = "patient.restriction_lifted"
     ACCOUNT_CLOSED = "account.closed"
     RETENTION_RUN = "privacy.retention_run"
+    BREACH_RECORDED = "breach.recorded"
+    BREACH_AUTHORITY_NOTIFIED = "breach.authority_notified"
+    BREACH_PEOPLE_NOTIFIED = "breach.people_notified"
 
 
 class AuditOutcome(StrEnum):

@@ -2,7 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.privacy import purposes
-from dentalbridge.privacy.models import HoldKind, OperatorDetails, RequestKind, SubProcessor
+from dentalbridge.privacy.models import (
+    Breach,
+    HoldKind,
+    OperatorDetails,
+    RequestKind,
+    SubProcessor,
+)
 from dentalbridge.privacy.services import OPERATOR_FIELDS
 
 
@@ -147,3 +153,46 @@ class LegalHoldForm(forms.Form):
 
 class LiftHoldForm(forms.Form):
     reason = forms.CharField(label=_("Why the hold ends"), max_length=500)
+
+
+class BreachForm(forms.ModelForm):
+    categories = forms.MultipleChoiceField(
+        label=_("Categories of data concerned"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Breach
+        fields = (
+            "title",
+            "description",
+            "detected_at",
+            "occurred_at",
+            "categories",
+            "subjects_count",
+            "consequences",
+            "measures",
+            "high_risk",
+        )
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "consequences": forms.Textarea(attrs={"rows": 3}),
+            "measures": forms.Textarea(attrs={"rows": 3}),
+            "detected_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [(c.key, c.name) for c in purposes.CATEGORIES]
+
+
+class AuthorityNotifiedForm(forms.Form):
+    reference = forms.CharField(label=_("The authority's reference"), max_length=100)
+    late_reason = forms.CharField(
+        label=_("Reasons for the delay (after 72 hours)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -305,3 +305,47 @@ class RetentionRun(models.Model):
 
     def __str__(self) -> str:
         return f"retention {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"
+
+
+class Breach(BaseModel):
+    """A personal-data breach (PRV-8, Art. 33-34): what happened, since when, whose data, the
+    likely consequences and the measures; a 72-hour clock from detection to the notification of
+    the supervisory authority; and the notice to the people affected (COM-5)."""
+
+    reference = models.CharField(max_length=16, unique=True)
+    title = models.CharField(_("what happened, in a line"), max_length=200)
+    description = models.TextField(_("what happened"), max_length=10000)
+    detected_at = models.DateTimeField(_("detected at"))
+    occurred_at = models.DateTimeField(_("started at (if known)"), null=True, blank=True)
+    categories = models.JSONField(default=list)
+    subjects_count = models.PositiveIntegerField(_("people affected (approximately)"))
+    consequences = models.TextField(_("likely consequences"), max_length=5000)
+    measures = models.TextField(_("measures taken or proposed"), max_length=5000)
+    high_risk = models.BooleanField(
+        _("likely a high risk to the people affected (they must be told, Art. 34)"), default=False
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    authority_notified_at = models.DateTimeField(null=True, blank=True)
+    authority_reference = models.CharField(max_length=100, blank=True)
+    late_reason = models.CharField(max_length=1000, blank=True)
+    people_notified_at = models.DateTimeField(null=True, blank=True)
+    people_notified = models.PositiveIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def authority_due_at(self):
+        from datetime import timedelta
+
+        return self.detected_at + timedelta(hours=72)
+
+    @property
+    def authority_overdue(self) -> bool:
+        return self.authority_notified_at is None and timezone.now() > self.authority_due_at

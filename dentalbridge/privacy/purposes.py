@@ -692,6 +692,7 @@ NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
     "privacy.SubProcessor": ("*", "companies the operator engages"),
     "privacy.PolicyVersion": ("*", "versions of the notice"),
     "privacy.RetentionRun": ("*", "counts of rows deleted per rule"),
+    "privacy.Breach": ("*", "an incident's description and counts; names nobody"),
     "messaging.Newsletter": ("*", "product news, written for everyone alike"),
     "files.PatientKey": (("key_id", "retired_at"), "key bookkeeping"),
     "files.Asset": (

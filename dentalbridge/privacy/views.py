@@ -3,6 +3,7 @@ legal archives opened for a stated purpose, the processing register — and the 
 notice and cookie policy generated from the register."""
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,17 +11,25 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import ValidationFailed
+from dentalbridge.core.errors import Conflict, ValidationFailed
 from dentalbridge.organizations.middleware import client_of
+from dentalbridge.organizations.models import Organization
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients.forms import ArchivePurposeForm
-from dentalbridge.privacy import access, consent, notice, purposes, services
-from dentalbridge.privacy.forms import OperatorDetailsForm, PolicyPublishForm, SubProcessorForm
-from dentalbridge.privacy.models import ConsentMethod, ConsentRecord, PolicyVersion
+from dentalbridge.privacy import access, breaches, consent, notice, purposes, services
+from dentalbridge.privacy.forms import (
+    AuthorityNotifiedForm,
+    BreachForm,
+    OperatorDetailsForm,
+    PolicyPublishForm,
+    SubProcessorForm,
+)
+from dentalbridge.privacy.models import Breach, ConsentMethod, ConsentRecord, PolicyVersion
 from dentalbridge.privacy.selectors import platform_audit_events_for_patient
 
 
@@ -34,12 +43,47 @@ def _uuid(value: str) -> uuid.UUID | None:
 @domain_view
 @require_GET
 def dpo_home(request):
+    """The DPO's workspace: requests by deadline, breach clocks, consents, retention, the audit
+    search and the Art. 30 record, on one page."""
     access.platform_dpo_required(request.principal)
     patient_id = _uuid(request.GET.get("patient", ""))
     if patient_id is not None:
         return redirect("dpo_patient_audit", patient_id=patient_id)
-    invalid = bool(request.GET.get("patient"))
-    return render(request, "privacy/dpo_home.html", {"invalid": invalid})
+    from dentalbridge.privacy import retention
+    from dentalbridge.privacy.models import RequestStatus, RetentionRun
+
+    now = timezone.now()
+    open_requests = list(
+        access.data_requests_query(request.principal)
+        .filter(status=RequestStatus.OPEN)
+        .order_by("due_at")[:20]
+    )
+    return render(
+        request,
+        "privacy/dpo_home.html",
+        {
+            "invalid": bool(request.GET.get("patient")),
+            "open_requests": open_requests,
+            "soon": now + timedelta(days=7),
+            "breaches": Breach.objects.filter(closed_at=None).order_by("-detected_at")[:10],
+            "consents": consent.statistics(),
+            "runs": RetentionRun.objects.all()[:5],
+            "expired": retention.expired_counts(),
+            "now": now,
+        },
+    )
+
+
+@domain_view
+@require_POST
+def dpo_retention_dry_run(request):
+    access.platform_dpo_required(request.principal)
+    from dentalbridge.privacy import retention
+
+    run = retention.run(dry_run=True, actor=request.principal)
+    found = sum(entry["found"] or 0 for entry in run.report)
+    messages.success(request, _("Dry run: %(n)d rows would be deleted tonight.") % {"n": found})
+    return redirect("dpo_home")
 
 
 @domain_view
@@ -269,4 +313,62 @@ def dpo_policy(request):
         request,
         "privacy/dpo_policy.html",
         {"form": form, "versions": PolicyVersion.objects.all()[:50]},
+    )
+
+
+# --- Breaches (PRV-8, COM-5) ------------------------------------------------------------------
+@domain_view
+@require_http_methods(["GET", "POST"])
+def dpo_breaches(request):
+    access.platform_dpo_required(request.principal)
+    form = BreachForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            breach = breaches.breach_record(actor=request.principal, **form.cleaned_data)
+        except ValidationFailed as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("dpo_breach", breach_id=breach.public_id)
+    return render(
+        request,
+        "privacy/dpo_breaches.html",
+        {"form": form, "breaches": Breach.objects.all()[:100], "now": timezone.now()},
+    )
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def dpo_breach(request, breach_id):
+    breach = breaches.breach_access(request.principal, breach_id)
+    form = AuthorityNotifiedForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "people":
+                count = breaches.people_notify(
+                    actor=request.principal,
+                    breach_id=breach_id,
+                    organization_ids=[
+                        value for value in request.POST.getlist("organizations") if _uuid(value)
+                    ],
+                )
+                messages.success(request, _("%(n)d people are told.") % {"n": count})
+                return redirect("dpo_breach", breach_id=breach_id)
+            if form.is_valid():
+                breaches.authority_notified(
+                    actor=request.principal, breach_id=breach_id, **form.cleaned_data
+                )
+                messages.success(request, _("The notification to the authority is recorded."))
+                return redirect("dpo_breach", breach_id=breach_id)
+        except (Conflict, ValidationFailed) as error:
+            messages.error(request, error.message)
+    return render(
+        request,
+        "privacy/dpo_breach.html",
+        {
+            "breach": breach,
+            "draft": breaches.authority_draft(breach),
+            "form": form,
+            "organizations": Organization.objects.exclude(kind="platform").order_by("name"),
+            "now": timezone.now(),
+        },
     )
