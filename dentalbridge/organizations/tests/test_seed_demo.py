@@ -30,6 +30,11 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(capsys):
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"owner", "assistant", "manager", "technician", "designer", "dpo"}
     assert all(email.endswith(".example") for email, *_ in ACCOUNTS)
+    from dentalbridge.privacy.models import OperatorDetails, SubProcessor
+
+    # The operator's part of the register, fictional, so the notice reads as it would for real.
+    assert OperatorDetails.objects.get().dpo_email.endswith(".example")
+    assert SubProcessor.objects.count() == 1
     printed = capsys.readouterr().out
     assert DEMO_TOTP_SECRET in printed
     assert DEMO_PASSWORD in printed

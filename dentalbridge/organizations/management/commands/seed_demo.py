@@ -65,6 +65,29 @@ ACCOUNTS = [
 class Command(BaseCommand):
     help = "Load the demo organizations and one account per role (idempotent)."
 
+    def _operator(self) -> None:
+        """The demo operator's own part of the processing register (fictional), so the privacy
+        notice and the record of processing read as they would in a real installation."""
+        from dentalbridge.privacy.models import OperatorDetails, Safeguard, SubProcessor
+
+        if not OperatorDetails.objects.exists():
+            OperatorDetails.objects.create(
+                name="DentalBridge Demo Operator B.V. (fictional)",
+                address="Demostraat 1\n3511 AA Utrecht\nNetherlands",
+                email="privacy@operator.example",
+                country="NL",
+                dpo_name="Dee DPO",
+                dpo_email="dpo@operator.example",
+            )
+        SubProcessor.objects.get_or_create(
+            name="Example Hosting GmbH (fictional)",
+            defaults={
+                "service": "Servers and object storage",
+                "location": "DE",
+                "safeguard": Safeguard.EEA,
+            },
+        )
+
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run in the production profile.")
@@ -90,6 +113,7 @@ class Command(BaseCommand):
                 lab=orgs["lab"],
                 defaults={"status": ConnectionStatus.ACCEPTED},
             )
+            self._operator()
         self.stdout.write("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
         for email, _name, org_key, role in ACCOUNTS:
             self.stdout.write(f"  {email:<34} {role:<11} {orgs[org_key].name}")
