@@ -138,7 +138,7 @@ def zip_stream(entries: Iterable[tuple[str, Asset]]) -> Iterator[bytes]:
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, asset in entries:
             info = zipfile.ZipInfo(name, date_time=asset.created_at.timetuple()[:6])
-            with archive.open(info, "w", force_zip64=asset.size > 2**31) as entry:
+            with archive.open(info, "w", force_zip64=asset.size > zipfile.ZIP64_LIMIT) as entry:
                 for chunk in plaintext(asset):
                     entry.write(chunk)
                     if spool.position and len(spool.chunks) > 8:

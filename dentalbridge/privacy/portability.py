@@ -342,7 +342,7 @@ def export_stream(
             sha1 = hashlib.sha1(usedforsecurity=False)
             storage = blobs.region_storage(asset.region)
             identity = keys.identity_of(asset.patient_key)
-            with archive.open(info, "w", force_zip64=asset.size > 2**31) as entry:
+            with archive.open(info, "w", force_zip64=asset.size > zipfile.ZIP64_LIMIT) as entry:
                 for chunk in blobs.read_blob(storage, asset.parts, identity, sha256=asset.sha256):
                     sha1.update(chunk)
                     entry.write(chunk)
