@@ -248,6 +248,11 @@ urlpatterns = [
     ),
     path("privacy/requests/", request_views.data_request_list, name="data_request_list"),
     path(
+        "privacy/deletions/",
+        request_views.deletion_instructions,
+        name="deletion_instructions",
+    ),
+    path(
         "privacy/requests/forward/",
         request_views.data_request_forward,
         name="data_request_forward",

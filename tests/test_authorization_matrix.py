@@ -645,6 +645,9 @@ MATRIX: dict[str, Case] = {
         kwargs=a_verification_token, right=("owner", 200), anon=200
     ),
     "privacy/requests/": Case(right=("owner", 200), wrong=("dentist", 404), other=("manager", 404)),
+    "privacy/deletions/": Case(
+        right=("manager", 200), wrong=("technician", 403), other=("owner", 404)
+    ),
     "privacy/requests/forward/": Case(
         right=("manager", 200), wrong=("technician", 403), other=("owner", 404)
     ),

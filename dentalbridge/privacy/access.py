@@ -1517,3 +1517,23 @@ def delete_rows(model, ids) -> int:
     with through_the_door():
         deleted, _by_model = model._default_manager.filter(pk__in=ids).delete()
     return deleted
+
+
+def labs_of_patient(patient: Patient) -> dict:
+    """{lab: [order references]} of every lab that received data of this patient (orders sent
+    to it, files shared with it): where a deletion instruction goes."""
+    from dentalbridge.files.models import Share
+
+    models = _order_models()
+    labs: dict = {}
+    with through_the_door():
+        for order in (
+            models.Order.objects.filter(patient=patient)
+            .exclude(state="draft")
+            .exclude(lab=None)
+            .select_related("lab")
+        ):
+            labs.setdefault(order.lab, []).append(order.reference)
+        for share in Share.objects.filter(patient=patient).select_related("lab"):
+            labs.setdefault(share.lab, [])
+    return labs

@@ -119,6 +119,7 @@ class AuditAction(StrEnum):
     PATIENT_RESTRICTION_LIFTED = "patient.restriction_lifted"
     ACCOUNT_CLOSED = "account.closed"
     RETENTION_RUN = "privacy.retention_run"
+    DELETION_CONFIRMED = "privacy.deletion_confirmed"
     BREACH_RECORDED = "breach.recorded"
     BREACH_AUTHORITY_NOTIFIED = "breach.authority_notified"
     BREACH_PEOPLE_NOTIFIED = "breach.people_notified"

@@ -187,6 +187,118 @@ def _erase_rest(patient) -> tuple[list, list[dict], list[str]]:
     return deleted_users, entries, erased
 
 
+INSTRUCTION_DAYS = 30
+
+
+def _instruct_labs(patient, request) -> list:
+    """PRV-4: each lab that received the case deletes it from its own systems within 30 days."""
+    from datetime import timedelta
+
+    from dentalbridge.privacy.models import DeletionInstruction
+
+    due = timezone.now() + timedelta(days=INSTRUCTION_DAYS)
+    made = []
+    for lab, references in access.labs_of_patient(patient).items():
+        made.append(
+            DeletionInstruction.objects.create(
+                practice=patient.organization,
+                lab=lab,
+                pseudonym=patient.pseudonym,
+                order_references=sorted(references),
+                request_reference=request.reference if request else "",
+                due_at=due,
+            )
+        )
+    for instruction in made:
+        _tell_lab(instruction)
+    return made
+
+
+def _tell_lab(instruction, stage: str = "") -> None:
+    from django.urls import reverse
+
+    from dentalbridge.messaging.models import NotificationEvent
+    from dentalbridge.messaging.notifications import notify_about
+    from dentalbridge.organizations.models import Membership
+    from dentalbridge.privacy.policy import role_may
+
+    managers = [
+        m.user
+        for m in Membership.objects.filter(organization=instruction.lab).select_related("user")
+        if role_may(m.role, Perm.DATA_REQUEST_FORWARD) and m.user.is_active
+    ]
+
+    def text():
+        values = {
+            "practice": instruction.practice.name,
+            "pseudonym": instruction.pseudonym,
+            "date": timezone.localdate(instruction.due_at).isoformat(),
+        }
+        if stage == "overdue":
+            return _("Overdue: delete case %(pseudonym)s of %(practice)s (due %(date)s).") % values
+        return _("%(practice)s asks you to delete case %(pseudonym)s by %(date)s.") % values
+
+    notify_about(
+        event=NotificationEvent.DATA_REQUEST,
+        organization=instruction.lab,
+        recipients=managers,
+        text=text,
+        link=reverse("deletion_instructions"),
+    )
+
+
+def instruction_done(*, actor, instruction_id, note: str = ""):
+    """The lab confirms it deleted the case from its own systems."""
+    from dentalbridge.core.errors import NotFound
+    from dentalbridge.privacy.models import DeletionInstruction
+
+    organization = actor.organization
+    if organization is None or not actor.may(Perm.DATA_REQUEST_FORWARD):
+        raise NotFound()
+    with transaction.atomic():
+        instruction = (
+            DeletionInstruction.objects.select_for_update()
+            .filter(lab=organization, public_id=instruction_id)
+            .first()
+        )
+        if instruction is None:
+            raise NotFound()
+        if instruction.done_at is not None:
+            raise Conflict(_("Confirmed already."), code="done_already")
+        instruction.done_at = timezone.now()
+        instruction.done_by = actor.user
+        instruction.note = (note or "").strip()[:500]
+        instruction.save()
+        record(
+            AuditAction.DELETION_CONFIRMED,
+            principal=actor,
+            target=instruction,
+            data={"practice": str(instruction.practice.public_id), "late": instruction.overdue},
+        )
+    return instruction
+
+
+def instruction_reminders(now=None) -> int:
+    """Remind labs of instructions due within a week, and once overdue."""
+    from dentalbridge.privacy.models import DeletionInstruction
+
+    now = now or timezone.now()
+    sent = 0
+    from datetime import timedelta
+
+    for instruction in DeletionInstruction.objects.filter(
+        done_at=None, due_at__lte=now + timedelta(days=7)
+    ).select_related("lab", "practice"):
+        stage = "overdue" if instruction.due_at <= now else "week"
+        if stage in instruction.reminders:
+            continue
+        instruction.reminders = [*instruction.reminders, stage]
+        instruction.save(update_fields=["reminders", "updated_at"])
+        _tell_lab(instruction, stage)
+        sent += 1
+    return sent
+
+
 def _execute(patient, mode: str, *, archive_until=None, request=None) -> dict:
     """Erase by ``mode``; returns the receipt. Runs inside the caller's transaction."""
     from dentalbridge.files import retention as file_retention
@@ -194,6 +306,12 @@ def _execute(patient, mode: str, *, archive_until=None, request=None) -> dict:
 
     country = str(patient.organization.country)
     receipt: dict = {"mode": mode, "erased": [], "kept": [], "blobs": []}
+    instructions = _instruct_labs(patient, request)
+    if instructions:
+        receipt["erased"].append(
+            _("instructions to %(n)d laboratories to delete the case from their own systems")
+            % {"n": len(instructions)}
+        )
     deleted_users, entries, erased = _erase_rest(patient)
     receipt["erased"] += erased
     receipt["users"] = deleted_users

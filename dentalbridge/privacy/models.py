@@ -349,3 +349,37 @@ class Breach(BaseModel):
     @property
     def authority_overdue(self) -> bool:
         return self.authority_notified_at is None and timezone.now() > self.authority_due_at
+
+
+class DeletionInstruction(BaseModel):
+    """A practice's instruction to a lab, its processor, to delete a case's data from the lab's
+    own systems (PRV-4): what the lab may have downloaded, outside the platform. Created by an
+    erasure; the lab confirms within ``due_at`` (30 days); the practice sees it done. Names the
+    case by pseudonym and order references only."""
+
+    practice = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    lab = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    pseudonym = models.CharField(max_length=12)
+    order_references = models.JSONField(default=list)
+    request_reference = models.CharField(max_length=16, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    reminders = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+
+    def __str__(self) -> str:
+        return f"{self.lab} {self.pseudonym}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.done_at is None and timezone.now() > self.due_at

@@ -639,6 +639,15 @@ CATEGORIES: tuple[DataCategory, ...] = (
                 "answer",
                 "outcome",
             ),
+            "privacy.DeletionInstruction": (
+                "pseudonym",
+                "order_references",
+                "request_reference",
+                "due_at",
+                "done_at",
+                "note",
+                "reminders",
+            ),
             "privacy.ErasureRecord": (
                 "executed_at",
                 "organization_id",

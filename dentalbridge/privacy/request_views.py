@@ -25,7 +25,7 @@ from dentalbridge.privacy.forms import (
     PublicRequestForm,
     SelfRequestForm,
 )
-from dentalbridge.privacy.models import RequestStatus
+from dentalbridge.privacy.models import DeletionInstruction, RequestStatus
 from dentalbridge.privacy.policy import Perm
 
 
@@ -145,6 +145,11 @@ def data_request_detail(request, request_id):
             "answer_form": AnswerForm(portability=found.kind == "portability"),
             "copy_url": requests.export_url(found) if copy else "",
             "erasure_plan": erasure.plan(found.patient) if erasable else None,
+            "instructions": DeletionInstruction.objects.filter(
+                practice=found.controller, request_reference=found.reference
+            ).select_related("lab")
+            if found.kind == "erasure"
+            else [],
             "rectifiable": [
                 (name, access_field_label(name), getattr(found.patient, name) or "")
                 for name in rights.RECTIFIABLE
@@ -335,3 +340,35 @@ def close_my_account(request):
         return redirect("my_privacy")
     logout(request)
     return render(request, "privacy/account_closed.html")
+
+
+@domain_view
+@require_http_methods(["GET", "POST"])
+def deletion_instructions(request):
+    """A lab's deletion instructions from its practices (PRV-4), soonest first; confirm each."""
+    organization = request.principal.organization
+    if organization is None or organization.kind != "lab":
+        raise Http404
+    if not request.principal.may(Perm.DATA_REQUEST_FORWARD):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            erasure.instruction_done(
+                actor=request.principal,
+                instruction_id=request.POST.get("instruction", ""),
+                note=request.POST.get("note", ""),
+            )
+        except (Conflict, NotFound) as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Confirmed: the practice sees it done."))
+        return redirect("deletion_instructions")
+    instructions = DeletionInstruction.objects.filter(lab=organization).select_related("practice")
+    return render(
+        request,
+        "privacy/deletion_instructions.html",
+        {
+            "open": list(instructions.filter(done_at=None).order_by("due_at")),
+            "done": list(instructions.exclude(done_at=None).order_by("-done_at")[:50]),
+        },
+    )

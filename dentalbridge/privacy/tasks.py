@@ -16,9 +16,9 @@ def announce_policy(version_id: int) -> int:
 @task()
 def remind_data_requests() -> int:
     """Tell the controllers' privacy contacts of requests nearing or past their deadline."""
-    from dentalbridge.privacy import requests
+    from dentalbridge.privacy import erasure, requests
 
-    return requests.reminders_due()
+    return requests.reminders_due() + erasure.instruction_reminders()
 
 
 @cron("15 3 * * *")  # every night, before the patient purge at 03:30
