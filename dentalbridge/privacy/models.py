@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from dentalbridge.core.models import BaseModel
@@ -164,10 +165,13 @@ class RequestKind(models.TextChoices):
 
 
 class RequestStatus(models.TextChoices):
-    UNVERIFIED = "unverified", _("Waiting for e-mail confirmation")
-    OPEN = "open", _("Open")
-    DONE = "done", _("Answered")
-    REFUSED = "refused", _("Refused")
+    UNVERIFIED = (
+        "unverified",
+        pgettext_lazy("data request status", "Waiting for e-mail confirmation"),
+    )
+    OPEN = "open", pgettext_lazy("data request status", "Open")
+    DONE = "done", pgettext_lazy("data request status", "Answered")
+    REFUSED = "refused", pgettext_lazy("data request status", "Refused")
 
 
 class DataRequest(BaseModel):

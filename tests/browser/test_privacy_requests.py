@@ -193,7 +193,7 @@ def test_the_dpo_records_a_breach_and_works_from_the_workspace(visitor, world):
     page.get_by_label("Measures taken or proposed").fill(
         "The laptop's disk is encrypted; its sessions were ended and the police informed."
     )
-    page.get_by_role("button", name="Record", exact=True).click()
+    page.get_by_role("button", name="Record the breach", exact=True).click()
 
     # The breach's page: the drafted notification and the 72-hour clock.
     heading = page.get_by_role("heading", name=re.compile(r": A laptop with exports was stolen$"))
