@@ -1476,9 +1476,7 @@ def patient_restriction_set(patient: Patient, *, reason: str | None) -> None:
 # --- Retention (PRV-5): system use by the retention engine ----------------------------------------
 def data_requests_answered_before(cutoff, statuses):
     with through_the_door():
-        return _data_request_model().objects.filter(
-            status__in=statuses, answered_at__date__lt=cutoff
-        )
+        return _data_request_model().objects.filter(status__in=statuses, answered_at__lt=cutoff)
 
 
 def held_patient_ids() -> list[int]:
@@ -1501,7 +1499,7 @@ def orders_expired(cutoff_for, *, held):
     )
     match = Q()
     for country in countries:
-        match |= Q(practice__country=country, state_changed_at__date__lt=cutoff_for(country))
+        match |= Q(practice__country=country, state_changed_at__lt=cutoff_for(country))
     with through_the_door():
         orders = models.Order.objects.filter(state__in=finished).filter(match)
         if held:
@@ -1512,11 +1510,12 @@ def orders_expired(cutoff_for, *, held):
         ))  # fmt: skip
 
 
-def delete_rows(model, ids) -> int:
-    """Delete rows by primary key (the retention engine's batches)."""
+def delete_matching(rows) -> int:
+    """Delete a batch of the retention engine; returns the rows of the batch's own model (rows
+    of other models deleted with them by cascade are not counted)."""
     with through_the_door():
-        deleted, _by_model = model._default_manager.filter(pk__in=ids).delete()
-    return deleted
+        _total, by_model = rows.order_by().delete()
+    return by_model.get(rows.model._meta.label, 0)
 
 
 def labs_of_patient(patient: Patient) -> dict:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -43,37 +44,38 @@ class Executor:
 
 
 def _cutoff(rule: str, today, country: str = ""):
-    return purposes.retention_period(rule, country).before(today)
+    """The first moment still kept: midnight (in the site's time zone) of the cut-off day. A
+    datetime, not a date, so the database compares the indexed column as it is stored."""
+    day = purposes.retention_period(rule, country).before(today)
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _emails(today) -> QuerySet:
     from dentalbridge.messaging.models import EmailStatus, OutgoingEmail
 
     cutoff = _cutoff("communications", today)
-    return OutgoingEmail.objects.exclude(status=EmailStatus.PENDING).filter(
-        created_at__date__lt=cutoff
-    )
+    return OutgoingEmail.objects.exclude(status=EmailStatus.PENDING).filter(created_at__lt=cutoff)
 
 
 def _notifications(today) -> QuerySet:
     from dentalbridge.messaging.models import Notification
 
     cutoff = _cutoff("communications", today)
-    return Notification.objects.filter(read_at__date__lt=cutoff)
+    return Notification.objects.filter(read_at__lt=cutoff)
 
 
 def _task_results(today) -> QuerySet:
     from django_tasks_db.models import DBTaskResult
 
     cutoff = _cutoff("work_queue", today)
-    return DBTaskResult.objects.filter(finished_at__date__lt=cutoff)
+    return DBTaskResult.objects.filter(finished_at__lt=cutoff)
 
 
 def _closed_accounts(today) -> QuerySet:
     from django.contrib.auth import get_user_model
 
     cutoff = _cutoff("closed_accounts", today)
-    return get_user_model().objects.filter(is_active=False, closed_at__date__lt=cutoff)
+    return get_user_model().objects.filter(is_active=False, closed_at__lt=cutoff)
 
 
 def _answered_requests(today) -> QuerySet:
@@ -94,7 +96,7 @@ def _superseded_consents(today) -> QuerySet:
         .annotate(last=Max("pk"))
         .values("last")
     )
-    return ConsentRecord.objects.filter(created_at__date__lt=cutoff).exclude(pk__in=latest)
+    return ConsentRecord.objects.filter(created_at__lt=cutoff).exclude(pk__in=latest)
 
 
 def _orders(today) -> QuerySet:
@@ -117,15 +119,21 @@ EXECUTORS = (
 
 
 def _delete_in_batches(rows: QuerySet) -> int:
+    """Walk the expired rows in primary-key order, a batch at a time (the primary key index
+    finds each batch, whatever the table's size), and delete each batch by its key range and
+    the rule's own condition: one short transaction per batch."""
     deleted = 0
-    model = rows.model
+    last = None
     while True:
-        ids = list(rows.values_list("pk", flat=True)[:BATCH])
+        page = rows.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        ids = list(page.values_list("pk", flat=True)[:BATCH])
         if not ids:
             return deleted
         with transaction.atomic():
-            access.delete_rows(model, ids)
-        deleted += len(ids)
+            deleted += access.delete_matching(rows.filter(pk__gte=ids[0], pk__lte=ids[-1]))
+        last = ids[-1]
 
 
 def run(*, dry_run: bool = False, actor=None) -> RetentionRun:

@@ -221,7 +221,7 @@ def test_the_dpo_looks_up_a_patients_trail(visitor, world):
     window = visitor()
     signed_in_as(window, world.dpo)
     page = window.goto("/")
-    page.get_by_role("link", name="Patient audit trails").click()
+    page.get_by_role("link", name="Data protection").click()
     window.check()
     page.get_by_label("Patient id").fill(str(patient.public_id))
     page.get_by_role("button", name="Show").click()
