@@ -14,6 +14,36 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
 
+def postgres_reachable(server: str, *, timeout: int = 2) -> bool:
+    """Does a PostgreSQL server answer at ``server`` (a URL without database name)?"""
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{server}/postgres", connect_timeout=timeout):
+            return True
+    except Exception:  # any failure means: not usable
+        return False
+
+
+def run_child(command: list[str], *, cwd, env: dict) -> int:
+    """Run a benchmark's child process, its output going straight to ours; on Ctrl-C (which
+    reaches the child too) or SIGTERM, give it time to clean up (servers, files, databases)."""
+    import subprocess
+
+    process = subprocess.Popen(command, cwd=cwd, env=env)  # noqa: S603 — our own scripts
+    try:
+        return process.wait()
+    except BaseException as interrupted:
+        if not isinstance(interrupted, KeyboardInterrupt):
+            process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
+
+
 class BenchError(RuntimeError):
     """A measurement did not do what it claims (wrong status, broken audit chain)."""
 

@@ -58,17 +58,13 @@ ORDERS_QUICK = {"requests": 30, "request_warmup": 3}
 POSTGRES_ORDERS_DB_NAME = "dentalbridge_bench_orders"
 SCENARIOS = ("core", "patients", "orders", "files")
 # The files scenario: bench/<name>_bench.py each, in this order (the longest first).
-FILE_BENCHMARKS = ("upload", "mesh", "dicom", "viewer", "export")
+FILE_BENCHMARKS = ("upload", "mesh", "dicom", "viewer", "export", "retention")
 
 
 def postgres_reachable(server: str) -> bool:
-    try:
-        import psycopg
+    from bench.measure import postgres_reachable as reachable
 
-        with psycopg.connect(f"{server}/postgres", connect_timeout=2):
-            return True
-    except Exception:
-        return False
+    return reachable(server)
 
 
 # --- Output ---------------------------------------------------------------------------------------
@@ -499,22 +495,10 @@ def plan(args, reachable: bool) -> list[tuple[str, str]]:
 
 
 def run_file_command(command: list[str]) -> int:
-    """Run a file benchmark's child, its output going straight to ours; on Ctrl-C (which reaches
-    the child too) or SIGTERM, give it time to stop its servers and remove its files."""
-    process = subprocess.Popen(  # noqa: S603 — our own script, fixed arguments
-        command, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
-    try:
-        return process.wait()
-    except BaseException as interrupted:
-        if not isinstance(interrupted, KeyboardInterrupt):
-            process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        raise
+    """Run a file benchmark's child (see ``measure.run_child``)."""
+    from bench.measure import run_child
+
+    return run_child(command, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
 def run_parent(args) -> int:

@@ -61,6 +61,11 @@ FILE_HEADLINES = {
         r"^viewer\s+\d+k faces\s+fetch only glb \d+ ms, stl \d+ ms \(baseline\)\s+"
         r"first frame glb \d+ ms = [\d.]+x\s+stl \d+ ms = [\d.]+x$",
     ),
+    "retention": (
+        r"^delete\s+baseline\s+[\d.]+ s\s+[\d,]+ rows/s",
+        r"^delete\s+engine\s+[\d.]+ s\s+[\d,]+ rows/s\s+= [\d.]+x baseline time",
+        r"^check\s+after every deletion: 0 expired rows left",
+    ),
     "export": (
         r"^export\s+16 MB\s+20 items\s+zip(file stored| -0) [\d.]+ s \d+ MB/s \(baseline\)\s+"
         r"export [\d.]+ s \d+ MB/s = [\d.]+x\s+\(to a null sink [\d.]+ s \d+ MB/s\)$",
@@ -209,3 +214,12 @@ def test_quick_orders_benchmark_runs_and_prints_ratios(tmp_path):
     assert re.search(r"\(no N\+1\)", completed.stdout), completed.stdout
     orders = json.loads(results.read_text(encoding="utf-8"))["orders"]["sqlite"]
     assert orders["fanout"]["noop_tasks_per_s"] > 0 and orders["fanout"]["ratio"] > 0
+
+
+def test_quick_retention_benchmark_runs_and_prints_ratios(tmp_path):
+    """20,000 expired e-mails and notifications among 2,000 kept rows, on PostgreSQL: the
+    retention engine against two plain DELETEs; about 20 s (mostly seeding and migrations)."""
+    retention = run_file_benchmark("retention", tmp_path / "bench.json", timeout=180)
+
+    assert retention["summary"]["ratio"] > 0
+    assert retention["summary"]["engine"]["median_s"] > 0
