@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dentalbridge.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from dentalbridge.organizations.middleware import client_of
+from dentalbridge.organizations.models import Organization
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.privacy import access, erasure, requests, rights
 from dentalbridge.privacy.forms import (
@@ -27,6 +28,15 @@ from dentalbridge.privacy.forms import (
 )
 from dentalbridge.privacy.models import DeletionInstruction, RequestStatus
 from dentalbridge.privacy.policy import Perm
+
+
+def _uuid_or_none(value: str):
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def access_field_label(name: str) -> str:
@@ -145,6 +155,9 @@ def data_request_detail(request, request_id):
             "answer_form": AnswerForm(portability=found.kind == "portability"),
             "copy_url": requests.export_url(found) if copy else "",
             "erasure_plan": erasure.plan(found.patient) if erasable else None,
+            "practices": Organization.objects.filter(kind="practice").order_by("name")
+            if found.controller.kind == "platform" and found.status == RequestStatus.OPEN
+            else [],
             "instructions": DeletionInstruction.objects.filter(
                 practice=found.controller, request_reference=found.reference
             ).select_related("lab")
@@ -310,6 +323,18 @@ def data_request_execute(request, request_id):
                 request,
                 _("Withdrawn: %(list)s.") % {"list": ", ".join(withdrawn) or "—"},
             )
+        elif action == "route":
+            routed = requests.request_route(
+                actor=request.principal,
+                request_id=request_id,
+                practice_id=_uuid_or_none(request.POST.get("practice", "")),
+            )
+            messages.success(
+                request,
+                _("Sent to %(practice)s, which decides from now on.")
+                % {"practice": routed.controller.name},
+            )
+            return redirect("data_request_list")
         elif action == "rectify":
             values = {
                 name: request.POST.get(name, "").strip()

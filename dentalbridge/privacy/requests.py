@@ -514,3 +514,36 @@ def export_open(token: str, *, ip=None, user_agent: str = ""):
         assets=assets,
     )
     return f"personal-data-{request.reference}.zip", stream
+
+
+def request_route(*, actor, request_id, practice_id) -> DataRequest:
+    """The platform's DPO passes a request about a patient record to the practice that controls
+    it (PRV-4) — for a public request whose address matched no record, or several: the
+    requester named their practice. The clock keeps running; the practice decides from now on."""
+    with transaction.atomic():
+        request = access.data_request_access(actor, request_id, lock=True)
+        if request.controller.kind != "platform":
+            raise Conflict(_("Only the platform routes requests to a practice."), code="not_ours")
+        if request.status != RequestStatus.OPEN:
+            raise Conflict(_("This request is closed already."), code="not_open")
+        practice = Organization.objects.filter(public_id=practice_id, kind="practice").first()
+        if practice is None:
+            raise ValidationFailed(_("Choose a practice."))
+        matches = [
+            p for p in access.patients_with_email(request.email) if p.organization_id == practice.pk
+        ]
+        request.controller = practice
+        if len(matches) == 1:
+            request.patient = matches[0]
+            request.patient_ref = matches[0].public_id
+        request.save(update_fields=["controller", "patient", "patient_ref", "updated_at"])
+        record(
+            AuditAction.DATA_REQUEST_FORWARDED,
+            principal=actor,
+            organization=practice,
+            target=request,
+            patient=request.patient,
+            data={"kind": request.kind, "to": str(practice.public_id), "matched": len(matches)},
+        )
+        _received(request)
+    return request

@@ -259,3 +259,36 @@ def test_answering_closes_the_request_and_writes_to_the_requester(
         requests.request_answer(
             actor=acting(world.dpo, world.platform), request_id=made.public_id, answer="Again"
         )
+
+
+def test_the_platform_dpo_routes_a_request_to_the_practice_the_person_names(
+    world, rosa, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        made = requests.request_create_public(
+            name="Rosa", email="another.address@patient.example", kind="access", details="",
+            ip="198.51.100.20",
+        )  # fmt: skip
+    token = _link(mail.outbox[-1])
+    made = requests.request_verify(token)
+    assert made.controller == world.platform and made.patient is None  # no record has it
+    dpo = client_for(world.dpo)
+    page = dpo.get(reverse("data_request_detail", args=[made.public_id])).content.decode()
+    assert "Send to the practice" in page
+    bad = dpo.post(reverse("data_request_execute", args=[made.public_id]),
+                   {"action": "route", "practice": "not-a-uuid"})  # fmt: skip
+    assert bad.status_code == 302
+    assert access.data_request_access(acting(world.dpo, world.platform), made.public_id)
+    routed = dpo.post(reverse("data_request_execute", args=[made.public_id]),
+                      {"action": "route", "practice": str(world.practice.public_id)})  # fmt: skip
+    assert routed.status_code == 302
+    [seen] = access.data_requests_query(acting(world.owner, world.practice))
+    assert seen.public_id == made.public_id and seen.patient is None
+    with pytest.raises(NotFound):  # the platform no longer decides
+        access.data_request_access(acting(world.dpo, world.platform), made.public_id)
+    with pytest.raises(Conflict):  # and a practice cannot pass it on to another
+        requests.request_route(
+            actor=acting(world.owner, world.practice),
+            request_id=made.public_id,
+            practice_id=world.other_practice.public_id,
+        )
