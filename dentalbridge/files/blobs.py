@@ -191,18 +191,28 @@ def _open_raw(storage, name: str):
 
 
 class _QueueWriter:
+    """Collects pyrage's small writes (8 KiB) into chunks of ``CHUNK`` for the queue: a few
+    hundred queue hand-overs per 100 MB instead of thousands."""
+
+    CHUNK = 256 * 1024
+
     def __init__(self, chunks: queue.Queue, stop: threading.Event):
         self.chunks = chunks
         self.stop = stop
+        self.pending = bytearray()
 
     def write(self, data) -> int:
         if self.stop.is_set():
             raise BrokenPipeError("reader went away")
-        self.chunks.put(bytes(data))
+        self.pending += data
+        if len(self.pending) >= self.CHUNK:
+            self.flush()
         return len(data)
 
     def flush(self) -> None:
-        pass
+        if self.pending:
+            self.chunks.put(bytes(self.pending))
+            self.pending.clear()
 
 
 _DONE = object()
@@ -218,7 +228,9 @@ def _decrypt_part(storage, name: str, identity) -> Iterator[bytes]:
     def run():
         try:
             with _open_raw(storage, name) as raw:
-                pyrage.decrypt_io(raw, _QueueWriter(chunks, stop), [identity])
+                writer = _QueueWriter(chunks, stop)
+                pyrage.decrypt_io(raw, writer, [identity])
+                writer.flush()
         except BaseException as exc:  # handed to the reading side
             failure.append(exc)
         finally:
@@ -247,18 +259,22 @@ def read_blob(storage, parts: list[dict], identity, *, sha256: str = "") -> Iter
     """Plaintext of a blob, chunk by chunk. Each part's length and SHA-256 are checked as it
     ends, and the whole file's SHA-256 at the end (``sha256``), so a read either yields the exact
     bytes that were stored or raises ``BlobCorrupt``."""
-    whole = hashlib.sha256()
+    # A file of one part has the part's checksum: checking the part checks the file, and the
+    # second SHA-256 pass over the same bytes is saved.
+    single = len(parts) == 1 and sha256 in ("", parts[0]["sha256"])
+    whole = None if single else hashlib.sha256()
     for part in parts:
         digest = hashlib.sha256()
         length = 0
         for chunk in _decrypt_part(storage, part["name"], identity):
             digest.update(chunk)
-            whole.update(chunk)
+            if whole is not None:
+                whole.update(chunk)
             length += len(chunk)
             yield chunk
         if length != part["length"] or digest.hexdigest() != part["sha256"]:
             raise BlobCorrupt(f"part {part['name']} does not match its checksum")
-    if sha256 and whole.hexdigest() != sha256:
+    if sha256 and whole is not None and whole.hexdigest() != sha256:
         raise BlobCorrupt("the file does not match its checksum")
 
 
