@@ -102,7 +102,7 @@ def plaintext(asset: Asset) -> Iterator[bytes]:
     return blobs.read_blob(storage, asset.parts, identity, sha256=asset.sha256)
 
 
-class _Spool:
+class ZipSpool:
     """A write-only sink for ``zipfile`` whose bytes the generator hands out as they come."""
 
     def __init__(self):
@@ -134,7 +134,7 @@ def _safe(part: str) -> str:
 def zip_stream(entries: Iterable[tuple[str, Asset]]) -> Iterator[bytes]:
     """A ZIP of (name, asset) entries, streamed: stored (scans and images barely compress), with
     data descriptors, so no entry is ever held whole and nothing touches the disk."""
-    spool = _Spool()
+    spool = ZipSpool()
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, asset in entries:
             info = zipfile.ZipInfo(name, date_time=asset.created_at.timetuple()[:6])

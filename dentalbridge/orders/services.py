@@ -5,7 +5,6 @@ through the access layer and records what it did in the audit log, in one transa
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from dentalbridge.core.codes import random_code
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from dentalbridge.messaging import notifications
 from dentalbridge.messaging.models import NotificationEvent
@@ -49,14 +49,13 @@ from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
 
 MAX_ITEMS = 32
-_REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 TEXT_LIMITS = {"preparation_notes": 4000, "technical_notes": 4000}
 
 
 def _new_reference() -> str:
     """e.g. ``O-7KX2-Q41M``: random, so it tells nothing about a practice's volume."""
     for _attempt in range(20):
-        body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+        body = random_code(8)
         reference = f"O-{body[:4]}-{body[4:]}"
         if not access.order_reference_taken(reference):
             return reference

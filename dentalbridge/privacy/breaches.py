@@ -5,8 +5,6 @@ high (Art. 34), in the app and by e-mail, in their language."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -15,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dentalbridge.core.codes import random_code
 from dentalbridge.core.errors import Conflict, ValidationFailed
 from dentalbridge.organizations.models import Membership, Organization
 from dentalbridge.privacy import access, notice, purposes
@@ -23,8 +22,7 @@ from dentalbridge.privacy.models import Breach
 
 
 def _reference() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "B-" + "".join(secrets.choice(alphabet) for _ in range(8))
+    return "B-" + random_code(8)
 
 
 def breach_record(*, actor, **values) -> Breach:

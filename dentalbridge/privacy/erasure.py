@@ -219,14 +219,9 @@ def _tell_lab(instruction, stage: str = "") -> None:
 
     from dentalbridge.messaging.models import NotificationEvent
     from dentalbridge.messaging.notifications import notify_about
-    from dentalbridge.organizations.models import Membership
-    from dentalbridge.privacy.policy import role_may
+    from dentalbridge.privacy.requests import handlers_of
 
-    managers = [
-        m.user
-        for m in Membership.objects.filter(organization=instruction.lab).select_related("user")
-        if role_may(m.role, Perm.DATA_REQUEST_FORWARD) and m.user.is_active
-    ]
+    managers = handlers_of(instruction.lab, Perm.DATA_REQUEST_FORWARD)
 
     def text():
         values = {

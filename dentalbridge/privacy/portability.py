@@ -29,6 +29,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from dentalbridge.files import blobs, keys
+from dentalbridge.files.delivery import ZipSpool
 from dentalbridge.files.models import AssetRole, AssetStatus
 from dentalbridge.privacy import purposes
 
@@ -256,28 +257,6 @@ def fhir_bundle(patient, versions, files: list[tuple[str, object, str]]) -> str:
 
 
 # --- The ZIP ----------------------------------------------------------------------------------
-class _Spool:
-    def __init__(self):
-        self.chunks: list[bytes] = []
-        self.position = 0
-
-    def write(self, data) -> int:
-        self.chunks.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def flush(self) -> None:
-        pass
-
-    def drain(self) -> bytes:
-        data = b"".join(self.chunks)
-        self.chunks.clear()
-        return data
-
-
 README = """Your personal data, as held by {controller} on {date}.
 
 data.json         everything held on you, section by section ({format} v{version})
@@ -289,7 +268,7 @@ Left out on purpose (and why):
 """
 
 
-def _write_bytes(archive, name: str, data: bytes, spool: _Spool) -> Iterator[bytes]:
+def _write_bytes(archive, name: str, data: bytes, spool: ZipSpool) -> Iterator[bytes]:
     info = zipfile.ZipInfo(name, date_time=timezone.now().timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     with archive.open(info, "w") as entry:
@@ -305,7 +284,7 @@ def export_stream(
     """The ZIP, as a stream of chunks. Files are stored (scans barely compress), decrypted as
     written; their SHA-1 (FHIR's attachment hash) is computed on the way, so the FHIR bundle
     goes last."""
-    spool = _Spool()
+    spool = ZipSpool()
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from dentalbridge.core.text import uuid_or_none
 from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.models import Organization
 from dentalbridge.organizations.views import domain_view
@@ -28,15 +29,6 @@ from dentalbridge.privacy.forms import (
 )
 from dentalbridge.privacy.models import DeletionInstruction, RequestStatus
 from dentalbridge.privacy.policy import Perm
-
-
-def _uuid_or_none(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def access_field_label(name: str) -> str:
@@ -327,7 +319,7 @@ def data_request_execute(request, request_id):
             routed = requests.request_route(
                 actor=request.principal,
                 request_id=request_id,
-                practice_id=_uuid_or_none(request.POST.get("practice", "")),
+                practice_id=uuid_or_none(request.POST.get("practice")),
             )
             messages.success(
                 request,

@@ -32,6 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dentalbridge.core.codes import random_code
 from dentalbridge.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from dentalbridge.organizations.models import Membership, Organization
 from dentalbridge.privacy import access
@@ -75,8 +76,7 @@ def _hash(token: str) -> str:
 
 
 def _reference() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "R-" + "".join(secrets.choice(alphabet) for _ in range(8))
+    return "R-" + random_code(8)
 
 
 def platform() -> Organization:
@@ -109,14 +109,11 @@ def _limit(key: str, limit: int, seconds: int) -> None:
             )
 
 
-def handlers_of(organization: Organization) -> list:
-    """The people who handle the controller's requests (practice owners, platform DPOs)."""
+def handlers_of(organization: Organization, perm: Perm = Perm.DATA_REQUEST_HANDLE) -> list:
+    """The active people of ``organization`` whose role holds ``perm``: by default those who
+    handle the controller's requests (practice owners, platform DPOs)."""
     memberships = Membership.objects.filter(organization=organization).select_related("user")
-    return [
-        m.user
-        for m in memberships
-        if role_may(m.role, Perm.DATA_REQUEST_HANDLE) and m.user.is_active
-    ]
+    return [m.user for m in memberships if role_may(m.role, perm) and m.user.is_active]
 
 
 def _tell_handlers(request: DataRequest, text) -> None:

@@ -2,7 +2,6 @@
 legal archives opened for a stated purpose, the processing register — and the public privacy
 notice and cookie policy generated from the register."""
 
-import uuid
 from datetime import timedelta
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, ValidationFailed
+from dentalbridge.core.text import uuid_or_none
 from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.models import Organization
 from dentalbridge.organizations.views import domain_view
@@ -33,20 +33,13 @@ from dentalbridge.privacy.models import Breach, ConsentMethod, ConsentRecord, Po
 from dentalbridge.privacy.selectors import platform_audit_events_for_patient
 
 
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID((value or "").strip())
-    except ValueError:
-        return None
-
-
 @domain_view
 @require_GET
 def dpo_home(request):
     """The DPO's workspace: requests by deadline, breach clocks, consents, retention, the audit
     search and the Art. 30 record, on one page."""
     access.platform_dpo_required(request.principal)
-    patient_id = _uuid(request.GET.get("patient", ""))
+    patient_id = uuid_or_none(request.GET.get("patient", ""))
     if patient_id is not None:
         return redirect("dpo_patient_audit", patient_id=patient_id)
     from dentalbridge.privacy import retention
@@ -348,7 +341,9 @@ def dpo_breach(request, breach_id):
                     actor=request.principal,
                     breach_id=breach_id,
                     organization_ids=[
-                        value for value in request.POST.getlist("organizations") if _uuid(value)
+                        value
+                        for value in request.POST.getlist("organizations")
+                        if uuid_or_none(value)
                     ],
                 )
                 messages.success(request, _("%(n)d people are told.") % {"n": count})
