@@ -236,8 +236,18 @@ def _clean_items(raw_items, lab) -> tuple[list[OrderItem], dict]:
 
 def order_save_draft(*, actor: Principal, order_id, data: dict) -> Order:
     """Save what the prescription says so far (drafts are saved as one types). Every value is
-    checked; nothing is saved unless all are valid. Completeness is checked on sending."""
+    checked; nothing is saved unless all are valid. Completeness is checked on sending.
+
+    The order's row is locked first: the page's autosave and a click on "Add a restoration" can
+    arrive together, and two unlocked replacements of the items would both insert (PostgreSQL
+    reads committed rows, so neither delete sees the other's insert) and leave the draft with
+    both sets."""
     order = _practice_order(actor, order_id)
+    with transaction.atomic():
+        return _save_draft(actor, access.order_locked(order), data)
+
+
+def _save_draft(actor: Principal, order: Order, data: dict) -> Order:
     if order.state != OrderState.DRAFT:
         raise Conflict(_("Only a draft can be edited; this order was sent."), code="not_draft")
     errors: dict[str, list[str]] = {}
@@ -281,20 +291,19 @@ def order_save_draft(*, actor: Principal, order_id, data: dict) -> Order:
         errors.update(item_errors)
     if errors:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
-    with transaction.atomic():
-        if changed:
-            order.save(update_fields=[*changed, "updated_at"])
-        if items is not None:
-            access.order_items_replace(order, items)
-            changed.append("items")
-        if changed:
-            record(
-                AuditAction.ORDER_UPDATED,
-                principal=actor,
-                patient=order.patient,
-                target=order,
-                data={"fields": ",".join(changed)},
-            )
+    if changed:
+        order.save(update_fields=[*changed, "updated_at"])
+    if items is not None:
+        access.order_items_replace(order, items)
+        changed.append("items")
+    if changed:
+        record(
+            AuditAction.ORDER_UPDATED,
+            principal=actor,
+            patient=_patient_of(order),
+            target=order,
+            data={"fields": ",".join(changed)},
+        )
     return order
 
 

@@ -55,11 +55,57 @@ document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
   const message = form.dataset.confirm;
-  if (message && !window.confirm(message)) {
+  if (message && !form._resubmitting && !window.confirm(message)) {
     event.preventDefault();
     event.stopImmediatePropagation();
   }
 }, true);
+
+// (d) A form that saves itself through htmx as one types (hx-post) and is also posted as a page
+// ("Add a restoration", "Send"): the page's post must reach the server after an autosave already
+// on its way, and no autosave may follow it (it would carry the form as it was and undo the
+// click). So the post waits for the autosave's answer, and the form autosaves no more.
+const autosavesInFlight = new WeakMap();
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const form = event.detail.elt;
+  if (form instanceof HTMLFormElement && form.dataset.posting === "true") event.preventDefault();
+});
+document.addEventListener("htmx:beforeSend", (event) => {
+  const form = event.detail.elt;
+  if (form instanceof HTMLFormElement) {
+    autosavesInFlight.set(form, (autosavesInFlight.get(form) || 0) + 1);
+  }
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt;
+  if (!(form instanceof HTMLFormElement) || !autosavesInFlight.has(form)) return;
+  const left = Math.max(0, autosavesInFlight.get(form) - 1);
+  autosavesInFlight.set(form, left);
+  if (left === 0 && form._heldPost) {
+    const { submitter } = form._heldPost;
+    form._heldPost = null;
+    form._resubmitting = true;
+    form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+    form._resubmitting = false;
+  }
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("hx-post")) return;
+  if (event.defaultPrevented || typeof form.requestSubmit !== "function") return;
+  form.dataset.posting = "true";
+  if ((autosavesInFlight.get(form) || 0) > 0) {
+    event.preventDefault();
+    form._heldPost = { submitter: event.submitter };
+  }
+});
+// Back to a page kept in the browser's memory: its form autosaves again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  document.querySelectorAll("form[data-posting]").forEach((form) => {
+    delete form.dataset.posting;
+  });
+});
 
 // (c) <select data-autosubmit> submits its form on change.
 document.addEventListener("change", (event) => {

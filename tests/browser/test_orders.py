@@ -171,3 +171,64 @@ def test_dentist_sends_an_order_the_lab_accepts_assigns_and_discusses(visitor, w
     expect(work.get_by_text(patient.pseudonym).first).to_be_visible()
     designer.check()
     assert_anonymous(designer)
+
+
+def test_a_click_while_the_draft_autosaves_is_not_undone_by_the_autosave(
+    visitor, world, monkeypatch
+):
+    """The dentist types a note (the autosave goes out, slow today) and at once adds a
+    restoration: the page's post waits for the autosave's answer, and no autosave follows it, so
+    the draft keeps both restorations."""
+    import threading
+    import time
+
+    from conftest import acting
+    from dentalbridge.orders import services
+    from dentalbridge.orders.tests.conftest import crown
+    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
+    from dentalbridge.patients.services import patient_create
+    from dentalbridge.privacy import access
+
+    LabConnection.objects.create(
+        practice=world.practice, lab=world.lab, status=ConnectionStatus.ACCEPTED
+    )
+    patient = patient_create(
+        actor=acting(world.owner, world.practice),
+        given_name=GIVEN,
+        family_name=FAMILY,
+        date_of_birth=BORN,
+        attending_dentist=world.dentist,
+    )
+    actor = acting(world.dentist, world.practice)
+    order = services.order_create(
+        actor=actor, patient_id=patient.public_id, lab_id=world.lab.public_id
+    )
+    services.order_save_draft(actor=actor, order_id=order.public_id, data={"items": [crown()]})
+
+    save_draft = services.order_save_draft
+    calls, first_done = [], threading.Event()
+
+    def slow_first(**kwargs):
+        calls.append(len(kwargs["data"]["items"]))
+        if len(calls) > 1:
+            return save_draft(**kwargs)
+        time.sleep(1.5)  # the autosave, held up on the way
+        try:
+            return save_draft(**kwargs)
+        finally:
+            first_done.set()
+
+    monkeypatch.setattr(services, "order_save_draft", slow_first)
+
+    dentist = visitor()
+    signed_in_as(dentist, world.dentist)
+    page = dentist.goto(f"/orders/{order.public_id}/edit/")
+    page.get_by_label("Notes on this restoration").fill("Incisal translucency")
+    page.get_by_label("Notes on this restoration").press("Tab")  # change: the autosave goes
+    page.get_by_role("button", name="Add a restoration").click()
+    expect(page.get_by_role("group", name="Restoration 2", exact=True)).to_be_visible()
+    assert first_done.wait(timeout=10)
+    page.wait_for_timeout(2000)  # a delayed autosave (1.5 s after typing) would have come by now
+    assert calls == [1, 2]
+    items = access.order_items(order)
+    assert [item.notes for item in items] == ["Incisal translucency", ""]

@@ -4,6 +4,7 @@ bad input refused with a clear message and nothing half-saved."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from conftest import acting
@@ -295,3 +296,55 @@ def test_working_days_skip_weekends_holidays_and_closures():
     saturday_lab = WorkingCalendar(country="IT", weekdays=frozenset(range(6)))
     assert saturday_lab.is_open(date(2026, 11, 28))
     assert saturday_lab.closed_because(date(2026, 12, 8)) == "Immaculate Conception"
+
+
+# --- Concurrency (PostgreSQL: real concurrent transactions) --------------------------------------
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_an_autosave_and_a_page_post_at_once_leave_one_set_of_restorations(
+    connected, patient, monkeypatch
+):
+    """The page's autosave (one restoration) and "Add a restoration" (two) arrive together: the
+    draft ends with one of the two sets, never both (the row lock orders them)."""
+    import contextlib
+    import threading
+
+    world = connected
+    order = draft_order(world, patient)
+    both_inside = threading.Barrier(2)
+    replace = access.order_items_replace
+
+    def wait_then_replace(*args, **kwargs):
+        # Unlocked, both transactions get here before either deletes: both inserts would stay.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_inside.wait(timeout=2)
+        return replace(*args, **kwargs)
+
+    monkeypatch.setattr(access, "order_items_replace", wait_then_replace)
+    done = []
+
+    def save(items):
+        try:
+            services.order_save_draft(
+                actor=acting(world.dentist, world.practice),
+                order_id=order.public_id,
+                data={"items": items},
+            )
+            done.append(len(items))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=([crown()],)),
+        threading.Thread(target=save, args=([crown(), {"restoration_type": "crown"}],)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(done) == [1, 2]
+    saved = access.order_items(order)
+    assert len(saved) in (1, 2)
+    assert [item.position for item in saved] == list(range(1, len(saved) + 1))
