@@ -334,6 +334,13 @@ def pseudonym_taken(practice: Organization, pseudonym: str) -> bool:
         return Patient.objects.filter(organization=practice, pseudonym=pseudonym).exists()
 
 
+def practice_has_patients(practice: Organization) -> bool:
+    """Whether the practice holds any record, deleted ones included (a yes or no, no patient
+    data: the demo loader asks it to add its fictional patients only once)."""
+    with through_the_door():
+        return Patient.objects.filter(organization=practice).exists()
+
+
 # --- The patient portal (REC-4) ------------------------------------------------------------------
 
 

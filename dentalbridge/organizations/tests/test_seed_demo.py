@@ -55,3 +55,40 @@ def test_seed_demo_refuses_the_production_profile(settings):
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert _counts() == (0, 0, 0, 0)
+
+
+def test_seed_demo_adds_fictional_patients_and_orders_once(capsys):
+    """The demo is worth opening: the practice has patients with a note each, and orders in
+    three states; the lab finds one new order and one accepted, with a message each way. A
+    second run adds nothing (the practice has patients)."""
+    from dentalbridge.orders.models import Order
+    from dentalbridge.orders.workflow import OrderState
+    from dentalbridge.organizations.management.commands.seed_demo import PATIENTS
+    from dentalbridge.privacy import access
+    from dentalbridge.privacy.door import through_the_door
+
+    call_command("seed_demo")
+    practice = Organization.objects.get(kind="practice")
+    owner = User.objects.get(email="owner@studio.demo.example")
+    principal = access.Principal(
+        user=owner, membership=Membership.objects.get(user=owner, organization=practice)
+    )
+    patients = list(access.patients_query(principal))
+    assert sorted(p.family_name for p in patients) == sorted(row[1] for row in PATIENTS)
+    for patient in patients:
+        assert not patient.email or patient.email.endswith(".example")
+        assert [item.kind for item in access.record_of(patient)] == ["note"]
+    with through_the_door():
+        states = sorted(Order.objects.values_list("state", flat=True))
+        accepted = Order.objects.get(state=OrderState.ACCEPTED)
+    assert states == sorted([OrderState.DRAFT, OrderState.SUBMITTED, OrderState.ACCEPTED])
+    assert [m.author.email for m in access.order_messages(accepted) if m.kind == "message"] == [
+        "manager@lab.demo.example",
+        "owner@studio.demo.example",
+    ]
+    assert accepted.confirmed_due_date is not None
+
+    call_command("seed_demo")
+    with through_the_door():
+        assert Order.objects.count() == len(states)
+    assert len(list(access.patients_query(principal))) == len(PATIENTS)

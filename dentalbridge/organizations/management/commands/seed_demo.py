@@ -1,14 +1,19 @@
 """Demo data: one practice (owner-dentist, assistant), one lab (manager, technician), one
-freelance designer, one platform DPO, a practice-lab connection. Idempotent.
+freelance designer, one platform DPO, a practice-lab connection, and — once, while the practice
+has no patients — three fictional patients with a note each and three orders to the lab (a
+draft, one waiting in the lab's inbox, one accepted with a message each way). Idempotent.
 
 Every demo account shares one password and one *published* TOTP secret, so a visitor can sign in
 with any authenticator app. Never run this against a production database: it refuses to in the
 production profile.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from dentalbridge.accounts.models import User
 from dentalbridge.accounts.services import totp_enrol
@@ -51,6 +56,17 @@ ORGANIZATIONS = {
     "platform": {"kind": "platform", "name": "DentalBridge Demo Operator", "country": "NL"},
 }
 
+# Fictional patients of the demo practice (names say so; addresses are .example).
+PATIENTS = [
+    # given, family, born, sex, e-mail, first note
+    ("Anna", "Esempio", date(1979, 3, 14), "female", "anna.esempio@patient.demo.example",
+     "Fictional demo patient. Fractured incisal edge on 11; crown planned."),
+    ("Luca", "Prova", date(1965, 11, 2), "male", "luca.prova@patient.demo.example",
+     "Fictional demo patient. 15 missing; bridge 14 to 16 agreed."),
+    ("Sofia", "Demo", date(2001, 6, 21), "female", "",
+     "Fictional demo patient. Bruxism; night guard for the upper jaw."),
+]  # fmt: skip
+
 ACCOUNTS = [
     # e-mail, name, organization, role
     ("owner@studio.demo.example", "Dr Giulia Demo", "practice", "owner"),
@@ -88,6 +104,90 @@ class Command(BaseCommand):
             },
         )
 
+    def _patients_and_orders(self, orgs: dict) -> None:
+        """What a practice and a lab would have on a working day, made through the services
+        like any user's work (audited, notified). Only while the practice has no patients, so a
+        second run — or someone's own patients — is left alone."""
+        from dentalbridge.orders import services as orders
+        from dentalbridge.orders.selectors import lab_calendar
+        from dentalbridge.orders.workflow import Transition
+        from dentalbridge.patients import services as patients
+        from dentalbridge.patients.models import RecordItemKind
+        from dentalbridge.privacy import access
+
+        practice, lab = orgs["practice"], orgs["lab"]
+        if access.practice_has_patients(practice):
+            return
+
+        def principal(email, organization):
+            membership = Membership.objects.get(user__email=email, organization=organization)
+            return access.Principal(user=membership.user, membership=membership)
+
+        dentist = principal("owner@studio.demo.example", practice)
+        manager = principal("manager@lab.demo.example", lab)
+        made = []
+        for given, family, born, sex, email, note in PATIENTS:
+            patient = patients.patient_create(
+                actor=dentist,
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                sex=sex,
+                email=email,
+                attending_dentist=dentist.user,
+            )
+            patients.record_item_create(
+                actor=dentist,
+                patient_id=patient.public_id,
+                kind=RecordItemKind.NOTE,
+                title="First visit",
+                text=note,
+            )
+            made.append(patient)
+        due = lab_calendar(lab).add_working_days(timezone.localdate(), 10)
+        prescriptions = [
+            [{"restoration_type": "crown", "teeth": [11], "material": "zirconia", "shade": "A2"}],
+            [
+                {
+                    "restoration_type": "bridge",
+                    "teeth": [14, 15, 16],
+                    "pontics": [15],
+                    "material": "zirconia",
+                    "shade": "A3",
+                }
+            ],
+            [{"restoration_type": "splint", "arch": "upper", "material": "pmma"}],
+        ]
+        sent = []
+        for patient, items in zip(made, prescriptions, strict=True):
+            order = orders.order_create(
+                actor=dentist, patient_id=patient.public_id, lab_id=lab.public_id
+            )
+            orders.order_save_draft(
+                actor=dentist,
+                order_id=order.public_id,
+                data={"due_date": due.isoformat(), "items": items},
+            )
+            sent.append(order)
+        for order in sent[1:]:  # the first stays a draft
+            orders.order_transition(
+                actor=dentist, order_id=order.public_id, transition=Transition.SUBMIT
+            )
+        accepted = sent[2]
+        orders.order_transition(
+            actor=manager, order_id=accepted.public_id, transition=Transition.ACCEPT
+        )
+        orders.order_message_post(
+            actor=manager,
+            order_id=accepted.public_id,
+            body="Thank you. Shall we make it 2 mm thick, hard on the outside and soft inside?",
+        )
+        orders.order_message_post(
+            actor=dentist,
+            order_id=accepted.public_id,
+            body="Yes, 2 mm, dual-laminate please.",
+        )
+
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run in the production profile.")
@@ -114,6 +214,7 @@ class Command(BaseCommand):
                 defaults={"status": ConnectionStatus.ACCEPTED},
             )
             self._operator()
+            self._patients_and_orders(orgs)
         self.stdout.write("Demo data ready. Sign in at http://127.0.0.1:8000 with:")
         for email, _name, org_key, role in ACCOUNTS:
             self.stdout.write(f"  {email:<34} {role:<11} {orgs[org_key].name}")
