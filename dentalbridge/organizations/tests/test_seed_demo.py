@@ -59,8 +59,8 @@ def test_seed_demo_refuses_the_production_profile(settings):
 
 def test_seed_demo_adds_fictional_patients_and_orders_once(capsys):
     """The demo is worth opening: the practice has patients with a note each, and orders in
-    three states; the lab finds one new order and one accepted, with a message each way. A
-    second run adds nothing (the practice has patients)."""
+    three states; the lab finds one new order (with a model to see) and one accepted, with a
+    message each way. A second run adds nothing (the practice has patients)."""
     from dentalbridge.orders.models import Order
     from dentalbridge.orders.workflow import OrderState
     from dentalbridge.organizations.management.commands.seed_demo import PATIENTS
@@ -77,7 +77,8 @@ def test_seed_demo_adds_fictional_patients_and_orders_once(capsys):
     assert sorted(p.family_name for p in patients) == sorted(row[1] for row in PATIENTS)
     for patient in patients:
         assert not patient.email or patient.email.endswith(".example")
-        assert [item.kind for item in access.record_of(patient)] == ["note"]
+        kinds = sorted(item.kind for item in access.record_of(patient))
+        assert kinds == (["note", "scan"] if patient.family_name == "Prova" else ["note"])
     with through_the_door():
         states = sorted(Order.objects.values_list("state", flat=True))
         accepted = Order.objects.get(state=OrderState.ACCEPTED)
@@ -87,8 +88,28 @@ def test_seed_demo_adds_fictional_patients_and_orders_once(capsys):
         "owner@studio.demo.example",
     ]
     assert accepted.confirmed_due_date is not None
+    # The bridge went with the generated model, shared with the lab; the file went in as any
+    # upload does and says what it is.
+    with through_the_door():
+        bridge = Order.objects.get(state=OrderState.SUBMITTED)
+    (attachment,) = access.order_attachments(bridge)
+    assert attachment.share_id is not None
+    assert "not a real scan" in access.record_item_current_version(attachment.item).title
 
     call_command("seed_demo")
     with through_the_door():
         assert Order.objects.count() == len(states)
     assert len(list(access.patients_query(principal))) == len(PATIENTS)
+
+
+def test_the_generated_model_is_a_closed_mesh_the_size_of_an_arch():
+    import io
+
+    import trimesh
+
+    from dentalbridge.organizations.management.commands.seed_demo import arch_model_stl
+
+    data = arch_model_stl()
+    mesh = trimesh.load(io.BytesIO(data), file_type="stl")
+    assert mesh.is_watertight and mesh.is_winding_consistent
+    assert 50 < mesh.extents[0] < 70  # an adult arch, in millimetres

@@ -8,6 +8,7 @@ with any authenticator app. Never run this against a production database: it ref
 production profile.
 """
 
+import io
 from datetime import date
 
 from django.conf import settings
@@ -78,6 +79,40 @@ ACCOUNTS = [
 ]
 
 
+def arch_model_stl() -> bytes:
+    """A generated upper-jaw model (binary STL, millimetres): a horseshoe base with fourteen
+    rounded teeth along it. Shaped like a dental model so the 3D viewer has something to show;
+    the demo labels it as generated, never as a patient's scan."""
+    import numpy as np
+    import trimesh
+
+    angles = np.linspace(-1.75, 1.75, 48)  # about ±100° around the arch
+    centre = np.column_stack([25 * np.sin(angles), 30 * np.cos(angles)])
+    outward = np.column_stack([np.sin(angles) / 25, np.cos(angles) / 30])
+    outward /= np.linalg.norm(outward, axis=1)[:, None]
+    corners = []  # per section: inner-bottom, outer-bottom, outer-top, inner-top
+    for point, normal in zip(centre, outward, strict=True):
+        inner, outer = point - 6 * normal, point + 6 * normal
+        corners += [[*inner, 0], [*outer, 0], [*outer, 10], [*inner, 10]]
+    faces = []
+    for k in range(len(angles) - 1):
+        a, b = 4 * k, 4 * (k + 1)
+        for i in range(4):
+            j = (i + 1) % 4
+            faces += [[a + i, b + i, b + j], [a + i, b + j, a + j]]
+    last = 4 * (len(angles) - 1)
+    faces += [[0, 2, 1], [0, 3, 2], [last, last + 1, last + 2], [last, last + 2, last + 3]]
+    parts = [trimesh.Trimesh(vertices=corners, faces=faces)]
+    for n, angle in enumerate(np.linspace(-1.55, 1.55, 14)):
+        radius = (4.6, 4.6, 4.2, 3.6, 3.4, 3.2, 3.6)[min(n, 13 - n)]  # molars to incisors
+        tooth = trimesh.creation.capsule(height=5.0, radius=radius, count=[16, 16])
+        tooth.apply_translation([25 * np.sin(angle), 30 * np.cos(angle), 12])
+        parts.append(tooth)
+    model = trimesh.util.concatenate(parts)
+    model.fix_normals()
+    return model.export(file_type="stl")
+
+
 class Command(BaseCommand):
     help = "Load the demo organizations and one account per role (idempotent)."
 
@@ -144,6 +179,7 @@ class Command(BaseCommand):
                 text=note,
             )
             made.append(patient)
+        model = self._upload(dentist, made[1], arch_model_stl())
         due = lab_calendar(lab).add_working_days(timezone.localdate(), 10)
         prescriptions = [
             [{"restoration_type": "crown", "teeth": [11], "material": "zirconia", "shade": "A2"}],
@@ -169,6 +205,7 @@ class Command(BaseCommand):
                 data={"due_date": due.isoformat(), "items": items},
             )
             sent.append(order)
+        orders.order_attach(actor=dentist, order_id=sent[1].public_id, item_id=model.public_id)
         for order in sent[1:]:  # the first stays a draft
             orders.order_transition(
                 actor=dentist, order_id=order.public_id, transition=Transition.SUBMIT
@@ -187,6 +224,32 @@ class Command(BaseCommand):
             order_id=accepted.public_id,
             body="Yes, 2 mm, dual-laminate please.",
         )
+
+    def _upload(self, actor, patient, data: bytes):
+        """The model goes in as any upload does (encrypted, checked, processed by the worker)."""
+        from dentalbridge.files import uploads
+        from dentalbridge.patients.models import RecordItemKind
+        from dentalbridge.privacy import access
+
+        upload = uploads.upload_create(
+            actor=actor,
+            length=len(data),
+            metadata={
+                "filename": "upper-jaw-demo-model.stl",
+                "patient": str(patient.public_id),
+                "kind": RecordItemKind.SCAN,
+                "jaw": "upper",
+                "title": "Upper jaw — generated demo model, not a real scan",
+            },
+        )
+        uploads.upload_receive(
+            actor=actor,
+            upload_id=upload.public_id,
+            offset=0,
+            content_length=len(data),
+            body=io.BytesIO(data),
+        )
+        return next(i for i in access.record_of(patient) if i.kind == RecordItemKind.SCAN)
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
