@@ -24,7 +24,7 @@ class ShareForm(forms.Form):
         help_text=_("The lab sees this, the pseudonym and the anonymized files — no name."),
     )
     until = forms.DateField(
-        label=_("Until (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, labs=None, **kwargs):

@@ -65,7 +65,7 @@ class StepForm(forms.Form):
 class AssignForm(forms.Form):
     member = forms.ChoiceField(label=_("Technician or designer"))
     until = forms.DateField(
-        label=_("Until (optional)"),
+        label=_("Until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("A designer's access also ends when the design is approved."),

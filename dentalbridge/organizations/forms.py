@@ -60,9 +60,7 @@ class RoleForm(forms.Form):
 
 class ConnectionRequestForm(forms.Form):
     lab = forms.UUIDField(widget=forms.HiddenInput)
-    message = forms.CharField(
-        label=_("Message to the lab (optional)"), max_length=500, required=False
-    )
+    message = forms.CharField(label=_("Message to the lab"), max_length=500, required=False)
 
 
 def role_choices(organization: Organization) -> list[tuple[str, str]]:

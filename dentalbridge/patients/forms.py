@@ -53,7 +53,7 @@ class CareGrantForm(forms.Form):
     grantee_email = forms.EmailField(label=_("Physician's e-mail address"), max_length=254)
     reason = forms.CharField(label=_("Reason"), max_length=300)
     expires_on = forms.DateField(
-        label=_("Until (optional)"),
+        label=_("Until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
