@@ -41,7 +41,11 @@ class FileSerializer(serializers.Serializer):
         allow_null=True, help_text="What was removed (the practice only)"
     )
     download_url = serializers.CharField(
-        allow_null=True, help_text="Valid for a few minutes; each download is audited."
+        allow_null=True,
+        help_text=(
+            "Valid for a few minutes; each download is audited. Answers `Range: bytes=…` with "
+            "206 (a resumed download); the `ETag` is the file's SHA-256, for `If-Range`."
+        ),
     )
     created_at = serializers.DateTimeField()
 

@@ -12,6 +12,7 @@ handed out, and the SHA-256 of the whole file is checked at the end of each full
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
@@ -276,6 +277,37 @@ def read_blob(storage, parts: list[dict], identity, *, sha256: str = "") -> Iter
             raise BlobCorrupt(f"part {part['name']} does not match its checksum")
     if sha256 and whole is not None and whole.hexdigest() != sha256:
         raise BlobCorrupt("the file does not match its checksum")
+
+
+def read_range(storage, parts: list[dict], identity, start: int, stop: int) -> Iterator[bytes]:
+    """Plaintext bytes ``start`` to ``stop`` (exclusive) of a blob, for an HTTP Range request
+    (a download resumed, a video sought). Parts wholly before ``start`` are skipped unread (each
+    part's plaintext length is known); age has no random access inside a part, so the part that
+    holds ``start`` is decrypted from its beginning and its first bytes are dropped. Age still
+    authenticates every chunk read; a part read to its end is checked against its SHA-256 too."""
+    if not 0 <= start <= stop:
+        raise ValueError(f"bad range {start}-{stop}")
+    offset = 0  # where the current part begins in the file
+    for part in parts:
+        begin, end = offset, offset + part["length"]
+        offset = end
+        if end <= start:
+            continue
+        if begin >= stop:
+            break
+        digest = hashlib.sha256()
+        position = begin
+        with contextlib.closing(_decrypt_part(storage, part["name"], identity)) as chunks:
+            for chunk in chunks:
+                digest.update(chunk)
+                low, high = max(start - position, 0), min(stop - position, len(chunk))
+                position += len(chunk)
+                if low < high:
+                    yield chunk[low:high]
+                if stop <= position < end:
+                    return  # closing the part's reader stops its decryption thread
+        if position != end or digest.hexdigest() != part["sha256"]:
+            raise BlobCorrupt(f"part {part['name']} does not match its checksum")
 
 
 def delete_parts(storage, parts: list[dict]) -> None:

@@ -68,9 +68,54 @@ def _principal_from(payload: dict, ip, user_agent) -> Principal:
     return Principal(user=user, membership=membership, via="link", ip=ip, user_agent=user_agent)
 
 
-def open_link(token: str, *, user=None, ip=None, user_agent: str = ""):
-    """(asset, principal, inline, outside) for a valid, unexpired link followed by the person it
-    was made for (or any holder of an API link); the download is audited."""
+UNSATISFIABLE = "unsatisfiable"
+_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
+
+
+def requested_range(header: str, size: int, *, if_range: str = "", etag: str = ""):
+    """What an HTTP ``Range`` header asks of a file of ``size`` bytes (RFC 9110 §14): None for
+    the whole file (no header, one the server may ignore — bad syntax, several ranges — or an
+    ``If-Range`` that no longer matches), ``UNSATISFIABLE`` (416), or (start, stop), stop
+    exclusive, clipped to the file."""
+    header = (header or "").strip()
+    if not header or (if_range and if_range.strip() != etag):
+        return None
+    match = _RANGE.fullmatch(header.replace(" ", ""))
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first:
+        if not last:
+            return None
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            return UNSATISFIABLE
+        return (max(size - suffix, 0), size)
+    start = int(first)
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        return UNSATISFIABLE
+    return (start, min(int(last) + 1, size) if last else size)
+
+
+def etag_of(asset: Asset) -> str:
+    """A strong validator: the file's SHA-256 (a new version is a new asset)."""
+    return f'"{asset.sha256}"' if asset.sha256 else ""
+
+
+def open_link(
+    token: str,
+    *,
+    user=None,
+    ip=None,
+    user_agent: str = "",
+    range_header: str = "",
+    if_range: str = "",
+):
+    """(asset, principal, inline, outside, byte_range) for a valid, unexpired link followed by
+    the person it was made for (or any holder of an API link); the download is audited, with the
+    part of the file asked for (``byte_range``, see ``requested_range``)."""
     try:
         payload = signing.loads(token, salt=SALT, max_age=settings.FILES_DOWNLOAD_LINK_SECONDS)
     except signing.BadSignature:
@@ -84,6 +129,10 @@ def open_link(token: str, *, user=None, ip=None, user_agent: str = ""):
     asset, outside = access.asset_access(principal, payload["p"], payload["a"], Perm.PATIENT_VIEW)
     if asset.status not in (AssetStatus.READY, AssetStatus.HELD) or not asset.parts:
         raise NotFound()
+    byte_range = requested_range(range_header, asset.size, if_range=if_range, etag=etag_of(asset))
+    data = {"role": asset.role, "size": asset.size, "inline": bool(payload["i"])}
+    if isinstance(byte_range, tuple):
+        data["range"] = f"{byte_range[0]}-{byte_range[1] - 1}"
     with transaction.atomic():
         record(
             AuditAction.FILE_DOWNLOADED,
@@ -91,14 +140,18 @@ def open_link(token: str, *, user=None, ip=None, user_agent: str = ""):
             organization=principal.organization,
             patient=asset.patient,
             target=asset,
-            data={"role": asset.role, "size": asset.size, "inline": bool(payload["i"])},
+            data=data,
         )
-    return asset, principal, bool(payload["i"]), outside
+    return asset, principal, bool(payload["i"]), outside, byte_range
 
 
-def plaintext(asset: Asset) -> Iterator[bytes]:
+def plaintext(asset: Asset, byte_range: tuple[int, int] | None = None) -> Iterator[bytes]:
+    """The file's bytes, decrypted as they are read: all of them (checked against the file's
+    SHA-256 at the end), or ``byte_range`` = (start, stop), stop exclusive."""
     storage = blobs.region_storage(asset.region)
     identity = keys.identity_of(asset.patient_key)
+    if byte_range is not None:
+        return blobs.read_range(storage, asset.parts, identity, *byte_range)
     return blobs.read_blob(storage, asset.parts, identity, sha256=asset.sha256)
 
 

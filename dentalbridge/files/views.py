@@ -5,7 +5,7 @@ viewer, reports and actions), downloads through signed links, "download all" as 
 import json
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,13 +156,33 @@ def file_download(request, token):
     """Follow a signed link: the bytes, decrypted as they are sent (one audit event each)."""
     ip, user_agent = client_of(request)
     try:
-        asset, _principal, inline, outside = delivery.open_link(
-            token, user=request.user, ip=ip, user_agent=user_agent
+        asset, _principal, inline, outside, byte_range = delivery.open_link(
+            token,
+            user=request.user,
+            ip=ip,
+            user_agent=user_agent,
+            range_header=request.headers.get("Range", ""),
+            if_range=request.headers.get("If-Range", ""),
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    response = StreamingHttpResponse(delivery.plaintext(asset), content_type=asset.media_type)
-    response["Content-Length"] = str(asset.size)
+    if byte_range == delivery.UNSATISFIABLE:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{asset.size}"
+    elif byte_range is not None:
+        # A download resumed, a video sought: the part asked for (RFC 9110 §14).
+        start, stop = byte_range
+        response = StreamingHttpResponse(
+            delivery.plaintext(asset, byte_range), content_type=asset.media_type, status=206
+        )
+        response["Content-Length"] = str(stop - start)
+        response["Content-Range"] = f"bytes {start}-{stop - 1}/{asset.size}"
+    else:
+        response = StreamingHttpResponse(delivery.plaintext(asset), content_type=asset.media_type)
+        response["Content-Length"] = str(asset.size)
+    response["Accept-Ranges"] = "bytes"
+    if etag := delivery.etag_of(asset):
+        response["ETag"] = etag
     name = delivery.display_name(asset, outside)
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = _disposition(disposition, name)
