@@ -1,7 +1,7 @@
 """The benchmarks still run end to end: ``bench/run.py --quick`` on SQLite, in a subprocess, once
-per scenario; and the mesh, DICOM, viewer and export benchmarks, each through ``bench/run.py
---quick --scenario files --files NAME`` (the upload benchmark has its own smoke test,
-tests/test_upload_bench_smoke.py).
+per scenario; and the mesh, DICOM, viewer, export, range and retention benchmarks, each through
+``bench/run.py --quick --scenario files --files NAME`` (the upload benchmark has its own smoke
+test, tests/test_upload_bench_smoke.py).
 
 This checks that the scripts work and print their ratios, not how fast anything is.
 """
@@ -73,6 +73,17 @@ FILE_HEADLINES = {
         r"export [\d.]+ s \d+ MB/s = [\d.]+x$",
         r"^rss\s+16 MB\s+before \d+ MB\s+peak \d+ MB\s+growth -?\d+ MB",
         r"^rss\s+peak at 16 MB / peak at 4 MB = [\d.]+x",
+    ),
+    "range": (
+        r"^range\s+16 MB\s+full read \(read_blob\) [\d.]+ s \d+ MB/s = [\d.]+x plain file "
+        r"[\d.]+ s \(baseline\)",
+        r"^range\s+16 MB\s+resume at 90%: [\d.]+ s vs full read [\d.]+ s = [\d.]+x\s+"
+        r"\(plain file tail [\d.]+ s\)$",
+        r"^seek\s+1 MB at 50%: [\d.]+ s\s+\(a part boundary: 1 MB decrypted; plain file "
+        r"[\d.]+ s\)$",
+        r"^seek\s+1 MB at \d+%: [\d.]+ s = [\d.]+x full read\s+\(the last MB of a part: 4 MB "
+        r"decrypted, the worst case",
+        r"^check\s+every read's byte count; once each: read_blob = the file's SHA-256, 3 ranges",
     ),
 }
 NEEDS_FRONTEND = pytest.mark.skipif(
@@ -179,6 +190,22 @@ def test_quick_export_benchmark_runs_and_prints_ratios(tmp_path):
     assert full["export"]["zip_bytes"] > full["files_mb"] * 2**20
     assert full["ratio"] > 0 and quarter["ratio"] > 0
     assert export["peak_ratio"] > 0
+
+
+def test_quick_range_benchmark_runs_and_prints_ratios(tmp_path):
+    """A 16 MB file stored as 4 encrypted parts of 4 MB: ``read_range`` of the last 10 % and of
+    1 MB against ``read_blob`` of the whole file and against a plain file: 3 to 10 s on a 2-core
+    machine (most of it the two child processes' start-up)."""
+    ranged = run_file_benchmark("range", tmp_path / "bench.json", timeout=60)
+
+    assert (ranged["parts"], ranged["file_mb"]) == (4, 16)
+    reads, checked = ranged["reads"], ranged["checked"]
+    assert reads["blob full"]["bytes"] == 16 * 2**20
+    assert reads["blob resume"]["bytes"] == checked["resume"]["stop"] - checked["resume"]["start"]
+    assert reads["blob seek"]["bytes"] == reads["blob seek-worst"]["bytes"] == 2**20
+    summary = ranged["summary"]
+    assert summary["full_ratio"] > 0 and summary["resume_ratio"] > 0
+    assert summary["resume_decrypted_bytes"] == 4 * 2**20  # the last part, whole
 
 
 @NEEDS_FRONTEND
