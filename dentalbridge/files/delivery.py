@@ -184,11 +184,18 @@ def _safe(part: str) -> str:
     return part[:100]
 
 
-def zip_stream(entries: Iterable[tuple[str, Asset]]) -> Iterator[bytes]:
+def zip_stream(
+    entries: Iterable[tuple[str, Asset]], texts: Iterable[tuple[str, bytes]] = ()
+) -> Iterator[bytes]:
     """A ZIP of (name, asset) entries, streamed: stored (scans and images barely compress), with
-    data descriptors, so no entry is ever held whole and nothing touches the disk."""
+    data descriptors, so no entry is ever held whole and nothing touches the disk. ``texts``
+    (name, bytes), small documents made for the ZIP, come first, compressed."""
     spool = ZipSpool()
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, data in texts:
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+        if spool.chunks:
+            yield spool.drain()
         for name, asset in entries:
             info = zipfile.ZipInfo(name, date_time=asset.created_at.timetuple()[:6])
             with archive.open(info, "w", force_zip64=asset.size > zipfile.ZIP64_LIMIT) as entry:
@@ -205,29 +212,46 @@ def record_zip_entries(principal: Principal, patient_id) -> tuple[str, list[tupl
     patient = access.patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="files zip")
     items = list(access.record_of(patient))
     outside = principal.organization is None or principal.organization.pk != patient.organization_id
+    entries = file_entries(patient, items, outside=outside)
+    audit_zip_files(principal, patient, entries)
+    return f"{patient.pseudonym}-files.zip", entries
+
+
+def file_entries(
+    patient, items, *, outside: bool, folder: str = "", held: bool = True
+) -> list[tuple[str, Asset]]:
+    """(name in a ZIP, asset) for the downloadable files of ``items``: the originals (or their
+    repairs) for the practice and the patient, the anonymized copies for anyone outside; files
+    held for the practice's confirmation only if ``held``."""
     grouped = access.files_of_items(patient, items, outside=outside)
     wanted = (AssetRole.SHARED,) if outside else (AssetRole.ORIGINAL, AssetRole.REPAIRED)
+    statuses = (AssetStatus.READY, AssetStatus.HELD) if held else (AssetStatus.READY,)
     entries, seen = [], set()
     for item in items:
         for asset in grouped.get(item.pk, []):
             if asset.role not in wanted or not asset.parts:
                 continue
-            if asset.status not in (AssetStatus.READY, AssetStatus.HELD):
+            if asset.status not in statuses:
                 continue
             version = asset.version.number if asset.version else 0
-            folder = f"{item.kind}-{str(item.public_id)[:8]}"
-            name = f"{folder}/v{version}-{_safe(display_name(asset, outside))}"
+            place = f"{folder}{item.kind}-{str(item.public_id)[:8]}"
+            name = f"{place}/v{version}-{_safe(display_name(asset, outside))}"
             while name in seen:
                 name = f"{name}-{len(seen)}"
             seen.add(name)
             entries.append((name, asset))
+    return entries
+
+
+def audit_zip_files(principal: Principal, patient, entries, *, organization=None) -> None:
+    """One ``file.downloaded`` per file going out in a ZIP."""
     with transaction.atomic():
         for _name, asset in entries:
             record(
                 AuditAction.FILE_DOWNLOADED,
                 principal=principal,
+                organization=organization or principal.organization,
                 patient=patient,
                 target=asset,
                 data={"role": asset.role, "size": asset.size, "zip": True},
             )
-    return f"{patient.pseudonym}-files.zip", entries

@@ -1,10 +1,9 @@
 """The patient's own copy of their record (REC-4): a ZIP with a summary a person reads
-(summary.html) and the same content for machines (record.json). Files join with the files
-pipeline."""
+(summary.html), the same content for machines (record.json) and the record's files (scans,
+photos, CBCT, documents) as the practice stored them, decrypted as the ZIP is sent."""
 
-import io
 import json
-import zipfile
+from collections.abc import Iterator
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -54,18 +53,27 @@ def record_content(patient, items) -> dict:
     }
 
 
-def record_copy(*, actor: Principal, patient_id) -> tuple[str, bytes]:
-    """(file name, ZIP bytes) of the principal's own record; the download is audited."""
+def record_copy(*, actor: Principal, patient_id) -> tuple[str, Iterator[bytes]]:
+    """(file name, ZIP stream) of the principal's own record; the copy and each file in it are
+    audited."""
+    from dentalbridge.files import delivery
+
     patient = access.portal_patient_access(actor, patient_id)
     items = list(access.record_of(patient))
-    content = record_content(patient, items)
+    # What the practice has confirmed: a file held for its decision is not sent out yet.
+    files = delivery.file_entries(patient, items, outside=False, folder="files/", held=False)
+    content = {
+        **record_content(patient, items),
+        "files": [
+            {"name": name, "item": str(asset.item.public_id), "size": asset.size,
+             "sha256": asset.sha256}
+            for name, asset in files
+        ],
+    }  # fmt: skip
     summary = render_to_string(
-        "patients/copy_summary.html", {"patient": patient, "items": items, "content": content}
+        "patients/copy_summary.html",
+        {"patient": patient, "items": items, "content": content, "files": files},
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("summary.html", summary)
-        archive.writestr("record.json", json.dumps(content, indent=2, ensure_ascii=False))
     with transaction.atomic():
         record(
             AuditAction.RECORD_COPY_DOWNLOADED,
@@ -73,6 +81,11 @@ def record_copy(*, actor: Principal, patient_id) -> tuple[str, bytes]:
             organization=patient.organization,
             patient=patient,
             target=patient,
-            data={"items": len(items)},
+            data={"items": len(items), "files": len(files)},
         )
-    return f"dental-record-{patient.pseudonym}.zip", buffer.getvalue()
+        delivery.audit_zip_files(actor, patient, files, organization=patient.organization)
+    texts = [
+        ("summary.html", summary.encode()),
+        ("record.json", json.dumps(content, indent=2, ensure_ascii=False).encode()),
+    ]
+    return f"dental-record-{patient.pseudonym}.zip", delivery.zip_stream(files, texts)

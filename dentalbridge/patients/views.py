@@ -6,7 +6,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -394,8 +394,8 @@ def portal_record(request, patient_id):
 @domain_view
 @require_GET
 def portal_copy(request, patient_id):
-    filename, content = record_copy(actor=request.principal, patient_id=patient_id)
-    response = HttpResponse(content, content_type="application/zip")
+    filename, stream = record_copy(actor=request.principal, patient_id=patient_id)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from conftest import acting, client_for, make_user
 from dentalbridge.core.errors import Conflict, NotFound
+from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
 from dentalbridge.patients import services
 from dentalbridge.patients.copies import record_copy
 from dentalbridge.privacy import access
@@ -105,9 +106,9 @@ def test_the_copy_has_a_readable_summary_and_machine_readable_json(
     _message, token = invite(world, patient, django_capture_on_commit_callbacks)
     me = Principal(user=make_user(EMAIL, "Pia Patient"))
     services.patient_invitation_accept(actor=me, token=token)
-    filename, content = record_copy(actor=me, patient_id=patient.public_id)
+    filename, stream = record_copy(actor=me, patient_id=patient.public_id)
     assert filename == f"dental-record-{patient.pseudonym}.zip"
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(b"".join(stream))) as archive:
         assert sorted(archive.namelist()) == ["record.json", "summary.html"]
         data = json.loads(archive.read("record.json"))
         summary = archive.read("summary.html").decode()
@@ -115,6 +116,53 @@ def test_the_copy_has_a_readable_summary_and_machine_readable_json(
     assert [v["text"] for v in data["record"][0]["versions"]] == ["Floss.", "Floss daily."]
     assert "Floss daily." in summary and "Pia" in summary
     assert AuditEvent.objects.filter(action="record.copy_downloaded").count() == 1
+
+
+def test_the_copy_holds_the_records_files_as_the_practice_stored_them(
+    world,
+    patient,
+    local_files,  # noqa: F811 (the fixture)
+    django_capture_on_commit_callbacks,
+):
+    """The scan comes out byte for byte (decrypted as the ZIP streams); a file held for the
+    practice's confirmation, one still being processed and another patient's file do not; each
+    file going out is audited."""
+    from dentalbridge.files.models import AssetStatus
+    from dentalbridge.files.tests.factories import SCAN, stored_scan
+    from dentalbridge.privacy.door import through_the_door
+
+    owner = acting(world.owner, world.practice)
+    scan = stored_scan(owner, patient, filename="Pia upper.stl")
+    pending = stored_scan(owner, patient, data=SCAN[:-2] + b"\1\1", filename="lower.stl")
+    held = stored_scan(owner, patient, data=SCAN[:-2] + b"\3\3", filename="bite.stl")
+    with through_the_door():
+        type(pending).objects.filter(pk=pending.pk).update(status=AssetStatus.PROCESSING)
+        type(held).objects.filter(pk=held.pk).update(status=AssetStatus.HELD)
+    someone_else = services.patient_create(
+        actor=owner, given_name="Otto", family_name="Other", date_of_birth=date(1970, 1, 1)
+    )
+    stored_scan(owner, someone_else, data=SCAN[:-1] + b"\2", filename="Otto upper.stl")
+    _message, token = invite(world, patient, django_capture_on_commit_callbacks)
+    me = Principal(user=make_user(EMAIL, "Pia Patient"))
+    services.patient_invitation_accept(actor=me, token=token)
+
+    response = client_for(me.user).get(reverse("portal_copy", args=[patient.public_id]))
+    assert response.status_code == 200 and response.streaming
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        names = archive.namelist()
+        (inside,) = [n for n in names if n.startswith("files/")]
+        assert inside.endswith("/v1-Pia upper.stl")
+        assert archive.read(inside) == SCAN
+        data = json.loads(archive.read("record.json"))
+        summary = archive.read("summary.html").decode()
+    assert data["files"] == [
+        {"name": inside, "item": str(scan.item.public_id), "size": len(SCAN), "sha256": scan.sha256}
+    ]
+    assert inside in summary and "Otto" not in summary
+    events = AuditEvent.objects.filter(action="file.downloaded", target_id=str(scan.public_id))
+    assert events.count() == 1 and events.get().data["zip"] is True
+    copied = AuditEvent.objects.get(action="record.copy_downloaded")
+    assert copied.data == {"items": 4, "files": 1}
 
 
 @pytest.mark.parametrize("problem", ["expired", "other_address", "unknown"])
