@@ -216,7 +216,11 @@ class OrderListView(APIView):
         parameters=[
             OpenApiParameter("view", enum=list(selectors.INBOX_VIEWS), description="Inbox tab"),
             OpenApiParameter("stage", enum=OrderState.values, description="Only this state"),
-            OpenApiParameter("q", description="Order reference or pseudonym"),
+            OpenApiParameter(
+                "q",
+                description="Part of the order reference or pseudonym, any case; for a "
+                "practice also part of the patient's name",
+            ),
         ],
         responses={200: OrderSerializer(many=True), **_errors(401, 404)},
     )

@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dentalbridge.core.errors import NotFound
-from dentalbridge.core.text import search_text
 from dentalbridge.orders.calendar import Closure, WorkingCalendar
 from dentalbridge.orders.models import (
     AttachmentKind,
@@ -203,9 +202,7 @@ def inbox(principal, *, view: str = "open", stage: str = "", search: str = ""):
         orders = orders.exclude(state__in=OPEN_STATES | {OrderState.DRAFT})
     if stage and stage in OrderState.values:
         orders = orders.filter(state=stage)
-    search = search_text(search, limit=40)
-    if search:
-        orders = orders.filter(Q(reference__iexact=search) | Q(pseudonym__iexact=search))
+    orders = access.orders_search(orders, side, search)
     return orders.order_by(f"{due}", "created_at") if view != "done" else orders.order_by(
         "-state_changed_at"
     ), side

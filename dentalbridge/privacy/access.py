@@ -845,6 +845,19 @@ def orders_query(principal: Principal, *, audit: bool = True):
     return orders.select_related("lab", "practice"), side
 
 
+def orders_search(orders, side: str, text: str):
+    """Orders whose reference or pseudonym holds ``text`` (any case: "r87w" finds O-R87W-PVGS);
+    the practice also finds them by the patient's name. Never the lab: a name it typed must not
+    tell it whose case an order is."""
+    text = search_text(text, limit=40)
+    if not text:
+        return orders
+    found = Q(reference__icontains=text) | Q(pseudonym__icontains=text)
+    if side == "practice":
+        found |= Q(patient__family_name__icontains=text) | Q(patient__given_name__icontains=text)
+    return orders.filter(found)
+
+
 def order_access(principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW, *, audit=True):
     """One order the principal's organization may see; ``order.side`` says from which side, and
     ``order.assigned`` whether the principal's user is assigned to it. Viewing is audited."""

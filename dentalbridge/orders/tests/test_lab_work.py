@@ -2,7 +2,7 @@
 manager assigns technicians and designers, a designer sees the order, its files and its thread
 only while assigned; return dates follow the calendar and capacity; remakes carry their cost."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -15,6 +15,7 @@ from dentalbridge.orders import selectors, services
 from dentalbridge.orders.models import LabProduct, LabSettings
 from dentalbridge.orders.tests.conftest import draft_order, next_weekday, put_in
 from dentalbridge.organizations.models import Membership
+from dentalbridge.patients import services as patient_services
 from dentalbridge.privacy import access
 
 
@@ -44,6 +45,28 @@ def test_inbox_search_with_a_nul_byte_is_answered_not_an_error(world, patient):
     lab = acting(world.technician, world.lab)
     orders, _ = selectors.inbox(lab, view="all", search=f"\x00{sent.reference}\x00")
     assert list(orders) == [sent]
+
+
+def test_inbox_search_finds_parts_of_references_and_names_only_for_the_practice(world, patient):
+    """ "r87w" finds O-R87W-…; the practice also finds the order by the patient's name, the lab
+    never (a name it typed must not tell it whose case an order is)."""
+    sent = _send(world, patient)
+    other = _send(world, patient_services.patient_create(
+        actor=acting(world.owner, world.practice), given_name="Otto", family_name="Other",
+        date_of_birth=date(1970, 1, 1), attending_dentist=world.dentist,
+    ))  # fmt: skip
+    lab = acting(world.technician, world.lab)
+    practice = acting(world.dentist, world.practice)
+    part = sent.reference.split("-")[1].lower()
+    for who in (lab, practice):
+        assert list(selectors.inbox(who, view="all", search=part)[0]) == [sent]
+        pseudonym = selectors.inbox(who, view="all", search=other.pseudonym[2:6])[0]
+        assert list(pseudonym) == [other]
+    assert list(selectors.inbox(practice, view="all", search="doe")[0]) == [sent]
+    assert list(selectors.inbox(practice, view="all", search="Otto")[0]) == [other]
+    for name in ("doe", "Jane", "Otto", "Other"):
+        assert list(selectors.inbox(lab, view="all", search=name)[0]) == [], name
+    assert list(selectors.inbox(practice, view="all", search="zz-no-such")[0]) == []
 
 
 def _membership(world, user):
