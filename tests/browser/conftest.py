@@ -5,6 +5,7 @@ violations of serious or critical impact, and must not trip the Content-Security
 """
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,44 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+class _OneRequestAtATime:
+    """A WSGI application wrapper for the live server on in-memory SQLite, where every request
+    thread shares the test's one connection (Django's docs warn that simultaneous queries on it
+    fail at random: CI saw "no such savepoint" when the 3D viewer fetched two files at once, and
+    the shared database stayed locked for every later test). Django runs one request at a time;
+    responses still stream in parallel."""
+
+    lock = threading.Lock()
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            return self.application(environ, start_response)
+
+
+def _one_request_at_a_time_on_sqlite():
+    """Installed when this file is collected, so before any live server starts (one per test
+    process): on SQLite the test database is in memory and shared. PostgreSQL keeps a connection
+    per request thread, as in production."""
+    from django.conf import settings
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test import testcases
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+
+    class Server(ThreadedWSGIServer):
+        def set_app(self, application):
+            super().set_app(_OneRequestAtATime(application))
+
+    testcases.LiveServerThread.server_class = Server
+
+
+_one_request_at_a_time_on_sqlite()
 
 
 @pytest.fixture(scope="session")
