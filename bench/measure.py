@@ -25,6 +25,40 @@ def postgres_reachable(server: str, *, timeout: int = 2) -> bool:
         return False
 
 
+def instance_environment(tmp, **settings: str) -> dict[str, str]:
+    """The environment of a throwaway instance in ``tmp`` for a benchmark's child processes
+    (embedded profile, SQLite file, local storage, locmem cache and mail), plus ``settings``;
+    values that could leak in from the caller's shell are dropped."""
+    import os
+    from pathlib import Path
+
+    tmp = Path(tmp)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "DATABASE_URL", "DENTALBRIDGE_", "DJANGO_", "CACHE_URL"))
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DENTALBRIDGE_PROFILE": "embedded",
+            "DENTALBRIDGE_DATA_DIR": str(tmp / "data"),
+            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+            "CACHE_URL": "locmem://",
+            "STORAGE_BACKEND": "local",
+            "MEDIA_ROOT": str(tmp / "media"),
+            "STATIC_ROOT": str(tmp / "static"),
+            "EMAIL_URL": "locmem://",
+            "DJANGO_DEBUG": "false",
+            "ALLOWED_HOSTS": "testserver",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            **settings,
+        }
+    )
+    return env
+
+
 def run_child(command: list[str], *, cwd, env: dict) -> int:
     """Run a benchmark's child process, its output going straight to ours; on Ctrl-C (which
     reaches the child too) or SIGTERM, give it time to clean up (servers, files, databases)."""

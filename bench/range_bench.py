@@ -75,30 +75,9 @@ class BenchError(RuntimeError):
 
 
 def instance_environment(tmp: Path) -> dict[str, str]:
-    """The run's own settings; values that could leak in from the caller's shell are dropped."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST", "DATABASE_URL", "DENTALBRIDGE_", "DJANGO_", "CACHE_URL"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DENTALBRIDGE_PROFILE": "embedded",
-            "DENTALBRIDGE_DATA_DIR": str(tmp / "data"),
-            "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",  # never opened: no models used
-            "CACHE_URL": "locmem://",
-            "STORAGE_BACKEND": "local",
-            "MEDIA_ROOT": str(tmp / "media"),
-            "STATIC_ROOT": str(tmp / "static"),
-            "EMAIL_URL": "locmem://",
-            "DJANGO_DEBUG": "false",
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+    from bench.measure import instance_environment as base
+
+    return base(tmp)  # the database is never opened: no models are used
 
 
 def make_plaintext(path: Path, size: int) -> str:
