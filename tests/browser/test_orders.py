@@ -31,22 +31,28 @@ def assert_anonymous(window):
         assert identifying not in found, (window.page.url, identifying)
 
 
-def test_dentist_sends_an_order_the_lab_accepts_assigns_and_discusses(visitor, world):
+def connected_patient(world):
+    """Smile Studio connected with Precision Lab, and the patient Marieke Verhoeven."""
     from conftest import acting
-    from dentalbridge.orders.tests.conftest import next_weekday
     from dentalbridge.organizations.models import ConnectionStatus, LabConnection
     from dentalbridge.patients.services import patient_create
 
     LabConnection.objects.create(
         practice=world.practice, lab=world.lab, status=ConnectionStatus.ACCEPTED
     )
-    patient = patient_create(
+    return patient_create(
         actor=acting(world.owner, world.practice),
         given_name=GIVEN,
         family_name=FAMILY,
         date_of_birth=BORN,
         attending_dentist=world.dentist,
     )
+
+
+def test_dentist_sends_an_order_the_lab_accepts_assigns_and_discusses(visitor, world):
+    from dentalbridge.orders.tests.conftest import next_weekday
+
+    patient = connected_patient(world)
     due = next_weekday(timezone.localdate() + timedelta(days=9))  # ≥ 10 days, not a holiday
 
     # --- The dentist drafts the prescription from the patient's page. ---------------------------
@@ -185,20 +191,9 @@ def test_a_click_while_the_draft_autosaves_is_not_undone_by_the_autosave(
     from conftest import acting
     from dentalbridge.orders import services
     from dentalbridge.orders.tests.conftest import crown
-    from dentalbridge.organizations.models import ConnectionStatus, LabConnection
-    from dentalbridge.patients.services import patient_create
     from dentalbridge.privacy import access
 
-    LabConnection.objects.create(
-        practice=world.practice, lab=world.lab, status=ConnectionStatus.ACCEPTED
-    )
-    patient = patient_create(
-        actor=acting(world.owner, world.practice),
-        given_name=GIVEN,
-        family_name=FAMILY,
-        date_of_birth=BORN,
-        attending_dentist=world.dentist,
-    )
+    patient = connected_patient(world)
     actor = acting(world.dentist, world.practice)
     order = services.order_create(
         actor=actor, patient_id=patient.public_id, lab_id=world.lab.public_id
