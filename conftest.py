@@ -150,7 +150,7 @@ def _in_english():
 
 def acting(user: User, organization: Organization | None = None):
     """The principal of ``user`` acting for ``organization`` (or for none)."""
-    from dentalbridge.privacy.access import Principal
+    from dentalbridge.privacy.principal import Principal
 
     membership = (
         Membership.objects.get(user=user, organization=organization) if organization else None

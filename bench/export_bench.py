@@ -131,12 +131,12 @@ def run_setup_child(plan_path: Path, out: Path) -> None:
     from dentalbridge.files import uploads
     from dentalbridge.files.models import Asset, AssetStatus
     from dentalbridge.files.tests.factories import DUMMY_TASKS
+    from dentalbridge.gdpr import requests
     from dentalbridge.organizations.models import Membership, Organization, OrganizationKind, Role
     from dentalbridge.patients import services as patients
     from dentalbridge.patients.models import PatientAccount
-    from dentalbridge.privacy import requests
-    from dentalbridge.privacy.access import Principal
     from dentalbridge.privacy.door import through_the_door
+    from dentalbridge.privacy.principal import Principal
 
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
     practice = Organization.objects.create(
@@ -281,7 +281,7 @@ def run_export_child(warmup_token: str, token: str, target: str, out: Path) -> N
     import django
 
     django.setup()
-    from dentalbridge.privacy import requests
+    from dentalbridge.gdpr import requests
 
     _name, stream = requests.export_open(warmup_token)
     _consume(stream, "-")

@@ -142,7 +142,7 @@ def seed_organizations(world, scale: Scale, seeded_seconds: dict) -> Lab:
         OrganizationKind,
         Role,
     )
-    from dentalbridge.privacy.access import Principal
+    from dentalbridge.privacy.principal import Principal
 
     started = time.perf_counter()
     lab = Organization.objects.create(

@@ -503,7 +503,7 @@ def explain_plans() -> dict:
     """The plan of the engine's first batch query per table (one sample, not timed)."""
     from django.utils import timezone
 
-    from dentalbridge.privacy import retention
+    from dentalbridge.gdpr import retention
 
     today = timezone.localdate()
     plans = {}
@@ -529,7 +529,7 @@ def plan_outline(plan: str) -> str:
 
 
 def timed_dry_run(expected: dict) -> dict:
-    from dentalbridge.privacy import retention
+    from dentalbridge.gdpr import retention
 
     started = time.perf_counter()
     done = retention.run(dry_run=True)
@@ -538,7 +538,7 @@ def timed_dry_run(expected: dict) -> dict:
 
 
 def engine(expected: dict) -> dict:
-    from dentalbridge.privacy import retention
+    from dentalbridge.gdpr import retention
 
     with statements() as log:
         started = time.perf_counter()
@@ -571,8 +571,8 @@ def measure(plan: dict, rounds: int) -> dict:
     from django.utils import timezone
 
     from bench.world import database_description
+    from dentalbridge.gdpr import purposes, retention
     from dentalbridge.messaging.models import Notification, OutgoingEmail
-    from dentalbridge.privacy import purposes, retention
 
     _check_columns(OutgoingEmail, EMAIL_COLUMNS)
     _check_columns(Notification, NOTIFICATION_COLUMNS)

@@ -181,7 +181,7 @@ def run_setup_child(out: Path) -> None:
     from dentalbridge.accounts.services import api_token_create, totp_enrol
     from dentalbridge.organizations.models import Membership, Organization, OrganizationKind, Role
     from dentalbridge.patients.services import patient_create
-    from dentalbridge.privacy.access import Principal
+    from dentalbridge.privacy.principal import Principal
 
     practice = Organization.objects.create(
         kind=OrganizationKind.PRACTICE, name="Bench Dental", country="NL", city="Utrecht"

@@ -121,7 +121,7 @@ def build_world(extra_members: int = 20) -> World:
     from dentalbridge.accounts.models import User
     from dentalbridge.accounts.services import api_token_create, totp_enrol
     from dentalbridge.organizations.models import Membership, Organization, OrganizationKind, Role
-    from dentalbridge.privacy.access import Principal
+    from dentalbridge.privacy.principal import Principal
 
     organization = Organization.objects.create(
         kind=OrganizationKind.PRACTICE, name="Bench Dental", country="NL", city="Utrecht"

@@ -4,13 +4,13 @@ from django.views.i18n import set_language
 from dentalbridge.accounts import views as account_views
 from dentalbridge.core import views as core_views
 from dentalbridge.files import views as file_views
+from dentalbridge.gdpr import request_views
+from dentalbridge.gdpr import views as privacy_views
 from dentalbridge.messaging import views as messaging_views
 from dentalbridge.orders import lab_views
 from dentalbridge.orders import views as order_views
 from dentalbridge.organizations import views as org_views
 from dentalbridge.patients import views as patient_views
-from dentalbridge.privacy import request_views
-from dentalbridge.privacy import views as privacy_views
 
 org = "organizations/<uuid:organization_id>"
 

@@ -19,12 +19,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import World, acting, client_for
 from dentalbridge.accounts.services import api_token_create
+from dentalbridge.files import access as files_access
+from dentalbridge.orders import access as orders_access
 from dentalbridge.organizations.models import (
     LabConnection,
     Membership,
 )
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
+from dentalbridge.patients import access as patients_access
+from dentalbridge.privacy.principal import Principal
 
 LOGIN = "login"
 
@@ -51,7 +53,7 @@ class Case:
 
 
 def a_subprocessor(w):
-    from dentalbridge.privacy.models import SubProcessor
+    from dentalbridge.gdpr.models import SubProcessor
 
     entry = SubProcessor.objects.create(
         name="Example Mail", service="E-mail", location="IE", safeguard="eea"
@@ -61,9 +63,9 @@ def a_subprocessor(w):
 
 def a_data_request(w):
     """A patient's request to the practice (controller: Smile Studio)."""
+    from dentalbridge.gdpr.requests import request_forward
     from dentalbridge.orders.tests.conftest import draft_order, put_in
     from dentalbridge.organizations.models import ConnectionStatus
-    from dentalbridge.privacy.requests import request_forward
 
     LabConnection.objects.get_or_create(
         practice=w.practice, lab=w.lab, defaults={"status": ConnectionStatus.ACCEPTED}
@@ -78,7 +80,7 @@ def a_data_request(w):
 def a_breach(w):
     from django.utils import timezone
 
-    from dentalbridge.privacy.breaches import breach_record
+    from dentalbridge.gdpr.breaches import breach_record
 
     breach = breach_record(
         actor=acting(w.dpo, w.platform), title="Lost laptop", description="Stolen.",
@@ -89,7 +91,7 @@ def a_breach(w):
 
 
 def a_hold(w):
-    from dentalbridge.privacy.erasure import hold_place
+    from dentalbridge.gdpr.erasure import hold_place
 
     patient = _patient(w)
     hold = hold_place(
@@ -104,7 +106,7 @@ def a_verification_token(w):
     from django.core import mail
     from django.test import TestCase
 
-    from dentalbridge.privacy.requests import request_create_public
+    from dentalbridge.gdpr.requests import request_create_public
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         request_create_public(
@@ -114,8 +116,8 @@ def a_verification_token(w):
 
 
 def _export_token(w):
-    from dentalbridge.privacy.access import Principal
-    from dentalbridge.privacy.requests import export_url, request_create
+    from dentalbridge.gdpr.requests import export_url, request_create
+    from dentalbridge.privacy.principal import Principal
 
     made = request_create(actor=Principal(user=w.newcomer), kind="access")
     return export_url(made).rsplit("/", 2)[-2]
@@ -277,7 +279,7 @@ def an_archive(w):
     patient_delete(actor=acting(w.owner, w.practice), patient_id=patient.public_id)
     with time_machine.travel(timezone.now() + timedelta(days=31)):
         patients_purge_due()
-    archive = access.archives_query(acting(w.owner, w.practice)).get()
+    archive = patients_access.archives_query(acting(w.owner, w.practice)).get()
     return {"archive_id": archive.public_id}
 
 
@@ -303,7 +305,7 @@ def a_download_link(w):
 
     ids = a_scan(w)
     owner = acting(w.owner, w.practice)
-    asset, _outside = access.asset_access(
+    asset, _outside = files_access.asset_access(
         owner, ids["patient_id"], ids["asset_id"], Perm.PATIENT_VIEW
     )
     return delivery.link_for(owner, asset)
@@ -385,8 +387,8 @@ def an_order_with_a_scan(w):
     from dentalbridge.files.tests.factories import stored_scan
 
     ids = an_order("info_requested")(w)
-    patient = access.order_patient(
-        access.order_access(acting(w.owner, w.practice), ids["order_id"])
+    patient = orders_access.order_patient(
+        orders_access.order_access(acting(w.owner, w.practice), ids["order_id"])
     )
     w.scan_item_id = stored_scan(acting(w.owner, w.practice), patient).item.public_id
     return ids

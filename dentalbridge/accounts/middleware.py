@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dentalbridge.privacy import access
+from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.policy import ROLES_REQUIRING_SECOND_FACTOR
 
 # Paths a not-yet-enrolled user still needs: enrolment itself, sign-out, e-mail and password
@@ -38,7 +38,7 @@ def needs_second_factor(user, memberships) -> bool:
     requires = (
         user.is_staff
         or any(m.role in ROLES_REQUIRING_SECOND_FACTOR for m in memberships)
-        or access.is_patient_user(user)
+        or patients_access.is_patient_user(user)
     )
     return requires and not has_second_factor(user)
 

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from dentalbridge.accounts.models import ApiToken, User
 from dentalbridge.core.errors import NotFound, ValidationFailed
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
+from dentalbridge.organizations import access as organizations_access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.principal import Principal
 
 TOKEN_PREFIX = "dbp_"  # noqa: S105 — a public marker, not a secret
 
@@ -35,7 +35,7 @@ def api_token_create(*, actor: Principal, name: str, valid_days: int) -> IssuedT
     organization = actor.organization
     if organization is None:
         raise ValidationFailed(_("Join or create an organization first."))
-    access.organization_access(actor, organization.public_id, Perm.TOKEN_MANAGE)
+    organizations_access.organization_access(actor, organization.public_id, Perm.TOKEN_MANAGE)
     name = (name or "").strip()
     errors = {}
     if not name or len(name) > 80:

@@ -15,7 +15,7 @@ from dentalbridge.accounts.models import ApiToken
 from dentalbridge.accounts.services import TOKEN_PREFIX, token_hash
 from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.models import Membership
-from dentalbridge.privacy.access import Principal
+from dentalbridge.privacy.principal import Principal
 
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
 

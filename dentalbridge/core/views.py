@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from dentalbridge.core.health import health
-from dentalbridge.privacy import access
+from dentalbridge.patients import access as patients_access
 
 
 @require_GET
@@ -20,7 +20,7 @@ def healthz(request):
 def dashboard(request):
     principal = request.principal
     if principal.membership is None:
-        if access.is_patient_user(request.user):
+        if patients_access.is_patient_user(request.user):
             return redirect("portal_home")
         return render(request, "core/welcome.html")
     return redirect("organization_detail", organization_id=principal.organization.public_id)

@@ -8,10 +8,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from dentalbridge.files import delivery
+from dentalbridge.files import access, delivery
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus, Jaw
 from dentalbridge.organizations.api import _errors
-from dentalbridge.privacy import access
+from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.policy import Perm
 
 
@@ -94,8 +94,10 @@ class FileListView(APIView):
     )
     def get(self, request, patient_id):
         principal = request.principal
-        patient = access.patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="files")
-        items = list(access.record_of(patient))
+        patient = patients_access.patient_access(
+            principal, patient_id, Perm.PATIENT_VIEW, reason="files"
+        )
+        items = list(patients_access.record_of(patient))
         outside = principal.organization.pk != patient.organization_id
         grouped = access.files_of_items(patient, items, outside=outside)
         assets = sorted(

@@ -5,6 +5,7 @@ from django.core import checks
 class FilesConfig(AppConfig):
     name = "dentalbridge.files"
     label = "files"
+    door_keeper = True  # its access.py may open the door to patient data (privacy.door)
 
     def ready(self):
         checks.register(check_master_keys, checks.Tags.security)

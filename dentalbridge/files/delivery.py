@@ -19,13 +19,13 @@ from django.db import transaction
 from django.urls import reverse
 
 from dentalbridge.core.errors import NotFound
-from dentalbridge.files import blobs, keys
+from dentalbridge.files import access, blobs, keys
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus
 from dentalbridge.organizations import selectors
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
+from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.principal import Principal
 
 SALT = "dentalbridge.files.download"
 
@@ -209,8 +209,10 @@ def zip_stream(
 
 def record_zip_entries(principal: Principal, patient_id) -> tuple[str, list[tuple[str, Asset]]]:
     """(zip name, entries) of every file of a record the principal may download; audited."""
-    patient = access.patient_access(principal, patient_id, Perm.PATIENT_VIEW, reason="files zip")
-    items = list(access.record_of(patient))
+    patient = patients_access.patient_access(
+        principal, patient_id, Perm.PATIENT_VIEW, reason="files zip"
+    )
+    items = list(patients_access.record_of(patient))
     outside = principal.organization is None or principal.organization.pk != patient.organization_id
     entries = file_entries(patient, items, outside=outside)
     audit_zip_files(principal, patient, entries)

@@ -27,10 +27,9 @@ from django.db import transaction
 from django.tasks import task
 
 from dentalbridge.core.errors import DomainError
-from dentalbridge.files import anonymize, blobs, formats, intake, keys, mesh, previews
+from dentalbridge.files import access, anonymize, blobs, formats, intake, keys, mesh, previews
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus
 from dentalbridge.files.sandbox import SandboxError
-from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,8 @@ included (crypto-shredding).
 
 from django.db import transaction
 
-from dentalbridge.files import blobs
+from dentalbridge.files import access, blobs
 from dentalbridge.files.models import AssetRole, UploadStatus
-from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, record
 
 

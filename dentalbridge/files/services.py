@@ -8,14 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from dentalbridge.files import formats, mesh, pipeline
+from dentalbridge.files import access, formats, mesh, pipeline
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus, DesignerAssignment, Share
 from dentalbridge.files.sandbox import SandboxError
+from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItemVersion
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.principal import Principal
 
 
 def release_held(*, actor: Principal, patient_id, asset_id) -> Asset:
@@ -81,7 +81,7 @@ def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
             asset.report["repair"] = {"error": str(error)}
             asset.save(update_fields=["report", "updated_at"])
             return {"failed": str(error)}
-        current = access.record_item_current_version(asset.item)
+        current = patients_access.record_item_current_version(asset.item)
         with transaction.atomic():
             version = RecordItemVersion(
                 item=asset.item,
@@ -148,7 +148,7 @@ def _connected_lab(practice, lab_id):
 
 def share_create(*, actor: Principal, patient_id, item_id, lab_id, note: str = "", expires_at=None):
     """Share a record item's anonymized files with a connected lab."""
-    item = access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
+    item = patients_access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
     patient = item.patient
     if actor.organization is None or actor.organization.pk != patient.organization_id:
         raise NotFound()
@@ -191,7 +191,7 @@ def share_create(*, actor: Principal, patient_id, item_id, lab_id, note: str = "
 
 
 def share_revoke(*, actor: Principal, patient_id, item_id, share_id) -> Share:
-    item = access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
+    item = patients_access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
     if actor.organization is None or actor.organization.pk != item.patient.organization_id:
         raise NotFound()
     share = next(

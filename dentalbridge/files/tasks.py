@@ -6,8 +6,7 @@ from crontask import cron
 from django.tasks import task
 from django.utils import timezone
 
-from dentalbridge.files import pipeline, uploads
-from dentalbridge.privacy import access
+from dentalbridge.files import access, pipeline, uploads
 
 STALLED_AFTER = timedelta(minutes=20)
 WORK_KEPT_FOR = timedelta(hours=2)  # longer than any intake task runs

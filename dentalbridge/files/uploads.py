@@ -27,12 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from dentalbridge.files import blobs, formats, intake, keys
+from dentalbridge.files import access, blobs, formats, intake, keys
 from dentalbridge.files.models import Asset, AssetRole, Jaw, Upload, UploadStatus
+from dentalbridge.orders import access as orders_access
+from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItem, RecordItemKind, RecordItemVersion
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
+from dentalbridge.privacy.principal import Principal
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum,expiration"
@@ -115,7 +116,9 @@ def upload_create(*, actor: Principal, length: int, metadata: dict[str, str]) ->
     if order_id is not None:
         # A lab's design for an order (ORD-3): a new design item in the patient's record.
         for_message = metadata.get("purpose") == "message"
-        order, patient = access.design_upload_target(actor, order_id, for_message=for_message)
+        order, patient = orders_access.design_upload_target(
+            actor, order_id, for_message=for_message
+        )
         item = None
         if for_message:  # a file for the practice on the order's thread: kind by content
             metadata = {**metadata, "kind": ""}
@@ -415,7 +418,7 @@ def _finish(actor: Principal, upload: Upload, validated: dict | None = None) -> 
     if upload.order_id is not None:
         # The order may have moved on since the upload began (uploads live for hours): a design
         # only while in design, a file for the thread only while the order is open.
-        access.design_upload_target(
+        orders_access.design_upload_target(
             actor, upload.order_id, for_message=upload.kind != RecordItemKind.DESIGN
         )
     fmt = validated["format"] if validated else upload.format
@@ -435,7 +438,7 @@ def _finish(actor: Principal, upload: Upload, validated: dict | None = None) -> 
             data={"kind": kind},
         )
     else:
-        current = access.record_item_current_version(item)
+        current = patients_access.record_item_current_version(item)
         number = current.number + 1
         title, text, taken_on = upload.title or current.title, current.text, current.taken_on
     if not title:

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
-from dentalbridge.files import delivery, formats, services
+from dentalbridge.files import access, delivery, formats, services
 from dentalbridge.files.forms import AssignForm, ShareForm
 from dentalbridge.files.models import AssetRole, AssetStatus
 from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.views import domain_view
+from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.lab_view import PatientForLab
-from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
 
 
@@ -105,7 +105,9 @@ def viewer_models(principal, files, compare=None) -> str:
 @require_GET
 def file_panel(request, patient_id, item_id):
     """The files of one version of a record item (htmx refreshes it while files are processed)."""
-    item = access.record_item_access(request.principal, patient_id, item_id, Perm.PATIENT_VIEW)
+    item = patients_access.record_item_access(
+        request.principal, patient_id, item_id, Perm.PATIENT_VIEW
+    )
     versions = list(item.versions.all())
     shown = versions[-1]
     wanted = request.GET.get("version", "")
@@ -252,10 +254,10 @@ def _back(request, patient_id):
 @require_GET
 def patient_scans(request, patient_id):
     """The latest version of each scan of a patient together in one 3D view (upper/lower)."""
-    patient = access.patient_access(
+    patient = patients_access.patient_access(
         request.principal, patient_id, Perm.PATIENT_VIEW, reason="3D view"
     )
-    items = [i for i in access.record_of(patient) if i.kind == "scan"]
+    items = [i for i in patients_access.record_of(patient) if i.kind == "scan"]
     outside = _outside(request.principal, patient)
     grouped = access.files_of_items(patient, items, outside=outside)
     entries = []

@@ -13,10 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound
+from dentalbridge.gdpr import consent
+from dentalbridge.gdpr.models import ConsentMethod
 from dentalbridge.messaging.models import Newsletter, OutgoingEmail
 from dentalbridge.messaging.notifications import enqueue_after_commit
-from dentalbridge.privacy import consent
-from dentalbridge.privacy.models import ConsentMethod
 from dentalbridge.privacy.policy import Perm
 
 PURPOSE = "newsletter"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dentalbridge.gdpr import consent
 from dentalbridge.messaging.models import (
     Channel,
     EmailStatus,
@@ -22,7 +23,6 @@ from dentalbridge.messaging.models import (
     NotificationPreference,
     OutgoingEmail,
 )
-from dentalbridge.privacy import consent
 
 MAX_ATTEMPTS = 8
 E = NotificationEvent

@@ -13,13 +13,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from dentalbridge.orders import selectors, services, workflow
+from dentalbridge.orders import access, selectors, services, workflow
 from dentalbridge.orders import teeth as fdi
 from dentalbridge.orders.models import AttachmentKind
 from dentalbridge.orders.prescription import Arch, Material, RestorationType
 from dentalbridge.orders.workflow import OrderState, Transition
 from dentalbridge.organizations.api import _errors
-from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
 
 MAX_TEETH = len(fdi.ALL_TEETH)

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dentalbridge.core.errors import NotFound
+from dentalbridge.files import access as files_access
+from dentalbridge.orders import access
 from dentalbridge.orders.calendar import Closure, WorkingCalendar
 from dentalbridge.orders.models import (
     AttachmentKind,
@@ -20,7 +22,6 @@ from dentalbridge.orders.models import (
     LabSettings,
 )
 from dentalbridge.orders.workflow import LAB_WORK_STATES, OPEN_STATES, OrderState
-from dentalbridge.privacy import access
 
 # --- The lab's settings, calendar and catalogue -----------------------------------------------
 
@@ -159,7 +160,7 @@ def design_files_ready(order) -> bool:
         return False
     return any(
         asset.status == "ready" and asset.role == "shared"
-        for assets in access.design_assets(order, design).values()
+        for assets in files_access.design_assets(order, design).values()
         for asset in assets
     )
 
@@ -319,7 +320,7 @@ def order_files(principal, order, attachments, *, label: str) -> list[dict]:
     from dentalbridge.files import delivery
 
     outside = order.side == "lab"
-    grouped = access.design_assets(order, [a.item for a in attachments])
+    grouped = files_access.design_assets(order, [a.item for a in attachments])
     entries = []
     for n, attachment in enumerate(attachments, start=1):
         assets = grouped.get(attachment.item_id, [])

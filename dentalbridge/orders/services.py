@@ -16,7 +16,7 @@ from dentalbridge.core.codes import random_code
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from dentalbridge.messaging import notifications
 from dentalbridge.messaging.models import NotificationEvent
-from dentalbridge.orders import selectors, workflow
+from dentalbridge.orders import access, selectors, workflow
 from dentalbridge.orders import teeth as fdi
 from dentalbridge.orders.models import (
     DEFAULT_REMAKE_POLICY,
@@ -43,10 +43,10 @@ from dentalbridge.orders.prescription import (
 from dentalbridge.orders.workflow import OrderState, Transition
 from dentalbridge.organizations import selectors as org_selectors
 from dentalbridge.organizations.models import Membership, Role
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
+from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.principal import Principal
 
 MAX_ITEMS = 32
 TEXT_LIMITS = {"preparation_notes": 4000, "technical_notes": 4000}
@@ -319,7 +319,7 @@ def order_attach(*, actor: Principal, order_id, item_id) -> OrderAttachment:
     if patient is None:
         raise NotFound()
     try:
-        item = access.record_item_of(patient, item_id)
+        item = patients_access.record_item_of(patient, item_id)
     except NotFound:
         raise ValidationFailed(
             _("That file is not in this patient's record."),
@@ -919,7 +919,9 @@ def order_message_post(*, actor: Principal, order_id, body: str, item_id=None) -
             )
         patient = access.order_patient(order)
         try:
-            item = access.record_item_of(patient, _uuid(item_id, "item")) if patient else None
+            item = (
+                patients_access.record_item_of(patient, _uuid(item_id, "item")) if patient else None
+            )
         except NotFound:
             item = None
         if item is None:

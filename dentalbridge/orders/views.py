@@ -16,7 +16,7 @@ from dentalbridge.core.errors import Conflict, DomainError, Forbidden, Validatio
 from dentalbridge.core.text import search_text
 from dentalbridge.files import views as file_views
 from dentalbridge.files.models import Jaw
-from dentalbridge.orders import forms, selectors, services, workflow
+from dentalbridge.orders import access, forms, selectors, services, workflow
 from dentalbridge.orders import teeth as fdi
 from dentalbridge.orders.models import AttachmentKind
 from dentalbridge.orders.prescription import (
@@ -31,8 +31,8 @@ from dentalbridge.organizations import selectors as org_selectors
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.models import Membership, Role
 from dentalbridge.organizations.views import domain_view
+from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItemKind
-from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
 
 PAGE_SIZE = 50
@@ -215,11 +215,11 @@ def _editor_context(request, order, *, form=None, items=None, errors=None) -> di
     attachments = access.order_attachments(order)
     attached = {a.item_id for a in attachments}
     record = (
-        [item for item in access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
+        [item for item in patients_access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
         if patient
         else []
     )
-    titles = access.record_item_titles(record)
+    titles = patients_access.record_item_titles(record)
     materials = None
     if order.lab is not None:
         offered = selectors.lab_products(order.lab).filter(active=True)
@@ -374,8 +374,8 @@ def order_autosave(request, order_id):
 
 
 def _record_titles(patient) -> list:
-    items = [item for item in access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
-    titles = access.record_item_titles(items)
+    items = [item for item in patients_access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
+    titles = patients_access.record_item_titles(items)
     return [(item, titles.get(item.pk, "")) for item in items]
 
 
@@ -420,7 +420,7 @@ def _detail_context(request, order) -> dict:
         "items": access.order_items(order),
         "attachments": [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
         "design_attachments": design,
-        "titles": access.record_item_titles([a.item for a in attachments])
+        "titles": patients_access.record_item_titles([a.item for a in attachments])
         if order.side == "practice"
         else {},
         "steps": [

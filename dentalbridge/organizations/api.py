@@ -11,7 +11,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from dentalbridge.api.errors import ErrorSerializer
-from dentalbridge.organizations import services
+from dentalbridge.gdpr.selectors import audit_events_for_organization
+from dentalbridge.organizations import access, services
 from dentalbridge.organizations.models import (
     ConnectionStatus,
     Invitation,
@@ -20,9 +21,7 @@ from dentalbridge.organizations.models import (
     Organization,
     Role,
 )
-from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
-from dentalbridge.privacy.selectors import audit_events_for_organization
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input"),

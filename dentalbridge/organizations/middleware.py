@@ -3,7 +3,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from dentalbridge.organizations import selectors
-from dentalbridge.privacy.access import Principal
+from dentalbridge.privacy.principal import Principal
 
 
 def client_of(request) -> tuple[str | None, str]:

@@ -7,23 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from dentalbridge.core.models import BaseModel
+from dentalbridge.privacy.policy import Role
 
 
 class OrganizationKind(models.TextChoices):
     PRACTICE = "practice", _("Dental practice")
     LAB = "lab", _("Dental laboratory")
     PLATFORM = "platform", _("Platform operator")
-
-
-class Role(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    DENTIST = "dentist", _("Dentist")
-    ASSISTANT = "assistant", _("Assistant")
-    MANAGER = "manager", _("Lab manager")
-    TECHNICIAN = "technician", _("Technician")
-    DESIGNER = "designer", _("Freelance designer")
-    DPO = "dpo", _("Data protection officer")
-    SUPPORT = "support", _("Support")
 
 
 ROLES_BY_KIND: dict[str, tuple[str, ...]] = {

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from dentalbridge.messaging.services import email_send
-from dentalbridge.organizations import validators
+from dentalbridge.organizations import access, validators
 from dentalbridge.organizations.models import (
     FOUNDING_ROLE,
     ROLES_BY_KIND,
@@ -30,10 +30,9 @@ from dentalbridge.organizations.models import (
     Role,
 )
 from dentalbridge.organizations.selectors import SESSION_KEY
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.principal import Principal
 
 EDITABLE_FIELDS = (
     "name",

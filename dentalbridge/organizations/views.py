@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from dentalbridge.organizations import selectors, services
+from dentalbridge.files import access as files_access
+from dentalbridge.gdpr.selectors import audit_events_for_organization
+from dentalbridge.organizations import access, selectors, services
 from dentalbridge.organizations.forms import (
     ConnectionRequestForm,
     InvitationForm,
@@ -26,9 +28,7 @@ from dentalbridge.organizations.forms import (
     apply_errors,
 )
 from dentalbridge.organizations.models import ConnectionStatus, OrganizationKind
-from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
-from dentalbridge.privacy.selectors import audit_events_for_organization
 
 
 def domain_view(view):
@@ -107,7 +107,7 @@ def organization_detail(request, organization_id):
     if organization.is_practice:
         from dentalbridge.files.uploads import quota_bytes
 
-        used, quota = access.storage_used(organization), quota_bytes(organization)
+        used, quota = files_access.storage_used(organization), quota_bytes(organization)
         context["storage"] = {
             "used": used,
             "quota": quota,

@@ -10,9 +10,8 @@ from dentalbridge.accounts.models import User
 from dentalbridge.core.text import search_text
 from dentalbridge.organizations.api import _errors
 from dentalbridge.organizations.models import Role
-from dentalbridge.patients import services
+from dentalbridge.patients import access, services
 from dentalbridge.patients.models import Patient, RecordItemKind, Sex
-from dentalbridge.privacy import access
 from dentalbridge.privacy.policy import Perm
 
 

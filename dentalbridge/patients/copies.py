@@ -9,9 +9,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
+from dentalbridge.patients import access
 from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.principal import Principal
 
 FORMAT_VERSION = 1
 

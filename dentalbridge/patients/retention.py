@@ -16,11 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from dentalbridge.files import retention as file_retention
+from dentalbridge.gdpr.purposes import Period, retention_period
+from dentalbridge.patients import access
 from dentalbridge.patients.copies import record_content
 from dentalbridge.patients.models import PatientArchive
-from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, record
-from dentalbridge.privacy.purposes import Period, retention_period
 
 
 @dataclass(frozen=True)

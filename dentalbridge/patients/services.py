@@ -17,6 +17,7 @@ from dentalbridge.accounts.models import User
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.messaging.services import email_send
 from dentalbridge.organizations.models import Membership, Role
+from dentalbridge.patients import access
 from dentalbridge.patients.models import (
     AGE_OF_DIGITAL_CONSENT,
     CareTeamGrant,
@@ -28,10 +29,9 @@ from dentalbridge.patients.models import (
     RecordItemVersion,
     Sex,
 )
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.principal import Principal
 
 EDITABLE_FIELDS = (
     "given_name",

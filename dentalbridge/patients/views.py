@@ -13,9 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
 from dentalbridge.files import views as file_views
+from dentalbridge.gdpr import access as gdpr_access
+from dentalbridge.gdpr.forms import LegalHoldForm
+from dentalbridge.gdpr.selectors import audit_events_for_patient
+from dentalbridge.orders import access as orders_access
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.views import domain_view
-from dentalbridge.patients import services
+from dentalbridge.patients import access, services
 from dentalbridge.patients.copies import record_copy
 from dentalbridge.patients.forms import (
     ArchivePurposeForm,
@@ -27,12 +31,9 @@ from dentalbridge.patients.forms import (
     RecordItemForm,
 )
 from dentalbridge.patients.models import RecordItemKind
-from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.exports import events_csv, events_json
-from dentalbridge.privacy.forms import LegalHoldForm
 from dentalbridge.privacy.policy import Perm
-from dentalbridge.privacy.selectors import audit_events_for_patient
 
 PAGE_SIZE = 25
 
@@ -95,10 +96,10 @@ def _detail(request, patient, grant_form=None, status=200):
             "grants": grants,
             "grant_form": (grant_form or CareGrantForm()) if allowed else None,
             "record": access.record_of(patient),
-            "orders": access.orders_of_patient(principal, patient),
+            "orders": orders_access.orders_of_patient(principal, patient),
             "portal_form": PortalInviteForm(initial={"email": patient.email}),
             # The owner keeps legal holds (PRV-5): while one is active nothing is erased.
-            "holds": access.legal_holds_of(patient)
+            "holds": gdpr_access.legal_holds_of(patient)
             if principal.may(Perm.DATA_REQUEST_HANDLE)
             and principal.organization.pk == patient.organization_id
             else None,

@@ -1,16 +1,9 @@
 from django.apps import AppConfig
-from django.core import checks
 
 
 class PrivacyConfig(AppConfig):
+    """The kernel every app stands on: the door to patient data, the principal, the policy and
+    the audit log. It imports no domain app (the layer contract in pyproject.toml)."""
+
     name = "dentalbridge.privacy"
     label = "privacy"
-
-    def ready(self):
-        checks.register(_retention_overrides_check, checks.Tags.compatibility)
-
-
-def _retention_overrides_check(app_configs, **kwargs):
-    from dentalbridge.privacy.purposes import check_overrides
-
-    return [checks.Error(problem, id="privacy.E001") for problem in check_overrides()]

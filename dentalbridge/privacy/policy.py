@@ -6,7 +6,24 @@ tenant rule: the object must belong to the organization the principal acts for.
 
 from enum import StrEnum
 
-from dentalbridge.organizations.models import Role
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dentalbridge.core.errors import NotFound
+
+
+class Role(models.TextChoices):
+    """The roles of a membership (DESIGN.md §2); which organization kind offers which is
+    ``organizations.models.ROLES_BY_KIND``."""
+
+    OWNER = "owner", _("Owner")
+    DENTIST = "dentist", _("Dentist")
+    ASSISTANT = "assistant", _("Assistant")
+    MANAGER = "manager", _("Lab manager")
+    TECHNICIAN = "technician", _("Technician")
+    DESIGNER = "designer", _("Freelance designer")
+    DPO = "dpo", _("Data protection officer")
+    SUPPORT = "support", _("Support")
 
 
 class Perm(StrEnum):
@@ -106,3 +123,19 @@ def may(principal, perm: Perm, organization=None) -> bool:
     if organization is not None and organization.pk != membership.organization_id:
         return False
     return role_may(membership.role, perm)
+
+
+def is_platform_dpo(principal) -> bool:
+    """Is the principal the platform's data protection officer, acting for the platform?"""
+    organization = principal.organization
+    return (
+        organization is not None
+        and organization.kind == "platform"
+        and may(principal, Perm.PLATFORM_AUDIT, organization)
+    )
+
+
+def platform_dpo_required(principal) -> None:
+    """The DPO pages exist only for the platform's DPO (everyone else: 404)."""
+    if not is_platform_dpo(principal):
+        raise NotFound()

@@ -26,8 +26,8 @@ def sent_order_with_scan(world):
     from dentalbridge.orders import services
     from dentalbridge.orders.tests.conftest import draft_order
     from dentalbridge.organizations.models import ConnectionStatus, LabConnection, Membership
+    from dentalbridge.patients import access as patients_access
     from dentalbridge.patients.services import patient_create
-    from dentalbridge.privacy import access
 
     LabConnection.objects.create(
         practice=world.practice, lab=world.lab, status=ConnectionStatus.ACCEPTED
@@ -48,7 +48,7 @@ def sent_order_with_scan(world):
     assert created.status_code == 201, created.content
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert tus.patch(client, created["Location"], 0, data).status_code == 204
-    scan = access.record_of(patient).first()
+    scan = patients_access.record_of(patient).first()
 
     order = draft_order(world, patient)
     dentist = acting(world.dentist, world.practice)

@@ -189,9 +189,9 @@ def test_a_click_while_the_draft_autosaves_is_not_undone_by_the_autosave(
     import time
 
     from conftest import acting
+    from dentalbridge.orders import access as orders_access
     from dentalbridge.orders import services
     from dentalbridge.orders.tests.conftest import crown
-    from dentalbridge.privacy import access
 
     patient = connected_patient(world)
     actor = acting(world.dentist, world.practice)
@@ -225,5 +225,5 @@ def test_a_click_while_the_draft_autosaves_is_not_undone_by_the_autosave(
     assert first_done.wait(timeout=10)
     page.wait_for_timeout(2000)  # a delayed autosave (1.5 s after typing) would have come by now
     assert calls == [1, 2]
-    items = access.order_items(order)
+    items = orders_access.order_items(order)
     assert [item.notes for item in items] == ["Incisal translucency", ""]

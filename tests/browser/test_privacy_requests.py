@@ -87,10 +87,10 @@ def test_a_visitor_sends_a_request_and_confirms_it_by_email(visitor, world):
 
 
 def test_the_owner_handles_an_erasure_request_from_its_page(visitor, world):
+    from dentalbridge.gdpr.requests import request_create
     from dentalbridge.patients.models import PatientAccount
-    from dentalbridge.privacy.access import Principal
     from dentalbridge.privacy.door import through_the_door
-    from dentalbridge.privacy.requests import request_create
+    from dentalbridge.privacy.principal import Principal
 
     email = "hugo.hendriks@patient.example"
     patient = smile_patient(

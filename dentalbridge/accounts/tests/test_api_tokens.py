@@ -16,9 +16,9 @@ from dentalbridge.accounts.models import ApiToken
 from dentalbridge.accounts.services import TOKEN_PREFIX, api_token_create, api_token_revoke
 from dentalbridge.core.errors import NotFound, ValidationFailed
 from dentalbridge.organizations.models import Membership
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction
 from dentalbridge.privacy.models import AuditEvent
+from dentalbridge.privacy.principal import Principal
 
 pytestmark = pytest.mark.django_db
 

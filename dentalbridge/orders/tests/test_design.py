@@ -10,10 +10,10 @@ from conftest import acting, client_for
 from dentalbridge.core.errors import Conflict, NotFound
 from dentalbridge.files.tests import tus_client as tus
 from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
-from dentalbridge.orders import selectors, services
+from dentalbridge.orders import access, selectors, services
 from dentalbridge.orders.tests.conftest import draft_order
 from dentalbridge.organizations.models import Membership
-from dentalbridge.privacy import access
+from dentalbridge.patients import access as patients_access
 
 DESIGN = tus.cube_stl(b"exocad design Jane Doe", size=9.0)
 
@@ -25,7 +25,7 @@ def _scan(world, patient):
     created = tus.create(client, len(data), filename="upper.stl", patient=patient.public_id)
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert tus.patch(client, created["Location"], 0, data).status_code == 204
-    return access.record_of(patient).first()
+    return patients_access.record_of(patient).first()
 
 
 def _in_design(world, patient):

@@ -12,11 +12,11 @@ from django.urls import reverse
 from conftest import acting, client_for
 from dentalbridge.files.tests import tus_client as tus
 from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
-from dentalbridge.orders import services
+from dentalbridge.orders import access, services
 from dentalbridge.orders.tests.conftest import draft_order
 from dentalbridge.organizations.models import Membership
+from dentalbridge.patients import access as patients_access
 from dentalbridge.patients import services as patient_services
-from dentalbridge.privacy import access
 
 IDENTITY = {
     "given_name": "Henrietta",
@@ -58,7 +58,7 @@ def test_the_lab_side_of_an_order_carries_no_patient_identity(world, connected, 
     )
     with TestCase.captureOnCommitCallbacks(execute=True):
         tus.patch(dentist_client, created["Location"], 0, scan)
-    item = access.record_of(patient).first()
+    item = patients_access.record_of(patient).first()
     order = draft_order(world, patient, technical_notes="Light contacts.")
     dentist = acting(world.dentist, world.practice)
     services.order_attach(actor=dentist, order_id=order.public_id, item_id=item.public_id)

@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from conftest import acting
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from dentalbridge.files import access as files_access
 from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
 from dentalbridge.files.tests.factories import stored_scan
-from dentalbridge.orders import selectors, services
+from dentalbridge.orders import access, selectors, services
 from dentalbridge.orders.models import LabProduct, LabSettings
 from dentalbridge.orders.tests.conftest import draft_order, next_weekday, put_in
 from dentalbridge.organizations.models import Membership
 from dentalbridge.patients import services as patient_services
-from dentalbridge.privacy import access
 
 
 def _send(world, patient, **kwargs):
@@ -87,7 +87,7 @@ def test_a_designer_sees_the_order_its_files_and_thread_only_while_assigned(
     services.order_transition(actor=manager, order_id=order.public_id, transition="accept")
     services.order_message_post(actor=dentist, order_id=order.public_id, body="Light occlusion.")
     designer = acting(world.designer, world.lab)
-    shared = next(a for a in access.derivatives_of(scan) if a.role == "shared")
+    shared = next(a for a in files_access.derivatives_of(scan) if a.role == "shared")
 
     def can_see() -> dict:
         seen = {}
@@ -96,10 +96,10 @@ def test_a_designer_sees_the_order_its_files_and_thread_only_while_assigned(
             "list": lambda: (
                 list(access.orders_query(designer)[0]) or (_ for _ in ()).throw(NotFound())
             ),
-            "file": lambda: access.asset_access(
+            "file": lambda: files_access.asset_access(
                 designer, patient.public_id, shared.public_id, "patient.view"
             ),
-            "share": lambda: access.lab_share_access(
+            "share": lambda: files_access.lab_share_access(
                 designer, access.order_attachments(order)[0].share.public_id
             ),
             "message": lambda: services.order_message_post(

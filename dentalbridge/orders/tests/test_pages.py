@@ -4,10 +4,9 @@ patient's page, the lab works it from its inbox; the lab's pages never show who 
 from django.urls import reverse
 
 from conftest import acting, client_for
-from dentalbridge.orders import services
+from dentalbridge.orders import access, services
 from dentalbridge.orders.tests.conftest import draft_order, next_weekday
 from dentalbridge.organizations.models import Membership
-from dentalbridge.privacy import access
 
 
 def _client(world, persona, org):

@@ -11,14 +11,13 @@ from conftest import acting
 from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
 from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
 from dentalbridge.files.tests.factories import stored_scan
-from dentalbridge.orders import services
+from dentalbridge.orders import access, services
 from dentalbridge.orders import teeth as fdi
 from dentalbridge.orders.calendar import Closure, WorkingCalendar
 from dentalbridge.orders.models import ImplantPlatform, LabClosure, LabProduct, OrderItem
 from dentalbridge.orders.prescription import RestorationType, item_missing
 from dentalbridge.orders.tests.conftest import crown, draft_order, next_weekday
 from dentalbridge.patients import services as patient_services
-from dentalbridge.privacy import access
 
 
 @pytest.mark.parametrize("value", [10, 19, 29, 49, 50, 56, 66, 86, 9, 100, "1a", "", "٣١", True])

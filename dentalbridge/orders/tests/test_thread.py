@@ -7,10 +7,9 @@ from django.urls import reverse
 from conftest import acting, client_for
 from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
 from dentalbridge.messaging.models import Notification
-from dentalbridge.orders import services
+from dentalbridge.orders import access, services
 from dentalbridge.orders.tests.conftest import draft_order
 from dentalbridge.organizations.models import Membership
-from dentalbridge.privacy import access
 
 
 def _sent(world, patient):

@@ -30,7 +30,7 @@ def test_seed_demo_creates_one_account_per_role_and_is_idempotent(capsys):
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"owner", "assistant", "manager", "technician", "designer", "dpo"}
     assert all(email.endswith(".example") for email, *_ in ACCOUNTS)
-    from dentalbridge.privacy.models import OperatorDetails, SubProcessor
+    from dentalbridge.gdpr.models import OperatorDetails, SubProcessor
 
     # The operator's part of the register, fictional, so the notice reads as it would for real.
     assert OperatorDetails.objects.get().dpo_email.endswith(".example")
@@ -61,29 +61,33 @@ def test_seed_demo_adds_fictional_patients_and_orders_once(capsys):
     """The demo is worth opening: the practice has patients with a note each, and orders in
     three states; the lab finds one new order (with a model to see) and one accepted, with a
     message each way. A second run adds nothing (the practice has patients)."""
+    from dentalbridge.orders import access as orders_access
     from dentalbridge.orders.models import Order
     from dentalbridge.orders.workflow import OrderState
     from dentalbridge.organizations.management.commands.seed_demo import PATIENTS
-    from dentalbridge.privacy import access
+    from dentalbridge.patients import access as patients_access
     from dentalbridge.privacy.door import through_the_door
+    from dentalbridge.privacy.principal import Principal
 
     call_command("seed_demo")
     practice = Organization.objects.get(kind="practice")
     owner = User.objects.get(email="owner@studio.demo.example")
-    principal = access.Principal(
+    principal = Principal(
         user=owner, membership=Membership.objects.get(user=owner, organization=practice)
     )
-    patients = list(access.patients_query(principal))
+    patients = list(patients_access.patients_query(principal))
     assert sorted(p.family_name for p in patients) == sorted(row[1] for row in PATIENTS)
     for patient in patients:
         assert not patient.email or patient.email.endswith(".example")
-        kinds = sorted(item.kind for item in access.record_of(patient))
+        kinds = sorted(item.kind for item in patients_access.record_of(patient))
         assert kinds == (["note", "scan"] if patient.family_name == "Prova" else ["note"])
     with through_the_door():
         states = sorted(Order.objects.values_list("state", flat=True))
         accepted = Order.objects.get(state=OrderState.ACCEPTED)
     assert states == sorted([OrderState.DRAFT, OrderState.SUBMITTED, OrderState.ACCEPTED])
-    assert [m.author.email for m in access.order_messages(accepted) if m.kind == "message"] == [
+    assert [
+        m.author.email for m in orders_access.order_messages(accepted) if m.kind == "message"
+    ] == [
         "manager@lab.demo.example",
         "owner@studio.demo.example",
     ]
@@ -92,14 +96,14 @@ def test_seed_demo_adds_fictional_patients_and_orders_once(capsys):
     # upload does and says what it is.
     with through_the_door():
         bridge = Order.objects.get(state=OrderState.SUBMITTED)
-    (attachment,) = access.order_attachments(bridge)
+    (attachment,) = orders_access.order_attachments(bridge)
     assert attachment.share_id is not None
-    assert "not a real scan" in access.record_item_current_version(attachment.item).title
+    assert "not a real scan" in patients_access.record_item_current_version(attachment.item).title
 
     call_command("seed_demo")
     with through_the_door():
         assert Order.objects.count() == len(states)
-    assert len(list(access.patients_query(principal))) == len(PATIENTS)
+    assert len(list(patients_access.patients_query(principal))) == len(PATIENTS)
 
 
 def test_the_generated_model_is_a_closed_mesh_the_size_of_an_arch():

@@ -7,9 +7,8 @@ import pytest
 
 from conftest import acting
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound
-from dentalbridge.organizations import selectors, services
+from dentalbridge.organizations import access, selectors, services
 from dentalbridge.organizations.models import ConnectionStatus, LabConnection
-from dentalbridge.privacy import access
 from dentalbridge.privacy.audit import AuditAction
 from dentalbridge.privacy.models import AuditEvent
 

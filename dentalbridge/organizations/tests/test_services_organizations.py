@@ -16,9 +16,9 @@ from dentalbridge.accounts.services import api_token_create
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.organizations import services
 from dentalbridge.organizations.models import Membership, Organization
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.audit import AuditAction
 from dentalbridge.privacy.models import AuditEvent
+from dentalbridge.privacy.principal import Principal
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from dentalbridge.organizations.validators import (
     clean_sdi_code,
     clean_vat_number,
 )
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.models import AuditEvent
+from dentalbridge.privacy.principal import Principal
 
 # Numbers with a correct check digit, taken from python-stdnum's documented examples.
 NL_VAT = "NL004495445B01"

@@ -11,8 +11,8 @@ from django.utils import timezone
 from conftest import acting, make_user
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.organizations.models import Membership
-from dentalbridge.patients import services
-from dentalbridge.privacy import access, audit
+from dentalbridge.patients import access, services
+from dentalbridge.privacy import audit
 from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.policy import Perm
 

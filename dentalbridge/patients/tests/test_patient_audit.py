@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import acting, client_for
-from dentalbridge.patients import services
-from dentalbridge.privacy import access
+from dentalbridge.patients import access, services
 from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.policy import Perm
 

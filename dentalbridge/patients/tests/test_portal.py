@@ -18,11 +18,10 @@ from django.utils import timezone
 from conftest import acting, client_for, make_user
 from dentalbridge.core.errors import Conflict, NotFound
 from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
-from dentalbridge.patients import services
+from dentalbridge.patients import access, services
 from dentalbridge.patients.copies import record_copy
-from dentalbridge.privacy import access
-from dentalbridge.privacy.access import Principal
 from dentalbridge.privacy.models import AuditEvent
+from dentalbridge.privacy.principal import Principal
 
 pytestmark = pytest.mark.django_db
 

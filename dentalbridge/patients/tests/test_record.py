@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from conftest import acting
 from dentalbridge.core.errors import Forbidden, NotFound, ValidationFailed
-from dentalbridge.patients import services
-from dentalbridge.privacy import access
+from dentalbridge.patients import access, services
 from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.policy import Perm
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from conftest import acting
 from dentalbridge.core.errors import Forbidden, NotFound
-from dentalbridge.patients import services
+from dentalbridge.patients import access, services
 from dentalbridge.patients.models import CareTeamGrant, Patient, RecordItem, RecordItemVersion
 from dentalbridge.patients.retention import patients_purge_due
 from dentalbridge.patients.tasks import purge_deleted_patients
-from dentalbridge.privacy import access, audit
+from dentalbridge.privacy import audit
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.models import AuditEvent
 

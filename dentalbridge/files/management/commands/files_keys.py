@@ -8,10 +8,9 @@ files_keys rotate-tenant ORG_ID  give an organization a new tenant key; rewrap i
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dentalbridge.files import keys
+from dentalbridge.files import access, keys
 from dentalbridge.files.models import TenantKey
 from dentalbridge.organizations.models import Organization
-from dentalbridge.privacy import access
 
 
 class Command(BaseCommand):

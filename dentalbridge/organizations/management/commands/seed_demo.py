@@ -119,7 +119,7 @@ class Command(BaseCommand):
     def _operator(self) -> None:
         """The demo operator's own part of the processing register (fictional), so the privacy
         notice and the record of processing read as they would in a real installation."""
-        from dentalbridge.privacy.models import OperatorDetails, Safeguard, SubProcessor
+        from dentalbridge.gdpr.models import OperatorDetails, Safeguard, SubProcessor
 
         if not OperatorDetails.objects.exists():
             OperatorDetails.objects.create(
@@ -146,17 +146,18 @@ class Command(BaseCommand):
         from dentalbridge.orders import services as orders
         from dentalbridge.orders.selectors import lab_calendar
         from dentalbridge.orders.workflow import Transition
+        from dentalbridge.patients import access as patients_access
         from dentalbridge.patients import services as patients
         from dentalbridge.patients.models import RecordItemKind
-        from dentalbridge.privacy import access
+        from dentalbridge.privacy.principal import Principal
 
         practice, lab = orgs["practice"], orgs["lab"]
-        if access.practice_has_patients(practice):
+        if patients_access.practice_has_patients(practice):
             return
 
         def principal(email, organization):
             membership = Membership.objects.get(user__email=email, organization=organization)
-            return access.Principal(user=membership.user, membership=membership)
+            return Principal(user=membership.user, membership=membership)
 
         dentist = principal("owner@studio.demo.example", practice)
         manager = principal("manager@lab.demo.example", lab)
@@ -228,8 +229,8 @@ class Command(BaseCommand):
     def _upload(self, actor, patient, data: bytes):
         """The model goes in as any upload does (encrypted, checked, processed by the worker)."""
         from dentalbridge.files import uploads
+        from dentalbridge.patients import access as patients_access
         from dentalbridge.patients.models import RecordItemKind
-        from dentalbridge.privacy import access
 
         upload = uploads.upload_create(
             actor=actor,
@@ -249,7 +250,7 @@ class Command(BaseCommand):
             content_length=len(data),
             body=io.BytesIO(data),
         )
-        return next(i for i in access.record_of(patient) if i.kind == RecordItemKind.SCAN)
+        return next(i for i in patients_access.record_of(patient) if i.kind == RecordItemKind.SCAN)
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
