@@ -8,9 +8,13 @@ variable itself or from a file named by ``<NAME>_FILE`` (Docker/Kubernetes secre
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 _MISSING = object()
 _TRUE = {"1", "true", "yes", "on"}
@@ -78,7 +82,7 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def env_database(name: str, default: str) -> dict:
+def env_database(name: str, default: str) -> "DBConfig":
     """Parse ``DATABASE_URL`` with dj-database-url; only SQLite and PostgreSQL are supported."""
     import dj_database_url
 

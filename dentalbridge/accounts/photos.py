@@ -22,6 +22,7 @@ def normalized_photo(upload) -> ContentFile:
             _("The photo is larger than %(mb)d MB.")
             % {"mb": settings.MAX_PROFILE_PHOTO_BYTES // (1024 * 1024)}
         )
+    image: Image.Image  # an ImageFile until transposed
     try:
         with Image.open(upload) as image:
             if image.format not in {"JPEG", "PNG", "WEBP"}:

@@ -79,7 +79,9 @@ def exception_handler(exc, context):
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField(
+    # The error shape's member is named ``fields``; the stubs see Serializer.fields, which the
+    # declared field does not replace at run time (the metaclass collects it).
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False
     )
 

@@ -1,6 +1,13 @@
 """Domain errors raised by services and the access layer; views map them to responses."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
+
+from dentalbridge.core.text import Text
+
+_NOT_FOUND = _("Not found.")
+_FORBIDDEN = _("You do not have permission to do this.")
 
 
 class DomainError(Exception):
@@ -9,7 +16,9 @@ class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None):
+    def __init__(
+        self, message: Text, *, code: str | None = None, fields: dict[str, Any] | None = None
+    ):
         super().__init__(message)
         self.message = message
         if code:
@@ -23,7 +32,7 @@ class NotFound(DomainError):
     code = "not_found"
     status = 404
 
-    def __init__(self, message: str = _("Not found."), **kwargs):
+    def __init__(self, message: Text = _NOT_FOUND, **kwargs: Any):
         super().__init__(message, **kwargs)
 
 
@@ -33,7 +42,7 @@ class Forbidden(DomainError):
     code = "forbidden"
     status = 403
 
-    def __init__(self, message: str = _("You do not have permission to do this."), **kwargs):
+    def __init__(self, message: Text = _FORBIDDEN, **kwargs: Any):
         super().__init__(message, **kwargs)
 
 

@@ -1,4 +1,13 @@
-"""Free text from query strings, made safe to filter on."""
+"""Free text from query strings, made safe to filter on; the type of user-facing text."""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+# User-facing text: a str, or a lazily translated one (gettext_lazy), which becomes a str in the
+# language of the request when rendered. The alias is evaluated by type checkers only.
+type Text = str | _StrPromise
 
 
 def search_text(value: str | None, *, limit: int = 100) -> str:

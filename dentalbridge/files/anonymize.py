@@ -58,9 +58,12 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from dentalbridge.files.sandbox import DEFAULT_TIMEOUT, SandboxError, run_limited
+
+if TYPE_CHECKING:
+    from PIL.TiffImagePlugin import TiffImageFile
 
 # --- Report -----------------------------------------------------------------------------------
 
@@ -764,13 +767,14 @@ def _photo_tiff(src: str, dst: str, report: _Report) -> None:
             raise AnonymizationFailed("The file is not a TIFF image.")
         frames = []
         for frame in ImageSequence.Iterator(im):
-            for tag in frame.tag_v2:
+            tiff = cast("TiffImageFile", frame)  # the frames of a TIFF
+            for tag in tiff.tag_v2:
                 if tag not in _TIFF_STRUCTURAL:
                     report.add(_TIFF_CODES.get(tag, "exif"))
             frame.load()
             # Pillow applies the orientation when it decodes a TIFF (and then drops the tag):
             # the pixels we save are upright already. Keep the tag only if it was not applied.
-            orientation = frame.tag_v2.get(274, 1)
+            orientation = tiff.tag_v2.get(274, 1)
             icc = frame.info.get("icc_profile")
             dpi = frame.info.get("dpi")
             clean = frame.copy()  # a plain image: no tags of the original travel along

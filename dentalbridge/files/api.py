@@ -25,7 +25,8 @@ class FileSerializer(serializers.Serializer):
     item = serializers.UUIDField(source="item.public_id")
     version = serializers.IntegerField(source="version.number", allow_null=True)
     role = serializers.ChoiceField(choices=AssetRole.choices)
-    source = serializers.UUIDField(source="source.public_id", allow_null=True)
+    # A member named ``source``: the stubs read it as Field.source (the metaclass collects it).
+    source = serializers.UUIDField(source="source.public_id", allow_null=True)  # type: ignore[assignment]
     name = serializers.CharField()
     format = serializers.CharField()
     media_type = serializers.CharField()

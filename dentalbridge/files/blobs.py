@@ -18,7 +18,7 @@ import os
 import queue
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 import pyrage
@@ -219,7 +219,7 @@ class _QueueWriter:
 _DONE = object()
 
 
-def _decrypt_part(storage, name: str, identity) -> Iterator[bytes]:
+def _decrypt_part(storage, name: str, identity) -> Generator[bytes]:
     """pyrage decrypts push-style into a writer; a thread turns that into a pull-style iterator
     with a bounded queue, so at most a few chunks are ever in memory."""
     chunks: queue.Queue = queue.Queue(maxsize=16)

@@ -158,11 +158,11 @@ def plaintext(asset: Asset, byte_range: tuple[int, int] | None = None) -> Iterat
 class ZipSpool:
     """A write-only sink for ``zipfile`` whose bytes the generator hands out as they come."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.chunks: list[bytes] = []
         self.position = 0
 
-    def write(self, data) -> int:
+    def write(self, data: bytes) -> int:
         self.chunks.append(bytes(data))
         self.position += len(data)
         return len(data)
@@ -172,6 +172,9 @@ class ZipSpool:
 
     def flush(self) -> None:
         pass
+
+    def close(self) -> None:
+        """Nothing to close (``zipfile`` leaves a file it was given open; the type asks for it)."""
 
     def drain(self) -> bytes:
         data = b"".join(self.chunks)
@@ -228,7 +231,8 @@ def file_entries(
     grouped = access.files_of_items(patient, items, outside=outside)
     wanted = (AssetRole.SHARED,) if outside else (AssetRole.ORIGINAL, AssetRole.REPAIRED)
     statuses = (AssetStatus.READY, AssetStatus.HELD) if held else (AssetStatus.READY,)
-    entries, seen = [], set()
+    entries: list[tuple[str, Asset]] = []
+    seen: set[str] = set()
     for item in items:
         for asset in grouped.get(item.pk, []):
             if asset.role not in wanted or not asset.parts:

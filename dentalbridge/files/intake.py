@@ -44,6 +44,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.core.errors import DomainError
+from dentalbridge.core.text import Text
 from dentalbridge.files.sandbox import SandboxError, run_limited
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ CODES = frozenset(
 class Format:
     media_type: str
     kind: str | None  # None: decided by the content (DICOM modality)
-    label: str  # lazy, for messages
+    label: Text  # lazy, for messages
 
 
 FORMATS: dict[str, Format] = {

@@ -70,7 +70,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -326,7 +326,7 @@ def _write(dst: str, vertices: np.ndarray, faces: np.ndarray) -> None:
 
     mesh = trimesh.Trimesh(vertices, faces, process=False)
     suffix = Path(dst).suffix.lower().lstrip(".")
-    Path(dst).write_bytes(mesh.export(file_type=suffix))  # binary STL / binary PLY
+    Path(dst).write_bytes(cast(bytes, mesh.export(file_type=suffix)))  # binary STL / binary PLY
 
 
 # --- Topology ------------------------------------------------------------------------------------
@@ -509,6 +509,7 @@ def _analyse(raw_vertices: np.ndarray, raw_faces: np.ndarray) -> _Mesh:
     non_manifold_edges = int((per_edge > 2).sum())
 
     # Pieces (through shared vertices), debris and per-piece extents.
+    piece_faces: np.ndarray  # faces per piece (integers; empty when no face is left)
     if m:
         vertex_piece = _components(
             n_vertices, np.r_[clean[:, 0], clean[:, 1]], np.r_[clean[:, 1], clean[:, 2]]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.core.models import BaseModel
 from dentalbridge.organizations.models import Organization
-from dentalbridge.patients.models import Patient, RecordItem, RecordItemVersion
+from dentalbridge.patients.models import CareTeamGrant, Patient, RecordItem, RecordItemVersion
 from dentalbridge.privacy.door import GuardedManager
 
 
@@ -115,6 +115,9 @@ class Asset(BaseModel):
     )
 
     objects = GuardedManager()
+    # Not a column: files.access sets the care-team grant the asset was reached through (None
+    # inside the practice, or for system use).
+    grant: CareTeamGrant | None
 
     class Meta:
         ordering = ["created_at"]

@@ -11,6 +11,7 @@ def _photo_thumbnail(src: str, dst: str) -> list[int]:
     from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    image: Image.Image  # an ImageFile until transposed
     with Image.open(src) as image:
         image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a fraction of the size
         image = ImageOps.exif_transpose(image)

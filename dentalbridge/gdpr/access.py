@@ -2,6 +2,8 @@
 so reading one is reading patient data), the retention engine's batches, and what a request's
 answer gathers from every app (PRV-3, PRV-4, PRV-5)."""
 
+from typing import Any
+
 from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.files import access as files_access
 from dentalbridge.gdpr.models import DataRequest, LegalHold
@@ -51,10 +53,11 @@ def data_request_access(principal: Principal, request_id, *, lock: bool = False)
         requests = DataRequest.objects.filter(controller=organization)
         if lock:
             requests = requests.select_for_update(of=("self",))
-        found = requests.select_related("patient", "user", "received_via").filter(
-            public_id=request_id
+        found = (
+            requests.select_related("patient", "user", "received_via")
+            .filter(public_id=request_id)
+            .first()
         )
-        found = found.first()
     if found is None:
         raise NotFound()
     record(
@@ -119,7 +122,7 @@ def patient_export_sections(patient: Patient) -> dict[str, list]:
     gives its own rows; the sections are what ``gdpr.portability`` serializes field by field
     from the register."""
     with through_the_door():
-        own = {
+        own: dict[str, list[Any]] = {
             "data_requests": list(DataRequest.objects.filter(patient=patient)),
             "legal_holds": list(LegalHold.objects.filter(patient=patient)),
         }

@@ -395,7 +395,12 @@ def _finish(patient_ref, organization, receipt: dict, *, actor=None, request=Non
         "users": receipt.get("users", []),
         "blobs": receipt["blobs"],
     }
-    transaction.on_commit(lambda: (_append_log(line), _delete_blobs(line["blobs"])))
+
+    def after_commit() -> None:
+        _append_log(line)
+        _delete_blobs(line["blobs"])
+
+    transaction.on_commit(after_commit)
 
 
 def erase_for_request(*, actor, request_id) -> dict:

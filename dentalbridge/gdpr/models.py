@@ -26,7 +26,8 @@ class OperatorDetails(BaseModel):
     name = models.CharField(_("operator (controller) name"), max_length=200)
     address = models.TextField(_("postal address"), max_length=500)
     email = models.EmailField(_("contact e-mail"))
-    country = CountryField(_("country of establishment"))
+    # Untyped on purpose, as Organization.country (see there).
+    country = CountryField(_("country of establishment"))  # type: ignore[call-overload]
     dpo_name = models.CharField(_("data protection officer"), max_length=200)
     dpo_email = models.EmailField(_("DPO e-mail"))
     dpo_address = models.TextField(_("DPO postal address"), max_length=500, blank=True)
@@ -53,7 +54,8 @@ class SubProcessor(BaseModel):
 
     name = models.CharField(_("name"), max_length=200)
     service = models.CharField(_("service"), max_length=300)
-    location = CountryField(_("where the data is processed"))
+    # Untyped on purpose, as Organization.country (see there).
+    location = CountryField(_("where the data is processed"))  # type: ignore[call-overload]
     safeguard = models.CharField(_("transfer safeguard"), max_length=16, choices=Safeguard.choices)
     position = models.PositiveSmallIntegerField(default=0)
 

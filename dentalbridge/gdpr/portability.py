@@ -24,13 +24,14 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
 
 from dentalbridge.files import blobs, keys
 from dentalbridge.files.delivery import ZipSpool
-from dentalbridge.files.models import AssetRole, AssetStatus
+from dentalbridge.files.models import Asset, AssetRole, AssetStatus
 from dentalbridge.gdpr import purposes
 
 FORMAT = "dentalbridge.personal-data"
@@ -160,9 +161,10 @@ def account_rows(user) -> dict[str, list]:
     }
 
 
-def file_entries(assets) -> list[tuple[str, object]]:
+def file_entries(assets) -> list[tuple[str, Asset]]:
     """(name in the ZIP, asset) of the record's own files (originals and repaired copies)."""
-    entries, seen = [], set()
+    entries: list[tuple[str, Asset]] = []
+    seen: set[str] = set()
     for asset in assets:
         if asset.role not in (AssetRole.ORIGINAL, AssetRole.REPAIRED) or not asset.parts:
             continue
@@ -177,7 +179,7 @@ def file_entries(assets) -> list[tuple[str, object]]:
 
 
 # --- FHIR -------------------------------------------------------------------------------------
-def fhir_bundle(patient, versions, files: list[tuple[str, object, str]]) -> str:
+def fhir_bundle(patient, versions, files: list[tuple[str, Asset, str]]) -> str:
     """A FHIR Bundle (collection) of the patient's record, validated by ``fhir.resources``.
     ``files`` are (name in the ZIP, asset, base64 SHA-1 computed while streaming)."""
     from fhir.resources.R4B.bundle import Bundle, BundleEntry
@@ -204,7 +206,7 @@ def fhir_bundle(patient, versions, files: list[tuple[str, object, str]]) -> str:
         address=[{"text": patient.address}] if patient.address else None,
     )
     entries = [BundleEntry(fullUrl=subject_url, resource=person)]
-    latest = {}
+    latest: dict[int, Any] = {}
     for version in versions:
         if version.item_id not in latest or version.number > latest[version.item_id].number:
             latest[version.item_id] = version
@@ -225,7 +227,7 @@ def fhir_bundle(patient, versions, files: list[tuple[str, object, str]]) -> str:
         )
     studies: dict[int, list] = {}
     for name, asset, sha1 in files:
-        attachment = {
+        attachment: dict[str, Any] = {
             "contentType": asset.media_type,
             "title": asset.original_name or asset.filename,
             "url": name,

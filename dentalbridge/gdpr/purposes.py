@@ -1054,9 +1054,9 @@ def unknown_declarations(models) -> list[str]:
     for entry in CATEGORIES:
         for label, names in entry.fields.items():
             wrong += [f"{label}.{name}" for name in names if name not in fields.get(label, set())]
-    for label, (names, _reason) in NOT_PERSONAL.items():
+    for label, (listed, _reason) in NOT_PERSONAL.items():
         if label not in fields:
             wrong.append(label)
-        elif names != "*":
-            wrong += [f"{label}.{name}" for name in names if name not in fields[label]]
+        elif listed != "*":
+            wrong += [f"{label}.{name}" for name in listed if name not in fields[label]]
     return wrong

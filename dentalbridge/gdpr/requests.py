@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -148,10 +150,10 @@ def _mail_requester(
     from dentalbridge.messaging.models import OutgoingEmail
     from dentalbridge.messaging.notifications import enqueue_after_commit
 
-    to = request.user.email if request.user_id else request.email
+    to = request.user.email if request.user else request.email
     if not to:
         return
-    language = (request.user.language if request.user_id else "") or translation.get_language()
+    language = (request.user.language if request.user else "") or translation.get_language()
     with translation.override(language or settings.LANGUAGE_CODE):
         context = {"request": request, **context}
         email = OutgoingEmail.objects.create(
@@ -486,7 +488,9 @@ def export_open(token: str, *, ip=None, user_agent: str = ""):
         raise NotFound(_("This download link is not valid or has expired."))
     if request.status not in (RequestStatus.OPEN, RequestStatus.DONE):
         raise NotFound(_("This download link is not valid or has expired."))
-    patient, versions, assets = request.patient, (), ()
+    patient = request.patient
+    versions: Sequence[Any] = ()
+    assets: Sequence[Any] = ()
     with transaction.atomic():
         # Recorded first, so the copy's access log shows this download too.
         record(

@@ -157,8 +157,8 @@ def run(*, dry_run: bool = False, actor=None) -> RetentionRun:
                 "deleted": deleted,
             }
         )
-    for rule, why in NOT_RUN_HERE.items():
-        report.append({"rule": rule, "what": why, "found": None, "deleted": None})
+    for elsewhere, why in NOT_RUN_HERE.items():
+        report.append({"rule": elsewhere, "what": why, "found": None, "deleted": None})
     with transaction.atomic():
         done = RetentionRun.objects.create(
             started_at=started,

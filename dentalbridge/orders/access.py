@@ -381,7 +381,7 @@ def sent_orders_of_patient(patient: Patient) -> list[tuple[Organization, str]]:
             .exclude(lab=None)
             .select_related("lab")
         )
-        return [(order.lab, order.reference) for order in orders]
+        return [(order.lab, order.reference) for order in orders if order.lab is not None]
 
 
 def export_rows(patient: Patient) -> dict[str, list]:

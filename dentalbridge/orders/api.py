@@ -58,7 +58,10 @@ class OrderWriteSerializer(serializers.Serializer):
     requires_approval = serializers.BooleanField(required=False)
     preparation_notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     technical_notes = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    items = OrderItemSerializer(many=True, required=False, max_length=services.MAX_ITEMS)
+    # many=True makes a ListSerializer, which takes max_length (the stubs type the child's call).
+    items = OrderItemSerializer(  # type: ignore[call-arg]
+        many=True, required=False, max_length=services.MAX_ITEMS
+    )
 
 
 class OrderCreateSerializer(OrderWriteSerializer):

@@ -284,7 +284,7 @@ def timeline_for(order) -> list[dict]:
             "at": e.created_at,
             "action": e.action,
             "text": _event_text(e.action, e.data),
-            "actor": people.get(e.actor_id),
+            "actor": people.get(e.actor_id) if e.actor_id else None,
         }
         for e in events
     ]

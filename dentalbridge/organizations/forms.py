@@ -1,6 +1,9 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dentalbridge.core.text import Text
 from dentalbridge.organizations.models import ROLES_BY_KIND, Organization, OrganizationKind, Role
 from dentalbridge.organizations.services import EDITABLE_FIELDS
 
@@ -11,7 +14,7 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = EDITABLE_FIELDS
+        fields: tuple[str, ...] = EDITABLE_FIELDS
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "organization"}),
             "street": forms.TextInput(attrs={"autocomplete": "street-address"}),
@@ -47,7 +50,7 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = role_choices(organization)
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(organization)
 
 
 class RoleForm(forms.Form):
@@ -55,7 +58,7 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = role_choices(organization)
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(organization)
 
 
 class ConnectionRequestForm(forms.Form):
@@ -63,7 +66,7 @@ class ConnectionRequestForm(forms.Form):
     message = forms.CharField(label=_("Message to the lab"), max_length=500, required=False)
 
 
-def role_choices(organization: Organization) -> list[tuple[str, str]]:
+def role_choices(organization: Organization) -> list[tuple[str, Text]]:
     return [(role, Role(role).label) for role in ROLES_BY_KIND[organization.kind]]
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from dentalbridge.core.models import BaseModel
+from dentalbridge.core.text import Text
 from dentalbridge.privacy.policy import Role
 
 
@@ -49,7 +50,9 @@ class Salutation(models.TextChoices):
 class Organization(BaseModel):
     kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
     name = models.CharField(_("name"), max_length=200)
-    country = CountryField(_("country"))
+    # The stubs' overloads take no positional verbose name; typed through them, the plugin would
+    # make the value a str (CharField) instead of a Country, so the field stays untyped.
+    country = CountryField(_("country"))  # type: ignore[call-overload]
     data_region = models.CharField(
         _("data region"), max_length=8, choices=DataRegion.choices, default=DataRegion.EU
     )
@@ -153,7 +156,7 @@ class Invitation(BaseModel):
             return InvitationStatus.EXPIRED
         return InvitationStatus.PENDING
 
-    def get_status_display(self) -> str:
+    def get_status_display(self) -> Text:
         return InvitationStatus(self.status).label
 
 

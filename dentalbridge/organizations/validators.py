@@ -29,7 +29,7 @@ def clean_vat_number(value: str, country: str) -> str:
     except StdnumError as exc:
         raise ValidationError(
             _("%(value)s is not a valid VAT number (%(reason)s).")
-            % {"value": value, "reason": exc.message.rstrip(".")},
+            % {"value": value, "reason": getattr(exc, "message", str(exc)).rstrip(".")},
             code="invalid_vat",
         ) from exc
 

@@ -350,8 +350,9 @@ def archive_access(principal: Principal, archive_id, *, purpose: str) -> Patient
 
 
 def record_item_current_version(item: RecordItem) -> RecordItemVersion:
+    """An item is made with its first version, so it always has one."""
     with through_the_door():
-        return RecordItemVersion.objects.filter(item=item).order_by("-number").first()
+        return RecordItemVersion.objects.filter(item=item).latest("number")
 
 
 def record_item_of(patient: Patient, item_id) -> RecordItem:

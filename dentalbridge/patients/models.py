@@ -126,7 +126,7 @@ class CareTeamGrant(BaseModel):
         return f"grant {self.public_id}"
 
     def is_active_at(self, moment) -> bool:
-        grant = self
+        grant: CareTeamGrant | None = self
         while grant is not None:
             if grant.revoked_at is not None:
                 return False

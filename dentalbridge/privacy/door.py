@@ -11,9 +11,11 @@ build if any module but the keepers names the door or the managers of those mode
 """
 
 import sys
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import PurePath
+from types import TracebackType
+from typing import Literal, Self
 
 from django.apps import apps
 from django.db import models
@@ -48,7 +50,9 @@ def _is_test_code(filename: str) -> bool:
 class through_the_door:
     """Open the door for the enclosed block; only a registered keeper (or test code) may."""
 
-    def __enter__(self):
+    _token: Token[bool]
+
+    def __enter__(self) -> Self:
         frame = sys._getframe(1)
         caller = frame.f_globals.get("__name__", "")
         if caller not in keepers() and not _is_test_code(frame.f_code.co_filename):
@@ -59,16 +63,21 @@ class through_the_door:
         self._token = _open.set(True)
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
         _open.reset(self._token)
         return False
 
 
-class GuardedManager(models.Manager):
+class GuardedManager[M: models.Model](models.Manager[M]):
     # Migrations get a plain manager: they move rows, they do not disclose them.
     use_in_migrations = False
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet[M]:
         if not _open.get():
             raise AccessLayerBypass(
                 f"{self.model.__name__} holds patient data: query it through its app's access "

@@ -3,6 +3,10 @@
 import csv
 import io
 import json
+from collections.abc import Iterable
+from typing import Any
+
+from dentalbridge.privacy.models import AuditEvent
 
 COLUMNS = (
     "seq",
@@ -28,10 +32,10 @@ COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _row(event) -> dict:
-    row = {}
+def _row(event: AuditEvent) -> dict[str, Any]:
+    row: dict[str, Any] = {}
     for column in COLUMNS:
-        value = getattr(event, column, None)
+        value: Any = getattr(event, column, None)
         if column == "created_at":
             value = value.isoformat()
         elif column == "data":
@@ -42,12 +46,12 @@ def _row(event) -> dict:
     return row
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def events_csv(events) -> str:
+def events_csv(events: Iterable[AuditEvent]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -57,5 +61,5 @@ def events_csv(events) -> str:
     return out.getvalue()
 
 
-def events_json(events) -> list[dict]:
+def events_json(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
     return [_row(event) for event in events]

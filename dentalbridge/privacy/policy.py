@@ -4,12 +4,18 @@ Permissions are a closed vocabulary. Each role holds a fixed set; an object-leve
 tenant rule: the object must belong to the organization the principal acts for.
 """
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from dentalbridge.privacy.principal import Principal
 
 
 class Role(models.TextChoices):
@@ -111,7 +117,7 @@ def role_may(role: str | None, perm: Perm) -> bool:
     return role is not None and perm in ROLE_PERMISSIONS.get(role, frozenset())
 
 
-def may(principal, perm: Perm, organization=None) -> bool:
+def may(principal: Principal, perm: Perm, organization: models.Model | None = None) -> bool:
     """May ``principal`` use ``perm`` — and, given ``organization``, on that organization's data?
 
     ``organization`` is the tenant owning the object; a principal only ever acts for the one
@@ -125,7 +131,7 @@ def may(principal, perm: Perm, organization=None) -> bool:
     return role_may(membership.role, perm)
 
 
-def is_platform_dpo(principal) -> bool:
+def is_platform_dpo(principal: Principal) -> bool:
     """Is the principal the platform's data protection officer, acting for the platform?"""
     organization = principal.organization
     return (
@@ -135,7 +141,7 @@ def is_platform_dpo(principal) -> bool:
     )
 
 
-def platform_dpo_required(principal) -> None:
+def platform_dpo_required(principal: Principal) -> None:
     """The DPO pages exist only for the platform's DPO (everyone else: 404)."""
     if not is_platform_dpo(principal):
         raise NotFound()

@@ -1,4 +1,5 @@
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -8,7 +9,7 @@ from dentalbridge.privacy import audit
 class Command(BaseCommand):
     help = "Recompute the audit log's hash chain and report the first broken link (PRV-6)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         result = audit.verify()
         if result.ok:
             self.stdout.write(f"Audit chain intact: {result.checked} events verified.")
