@@ -85,7 +85,8 @@ class RecordItemForm(forms.Form):
 
 
 class RecordItemEditForm(RecordItemForm):
-    kind = None  # the kind of an item does not change
+    # The kind of an item does not change: None removes the inherited field (Django's idiom).
+    kind = None  # type: ignore[assignment]
 
 
 class PortalInviteForm(forms.Form):

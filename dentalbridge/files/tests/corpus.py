@@ -144,7 +144,7 @@ def dicom_bytes(
     modality: str = "CT", preamble: bytes = b"\x00" * 128, instance: int = 1, pixels: bytes = b""
 ) -> bytes:
     from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian
+    from pydicom.uid import UID, ExplicitVRLittleEndian
 
     sop_class = {
         "CT": "1.2.840.10008.5.1.4.1.1.2",
@@ -153,8 +153,8 @@ def dicom_bytes(
     }[modality]
     uid = f"1.2.826.0.1.3680043.8.498.{instance}"
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = uid
+    meta.MediaStorageSOPClassUID = UID(sop_class)
+    meta.MediaStorageSOPInstanceUID = UID(uid)
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()
     ds.file_meta = meta

@@ -35,6 +35,7 @@ def stored_scan(actor, patient, *, data: bytes = SCAN, filename="Jane Doe upper.
             content_length=len(data),
             body=io.BytesIO(data),
         )
+    assert done.asset_id is not None
     with through_the_door():
         asset = Asset.objects.select_related("patient__organization", "patient_key").get(
             pk=done.asset_id

@@ -40,6 +40,7 @@ def stored_in_parts(settings, actor, patient) -> Asset:
             content_length=end - begin,
             body=io.BytesIO(SCAN[begin:end]),
         )
+    assert done.asset_id is not None
     with through_the_door():
         asset = Asset.objects.select_related("patient__organization", "patient_key").get(
             pk=done.asset_id
