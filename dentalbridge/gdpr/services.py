@@ -1,6 +1,9 @@
 """Writes of the privacy core that are not patient data: the operator's part of the processing
 register, kept by the platform's DPO (PRV-7, PRV-10). Each change is audited."""
 
+from typing import Any
+from uuid import UUID
+
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -13,12 +16,13 @@ from dentalbridge.gdpr import purposes
 from dentalbridge.gdpr.models import OperatorDetails, PolicyVersion, SubProcessor
 from dentalbridge.privacy import policy
 from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.principal import Principal
 
 OPERATOR_FIELDS = ("name", "address", "email", "country", "dpo_name", "dpo_email", "dpo_address")
 
 
 @transaction.atomic
-def operator_details_save(*, actor, **values) -> OperatorDetails:
+def operator_details_save(*, actor: Principal, **values: Any) -> OperatorDetails:
     policy.platform_dpo_required(actor)
     details = OperatorDetails.objects.select_for_update().order_by("pk").first()
     details = details or OperatorDetails()
@@ -37,7 +41,9 @@ def operator_details_save(*, actor, **values) -> OperatorDetails:
 
 
 @transaction.atomic
-def subprocessor_add(*, actor, name, service, location, safeguard) -> SubProcessor:
+def subprocessor_add(
+    *, actor: Principal, name: str, service: str, location: str, safeguard: str
+) -> SubProcessor:
     policy.platform_dpo_required(actor)
     last = SubProcessor.objects.order_by("-position").values_list("position", flat=True).first()
     entry = SubProcessor(
@@ -59,7 +65,7 @@ def subprocessor_add(*, actor, name, service, location, safeguard) -> SubProcess
 
 
 @transaction.atomic
-def subprocessor_remove(*, actor, subprocessor_id) -> None:
+def subprocessor_remove(*, actor: Principal, subprocessor_id: UUID | str) -> None:
     policy.platform_dpo_required(actor)
     entry = SubProcessor.objects.filter(public_id=subprocessor_id).first()
     if entry is None:
@@ -74,7 +80,9 @@ def subprocessor_remove(*, actor, subprocessor_id) -> None:
 
 
 # --- Notice versions (PRV-9) ------------------------------------------------------------------
-def policy_publish(*, actor, summary: str, reconsent_purposes: list[str]) -> PolicyVersion:
+def policy_publish(
+    *, actor: Principal, summary: str, reconsent_purposes: list[str]
+) -> PolicyVersion:
     """Publish a new version of the notice: recorded, announced by e-mail to every active account
     (through the task queue), and — where a consent-based purpose changed — consents given under
     earlier versions stop counting until given again."""

@@ -4,13 +4,15 @@ Messages are rendered in the request (so the language and links are the sender's
 strings are queued, which keeps tasks JSON-serializable and idempotent.
 """
 
+from typing import Any
+
 from django.db import transaction
 from django.template.loader import render_to_string
 
 from dentalbridge.messaging.tasks import deliver_email
 
 
-def email_send(*, to: list[str], template: str, context: dict) -> None:
+def email_send(*, to: list[str], template: str, context: dict[str, Any]) -> None:
     """Queue ``<template>_subject.txt`` / ``.txt`` / ``.html`` for delivery after the current
     transaction commits (nothing is sent for a change that rolls back)."""
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
