@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "dentalbridge.api",
     "dentalbridge.files",
     "dentalbridge.orders",
+    "dentalbridge.demo",
 ]
 
 MIDDLEWARE = [
@@ -455,8 +456,8 @@ USE_TZ = True
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "dentalbridge.api.authentication.TokenAuthentication",
-        "dentalbridge.api.authentication.SessionAuthentication",
+        "dentalbridge.accounts.authentication.TokenAuthentication",
+        "dentalbridge.accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -7,7 +7,9 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.db import transaction
 
+from dentalbridge.core.http import client_of
 from dentalbridge.messaging.tasks import deliver_email
+from dentalbridge.privacy.audit import AuditAction, record
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,6 @@ class UserSessionsAdapter(DefaultUserSessionsAdapter):
     def end_sessions(self, sessions) -> None:
         """ "Sign out everywhere" (ACC-3): end the sessions and audit it in one transaction."""
         from allauth.core import context as allauth_context
-
-        from dentalbridge.organizations.middleware import client_of
-        from dentalbridge.privacy.audit import AuditAction, record
 
         sessions = list(sessions)
         if not sessions:

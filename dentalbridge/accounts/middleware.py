@@ -1,6 +1,8 @@
 """ACC-3: a user whose role can reach patient data must enrol a second factor before reaching any
 page beyond their own account settings."""
 
+from collections.abc import Callable
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +11,6 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.policy import ROLES_REQUIRING_SECOND_FACTOR
 
 # Paths a not-yet-enrolled user still needs: enrolment itself, sign-out, e-mail and password
@@ -31,6 +32,16 @@ def has_second_factor(user) -> bool:
     ).exists()
 
 
+# Apps above accounts that give people other than staff a view of health data say so here: the
+# patients app registers "sees a record of their own in the portal" (PatientsConfig.ready).
+_reaches_health_data: list[Callable[[object], bool]] = []
+
+
+def reaches_health_data_register(check: Callable[[object], bool]) -> None:
+    if check not in _reaches_health_data:
+        _reaches_health_data.append(check)
+
+
 def needs_second_factor(user, memberships) -> bool:
     """Everyone who reaches health data: staff roles, and patients seeing their own record."""
     if not user.is_authenticated:
@@ -38,7 +49,7 @@ def needs_second_factor(user, memberships) -> bool:
     requires = (
         user.is_staff
         or any(m.role in ROLES_REQUIRING_SECOND_FACTOR for m in memberships)
-        or patients_access.is_patient_user(user)
+        or any(check(user) for check in _reaches_health_data)
     )
     return requires and not has_second_factor(user)
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 
-from dentalbridge.organizations.middleware import client_of
+from dentalbridge.core.http import client_of
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 
 

@@ -6,33 +6,11 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from dentalbridge.core.errors import DomainError
-
-_DEFAULT_MESSAGES = {
-    400: ("bad_request", gettext_noop("The request is not valid.")),
-    401: ("not_authenticated", gettext_noop("Authentication is required.")),
-    403: ("forbidden", gettext_noop("You do not have permission to do this.")),
-    404: ("not_found", gettext_noop("Not found.")),
-    405: ("method_not_allowed", gettext_noop("This method is not allowed here.")),
-    409: ("conflict", gettext_noop("The request conflicts with the current state.")),
-    410: ("gone", gettext_noop("This is no longer available.")),
-    415: ("unsupported_media_type", gettext_noop("Send JSON (Content-Type: application/json).")),
-    429: ("throttled", gettext_noop("Too many requests; try again later.")),
-    500: ("server_error", gettext_noop("Something went wrong on our side.")),
-}
-
-
-def error_body(status: int, *, code: str | None = None, message: str | None = None, fields=None):
-    default_code, default_message = _DEFAULT_MESSAGES.get(status, ("error", "Error."))
-    body = {"code": code or default_code, "message": message or _(default_message)}
-    if fields:
-        body["fields"] = fields
-    return {"error": body}
+from dentalbridge.core.errors import DomainError, error_body
 
 
 def _flatten(detail) -> dict:

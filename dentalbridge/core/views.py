@@ -5,8 +5,9 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dentalbridge.core.errors import error_body
 from dentalbridge.core.health import health
-from dentalbridge.patients import access as patients_access
+from dentalbridge.core.pages import page_context
 
 
 @require_GET
@@ -20,16 +21,17 @@ def healthz(request):
 def dashboard(request):
     principal = request.principal
     if principal.membership is None:
-        if patients_access.is_patient_user(request.user):
-            return redirect("portal_home")
+        # Apps above may have a home for people without an organization: the patients app sends
+        # a patient to their portal (core.pages).
+        home = page_context("core.dashboard", request).get("home")
+        if home:
+            return redirect(home)
         return render(request, "core/welcome.html")
     return redirect("organization_detail", organization_id=principal.organization.public_id)
 
 
 def _error(request, status: int, title: str, template: str = "core/error.html"):
     if request.path.startswith("/api/"):
-        from dentalbridge.api.errors import error_body
-
         return JsonResponse(error_body(status), status=status)
     return render(request, template, {"status": status, "title": title}, status=status)
 
@@ -49,7 +51,5 @@ def page_not_found(request, exception=None):
 def server_error(request):
     """Rendered without context processors: when this runs, the database may be the problem."""
     if request.path.startswith("/api/"):
-        from dentalbridge.api.errors import error_body
-
         return JsonResponse(error_body(500), status=500)
     return HttpResponseServerError(loader.get_template("500.html").render())

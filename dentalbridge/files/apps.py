@@ -8,6 +8,12 @@ class FilesConfig(AppConfig):
     door_keeper = True  # its access.py may open the door to patient data (privacy.door)
 
     def ready(self):
+        from dentalbridge.files import pages  # noqa: F401 — its sections of the patient pages
+        from dentalbridge.files.record_files import RecordFiles
+        from dentalbridge.patients.record_files import record_files_register
+
+        # The purge and the patient's copy ask for the record's files (patients.record_files).
+        record_files_register(RecordFiles())
         checks.register(check_master_keys, checks.Tags.security)
 
 

@@ -20,6 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +30,6 @@ from django.utils.translation import gettext as _
 from dentalbridge.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from dentalbridge.files import access, blobs, formats, intake, keys
 from dentalbridge.files.models import Asset, AssetRole, Jaw, Upload, UploadStatus
-from dentalbridge.orders import access as orders_access
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItem, RecordItemKind, RecordItemVersion
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
@@ -104,6 +104,33 @@ def guess_jaw(filename: str) -> str:
 DESIGN_EXTENSIONS = (".stl", ".ply", ".obj", ".png", ".jpg", ".jpeg")
 
 
+class OrderFiles(Protocol):
+    """What an upload tied to an order (a lab's design, a file on the order's thread, ORD-3)
+    asks of the orders app. Orders sits above files, so it registers itself here when it is ready
+    (``order_files_register``) instead of files importing it."""
+
+    def upload_target(self, actor: Principal, order_id, *, for_message: bool) -> tuple[Any, Any]:
+        """(order, patient) the file goes to, for an actor allowed to send it now."""
+        ...
+
+    def upload_received(self, actor: Principal, order_id, item, *, title: str) -> None:
+        """The file is stored as ``item`` of the patient's record: tell the order."""
+        ...
+
+
+_order_files_registered: list[OrderFiles] = []
+
+
+def order_files_register(order_files: OrderFiles) -> None:
+    _order_files_registered[:] = [order_files]
+
+
+def _order_files() -> OrderFiles:
+    if not _order_files_registered:  # no orders app installed: no order to send a file to
+        raise NotFound()
+    return _order_files_registered[0]
+
+
 def quota_bytes(organization) -> int:
     return organization.storage_quota or settings.FILES_QUOTA_BYTES
 
@@ -116,9 +143,7 @@ def upload_create(*, actor: Principal, length: int, metadata: dict[str, str]) ->
     if order_id is not None:
         # A lab's design for an order (ORD-3): a new design item in the patient's record.
         for_message = metadata.get("purpose") == "message"
-        order, patient = orders_access.design_upload_target(
-            actor, order_id, for_message=for_message
-        )
+        order, patient = _order_files().upload_target(actor, order_id, for_message=for_message)
         item = None
         if for_message:  # a file for the practice on the order's thread: kind by content
             metadata = {**metadata, "kind": ""}
@@ -418,7 +443,7 @@ def _finish(actor: Principal, upload: Upload, validated: dict | None = None) -> 
     if upload.order_id is not None:
         # The order may have moved on since the upload began (uploads live for hours): a design
         # only while in design, a file for the thread only while the order is open.
-        orders_access.design_upload_target(
+        _order_files().upload_target(
             actor, upload.order_id, for_message=upload.kind != RecordItemKind.DESIGN
         )
     fmt = validated["format"] if validated else upload.format
@@ -483,14 +508,7 @@ def _finish(actor: Principal, upload: Upload, validated: dict | None = None) -> 
         data={"item": str(item.public_id), "version": number, "size": upload.length},
     )
     if upload.order_id is not None:
-        from dentalbridge.orders import services as orders
-
-        if item.kind == RecordItemKind.DESIGN:
-            orders.order_design_received(actor=actor, order_id=upload.order_id, item=item)
-        else:
-            orders.order_file_received(
-                actor=actor, order_id=upload.order_id, item=item, title=upload.title
-            )
+        _order_files().upload_received(actor, upload.order_id, item, title=upload.title)
     expected = upload.sha256_expected
     transaction.on_commit(lambda: pipeline.start(asset.pk, expected_sha256=expected))
     return asset

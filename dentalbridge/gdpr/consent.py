@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from dentalbridge.core.http import client_of
 from dentalbridge.gdpr import purposes
 from dentalbridge.gdpr.models import ConsentMethod, ConsentRecord, PolicyVersion
 
@@ -97,7 +98,7 @@ def _counts(line: ConsentRecord | None, purpose: str) -> bool:
     if line is None or not line.given:
         return False
     needed = _reconsent_after(purpose)
-    version = line.policy_version.number if line.policy_version_id else 0
+    version = line.policy_version.number if line.policy_version else 0
     return version >= needed
 
 
@@ -133,7 +134,8 @@ def users_consenting(purpose: str) -> list[int]:
     return [
         line.user_id
         for line in lines
-        if (line.policy_version.number if line.policy_version_id else 0) >= needed
+        if line.user_id is not None  # always: the query asks for users
+        and (line.policy_version.number if line.policy_version else 0) >= needed
     ]
 
 
@@ -209,8 +211,6 @@ def save_cookie_choice(request, response, choices: dict[str, bool], *, method: s
     previous = read_cookie(request)
     visitor_id = (previous or {}).get("id") or secrets.token_hex(16)
     user = request.user if request.user.is_authenticated else None
-    from dentalbridge.organizations.middleware import client_of
-
     ip, user_agent = client_of(request)
     for category in COOKIE_CATEGORIES:
         record(

@@ -10,7 +10,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.core.models import BaseModel
-from dentalbridge.organizations.models import Organization
 
 
 class NotificationEvent(models.TextChoices):
@@ -42,7 +41,9 @@ class Notification(BaseModel):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     event = models.CharField(max_length=32, choices=NotificationEvent.choices)
     text = models.CharField(max_length=300)
     link = models.CharField(max_length=200, blank=True)

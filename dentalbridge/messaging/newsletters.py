@@ -13,11 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound
-from dentalbridge.gdpr import consent
-from dentalbridge.gdpr.models import ConsentMethod
 from dentalbridge.messaging.models import Newsletter, OutgoingEmail
 from dentalbridge.messaging.notifications import enqueue_after_commit
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.workflows import workflows
 
 PURPOSE = "newsletter"
 _SALT = "dentalbridge.unsubscribe"
@@ -82,16 +81,10 @@ def user_for_token(token: str):
 
 def unsubscribe(user, *, ip=None, user_agent: str = "") -> bool:
     """Withdraw the newsletter consent; False if there was none to withdraw."""
-    if not consent.has_consent(user, PURPOSE):
+    if not workflows().has_consent(user, PURPOSE):
         return False
-    consent.record(
-        purpose=PURPOSE,
-        given=False,
-        method=ConsentMethod.UNSUBSCRIBE,
-        text_shown=_("Unsubscribe"),
-        user=user,
-        ip=ip,
-        user_agent=user_agent,
+    workflows().consent_withdraw(
+        user, PURPOSE, how="unsubscribe", text_shown=_("Unsubscribe"), ip=ip, user_agent=user_agent
     )
     return True
 
@@ -101,7 +94,7 @@ def deliver(newsletter_id: int) -> int:
     ledger again when it is sent."""
     letter = Newsletter.objects.get(pk=newsletter_id)
     users = get_user_model().objects.filter(
-        pk__in=consent.users_consenting(PURPOSE), is_active=True
+        pk__in=workflows().users_consenting(PURPOSE), is_active=True
     )
     emails = []
     for user in users:

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dentalbridge.gdpr import consent
 from dentalbridge.messaging.models import (
     Channel,
     EmailStatus,
@@ -23,6 +22,7 @@ from dentalbridge.messaging.models import (
     NotificationPreference,
     OutgoingEmail,
 )
+from dentalbridge.privacy.workflows import workflows
 
 MAX_ATTEMPTS = 8
 E = NotificationEvent
@@ -182,7 +182,7 @@ def email_deliver(email_id: int) -> str:
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.status != EmailStatus.PENDING:
             return "skipped"
-        if email.purpose and not consent.has_consent(email.user, email.purpose):
+        if email.purpose and not workflows().has_consent(email.user, email.purpose):
             # Withdrawn since the mail was queued (PRV-2): it counts from that moment on.
             email.status = EmailStatus.WITHDRAWN
             email.next_attempt_at = None

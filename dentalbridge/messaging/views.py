@@ -12,13 +12,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict
-from dentalbridge.gdpr import consent
+from dentalbridge.core.http import client_of
 from dentalbridge.messaging import newsletters, notifications
 from dentalbridge.messaging.forms import NewsletterForm
 from dentalbridge.messaging.models import Channel, Newsletter, Notification, NotificationEvent
-from dentalbridge.organizations.middleware import client_of
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.workflows import workflows
 
 
 @login_required
@@ -86,7 +86,7 @@ def newsletter_list(request):
         {
             "form": form,
             "letters": Newsletter.objects.all()[:50],
-            "consenting": len(consent.users_consenting(newsletters.PURPOSE)),
+            "consenting": len(workflows().users_consenting(newsletters.PURPOSE)),
         },
     )
 

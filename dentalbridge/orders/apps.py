@@ -9,4 +9,9 @@ class OrdersConfig(AppConfig):
     def ready(self):
         # The orders' door keeper registers what a designer assigned to an order reaches among
         # the lab's shares (files.access.designer_share_source_register).
-        from dentalbridge.orders import access  # noqa: F401
+        from dentalbridge.files.uploads import order_files_register
+        from dentalbridge.orders import access, pages  # noqa: F401 — see above; page sections
+        from dentalbridge.orders.file_uploads import OrderFiles
+
+        # Uploads tied to an order ask the orders app where they go (files.uploads.OrderFiles).
+        order_files_register(OrderFiles())

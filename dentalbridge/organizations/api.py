@@ -11,7 +11,6 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from dentalbridge.api.errors import ErrorSerializer
-from dentalbridge.gdpr.selectors import audit_events_for_organization
 from dentalbridge.organizations import access, services
 from dentalbridge.organizations.models import (
     ConnectionStatus,
@@ -21,6 +20,7 @@ from dentalbridge.organizations.models import (
     Organization,
     Role,
 )
+from dentalbridge.organizations.selectors import audit_events_for_organization
 from dentalbridge.privacy.policy import Perm
 
 ERRORS = {

@@ -2,18 +2,9 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from dentalbridge.core.http import client_of
 from dentalbridge.organizations import selectors
 from dentalbridge.privacy.principal import Principal
-
-
-def client_of(request) -> tuple[str | None, str]:
-    from allauth.account.adapter import get_adapter
-
-    try:
-        ip = get_adapter().get_client_ip(request)
-    except Exception:  # a malformed X-Forwarded-For must not break the request
-        ip = request.META.get("REMOTE_ADDR")
-    return ip, request.headers.get("user-agent", "")[:300]
 
 
 def principal_for(request) -> Principal:

@@ -4,6 +4,7 @@ the lab directory)."""
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dentalbridge.core.text import search_text
+from dentalbridge.organizations import access
 from dentalbridge.organizations.models import (
     ConnectionStatus,
     LabConnection,
@@ -11,6 +12,9 @@ from dentalbridge.organizations.models import (
     Organization,
     OrganizationKind,
 )
+from dentalbridge.privacy.audit import with_actor_names
+from dentalbridge.privacy.models import AuditEvent
+from dentalbridge.privacy.policy import Perm
 
 SESSION_KEY = "dentalbridge_active_membership"
 
@@ -87,3 +91,14 @@ def is_connected(practice, lab) -> bool:
     return LabConnection.objects.filter(
         practice=practice, lab=lab, status=ConnectionStatus.ACCEPTED
     ).exists()
+
+
+def audit_events_for_organization(principal, organization_id, *, action: str = "") -> QuerySet:
+    """Events recorded while acting for this organization, newest first, with the actor's name
+    resolved in the same query (constant query count per page)."""
+    organization = access.organization_access(principal, organization_id, Perm.AUDIT_VIEW)
+    events = with_actor_names(AuditEvent.objects.filter(organization_id=organization.public_id))
+    action = search_text(action, limit=64)
+    if action:
+        events = events.filter(action__startswith=action)
+    return events.order_by("-seq")

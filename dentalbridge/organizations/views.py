@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from dentalbridge.files import access as files_access
-from dentalbridge.gdpr.selectors import audit_events_for_organization
+from dentalbridge.core.pages import page_context
 from dentalbridge.organizations import access, selectors, services
 from dentalbridge.organizations.forms import (
     ConnectionRequestForm,
@@ -28,6 +27,7 @@ from dentalbridge.organizations.forms import (
     apply_errors,
 )
 from dentalbridge.organizations.models import ConnectionStatus, OrganizationKind
+from dentalbridge.organizations.selectors import audit_events_for_organization
 from dentalbridge.privacy.policy import Perm
 
 
@@ -104,15 +104,8 @@ def organization_detail(request, organization_id):
         request.principal, organization_id, Perm.ORGANIZATION_VIEW
     )
     context = {"organization": organization}
-    if organization.is_practice:
-        from dentalbridge.files.uploads import quota_bytes
-
-        used, quota = files_access.storage_used(organization), quota_bytes(organization)
-        context["storage"] = {
-            "used": used,
-            "quota": quota,
-            "percent": min(100, round(100 * used / quota)) if quota else 100,
-        }
+    # The storage used is the files app's section (core.pages).
+    context.update(page_context("organizations.detail", request, organization=organization))
     return render(request, "organizations/detail.html", context)
 
 

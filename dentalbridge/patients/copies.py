@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dentalbridge.patients import access
+from dentalbridge.patients.record_files import record_files
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.principal import Principal
 
@@ -56,12 +57,10 @@ def record_content(patient, items) -> dict:
 def record_copy(*, actor: Principal, patient_id) -> tuple[str, Iterator[bytes]]:
     """(file name, ZIP stream) of the principal's own record; the copy and each file in it are
     audited."""
-    from dentalbridge.files import delivery
-
     patient = access.portal_patient_access(actor, patient_id)
     items = list(access.record_of(patient))
     # What the practice has confirmed: a file held for its decision is not sent out yet.
-    files = delivery.file_entries(patient, items, outside=False, folder="files/", held=False)
+    files = record_files().copy_entries(patient, items)
     content = {
         **record_content(patient, items),
         "files": [
@@ -83,9 +82,9 @@ def record_copy(*, actor: Principal, patient_id) -> tuple[str, Iterator[bytes]]:
             target=patient,
             data={"items": len(items), "files": len(files)},
         )
-        delivery.audit_zip_files(actor, patient, files, organization=patient.organization)
+        record_files().copy_audit(actor, patient, files)
     texts = [
         ("summary.html", summary.encode()),
         ("record.json", json.dumps(content, indent=2, ensure_ascii=False).encode()),
     ]
-    return f"dental-record-{patient.pseudonym}.zip", delivery.zip_stream(files, texts)
+    return f"dental-record-{patient.pseudonym}.zip", record_files().copy_stream(files, texts)

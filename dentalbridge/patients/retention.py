@@ -15,12 +15,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dentalbridge.files import retention as file_retention
-from dentalbridge.gdpr.purposes import Period, retention_period
 from dentalbridge.patients import access
 from dentalbridge.patients.copies import record_content
 from dentalbridge.patients.models import PatientArchive
+from dentalbridge.patients.record_files import record_files
 from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.workflows import Period, workflows
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class PurgeReport:
 def archive_period(country_code: str) -> Period:
     """How long the archive copy is kept: the processing register's medical archive period for
     the practice's country (PRV-5)."""
-    return retention_period("medical_archive", country_code)
+    return workflows().retention_period("medical_archive", country_code)
 
 
 def archive_record(patient, *, keep_until, reason: str) -> PatientArchive:
@@ -41,7 +41,7 @@ def archive_record(patient, *, keep_until, reason: str) -> PatientArchive:
     erasure request within the archive period, end the same way."""
     items = list(access.record_of(patient))
     with transaction.atomic():
-        listing = file_retention.archive_files(patient)
+        listing = record_files().archive(patient)
         content = record_content(patient, items)
         content["files"] = [entry for entry in listing if "delete" not in entry]
         archive = PatientArchive(
@@ -62,7 +62,7 @@ def archive_record(patient, *, keep_until, reason: str) -> PatientArchive:
             data={"archive_until": keep_until.isoformat(), "items": len(items)},
         )
         patient.delete()
-    transaction.on_commit(lambda: file_retention.delete_previews(listing))
+    transaction.on_commit(lambda: record_files().archive_done(listing))
     return archive
 
 
@@ -87,7 +87,7 @@ def patients_purge_due() -> PurgeReport:
                 reason="retention: archive period over",
                 data={"patient": str(archive.patient_id)},
             )
-            file_retention.shred_archived_files(archive)
+            record_files().shred(archive)
             archive.delete()
         removed += 1
     return PurgeReport(purged=purged, archives_removed=removed)

@@ -12,11 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
-from dentalbridge.files import views as file_views
-from dentalbridge.gdpr import access as gdpr_access
-from dentalbridge.gdpr.forms import LegalHoldForm
-from dentalbridge.gdpr.selectors import audit_events_for_patient
-from dentalbridge.orders import access as orders_access
+from dentalbridge.core.pages import page_context
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import access, services
@@ -31,6 +27,7 @@ from dentalbridge.patients.forms import (
     RecordItemForm,
 )
 from dentalbridge.patients.models import RecordItemKind
+from dentalbridge.patients.selectors import audit_events_for_patient
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.exports import events_csv, events_json
 from dentalbridge.privacy.policy import Perm
@@ -96,15 +93,10 @@ def _detail(request, patient, grant_form=None, status=200):
             "grants": grants,
             "grant_form": (grant_form or CareGrantForm()) if allowed else None,
             "record": access.record_of(patient),
-            "orders": orders_access.orders_of_patient(principal, patient),
             "portal_form": PortalInviteForm(initial={"email": patient.email}),
-            # The owner keeps legal holds (PRV-5): while one is active nothing is erased.
-            "holds": gdpr_access.legal_holds_of(patient)
-            if principal.may(Perm.DATA_REQUEST_HANDLE)
-            and principal.organization.pk == patient.organization_id
-            else None,
-            "hold_form": LegalHoldForm(),
-            **upload_context(),
+            "kinds": RecordItemKind.choices,
+            # Orders, legal holds and the uploader are sections of the apps above (core.pages).
+            **page_context("patients.detail", request, patient=patient),
         },
         status=status,
     )
@@ -292,18 +284,13 @@ def record_item_detail(request, patient_id, item_id):
         "shown": shown,
         "latest": versions[-1],
         "in_practice": request.principal.organization.pk == item.patient.organization_id,
-        **upload_context(),
+        "kinds": RecordItemKind.choices,
     }
-    context.update(file_views.panel_context(request.principal, item, shown, versions))
-    context.update(file_views.share_context(request.principal, item))
-    file_views.add_viewers(request, context)
+    # The files of the item, its shares and the viewers are the files app's section (core.pages).
+    context.update(
+        page_context("patients.record_item", request, item=item, shown=shown, versions=versions)
+    )
     return render(request, "patients/record_item.html", context)
-
-
-def upload_context() -> dict:
-    from dentalbridge.files.models import Jaw
-
-    return {"kinds": RecordItemKind.choices, "jaws": Jaw.choices, "uploader_id": "main"}
 
 
 @domain_view

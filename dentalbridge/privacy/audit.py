@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC
 from enum import StrEnum
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from dentalbridge.privacy.models import AuditEvent
@@ -274,3 +276,13 @@ def verify() -> VerifyResult:
             return VerifyResult(checked, ChainBreak(event.seq, event.pk, problem))
         prev_hash, expected_seq, checked = event.hash, event.seq + 1, checked + 1
     return VerifyResult(checked, None)
+
+
+def with_actor_names(events):
+    """Events with their actor's e-mail and name resolved in the same query (constant query count
+    per page): the log keeps the actor's public id only, so it outlives the account."""
+    users = get_user_model().objects.filter(public_id=OuterRef("actor_id"))
+    return events.annotate(
+        actor_email=Subquery(users.values("email")[:1]),
+        actor_name=Subquery(users.values("full_name")[:1]),
+    )

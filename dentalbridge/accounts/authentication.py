@@ -13,7 +13,7 @@ from rest_framework import authentication, exceptions
 from dentalbridge.accounts.middleware import has_second_factor
 from dentalbridge.accounts.models import ApiToken
 from dentalbridge.accounts.services import TOKEN_PREFIX, token_hash
-from dentalbridge.organizations.middleware import client_of
+from dentalbridge.core.http import client_of
 from dentalbridge.organizations.models import Membership
 from dentalbridge.privacy.principal import Principal
 
@@ -94,7 +94,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "dentalbridge.api.authentication.TokenAuthentication"
+    target_class = "dentalbridge.accounts.authentication.TokenAuthentication"
     name = "personalAccessToken"
 
     def get_security_definition(self, auto_schema):
@@ -106,7 +106,7 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
 
 
 class SessionAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "dentalbridge.api.authentication.SessionAuthentication"
+    target_class = "dentalbridge.accounts.authentication.SessionAuthentication"
     name = "session"
 
     def get_security_definition(self, auto_schema):

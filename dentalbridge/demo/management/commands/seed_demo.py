@@ -10,6 +10,7 @@ production profile.
 
 import io
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -108,9 +109,9 @@ def arch_model_stl() -> bytes:
         tooth = trimesh.creation.capsule(height=5.0, radius=radius, count=[16, 16])
         tooth.apply_translation([25 * np.sin(angle), 30 * np.cos(angle), 12])
         parts.append(tooth)
-    model = trimesh.util.concatenate(parts)
+    model = cast("trimesh.Trimesh", trimesh.util.concatenate(parts))  # meshes make a mesh
     model.fix_normals()
-    return model.export(file_type="stl")
+    return cast(bytes, model.export(file_type="stl"))  # binary STL
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from dentalbridge.accounts.models import User
 from dentalbridge.accounts.services import totp_code
-from dentalbridge.organizations.management.commands.seed_demo import (
+from dentalbridge.demo.management.commands.seed_demo import (
     ACCOUNTS,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
@@ -61,10 +61,10 @@ def test_seed_demo_adds_fictional_patients_and_orders_once(capsys):
     """The demo is worth opening: the practice has patients with a note each, and orders in
     three states; the lab finds one new order (with a model to see) and one accepted, with a
     message each way. A second run adds nothing (the practice has patients)."""
+    from dentalbridge.demo.management.commands.seed_demo import PATIENTS
     from dentalbridge.orders import access as orders_access
     from dentalbridge.orders.models import Order
     from dentalbridge.orders.workflow import OrderState
-    from dentalbridge.organizations.management.commands.seed_demo import PATIENTS
     from dentalbridge.patients import access as patients_access
     from dentalbridge.privacy.door import through_the_door
     from dentalbridge.privacy.principal import Principal
@@ -111,7 +111,7 @@ def test_the_generated_model_is_a_closed_mesh_the_size_of_an_arch():
 
     import trimesh
 
-    from dentalbridge.organizations.management.commands.seed_demo import arch_model_stl
+    from dentalbridge.demo.management.commands.seed_demo import arch_model_stl
 
     data = arch_model_stl()
     mesh = trimesh.load(io.BytesIO(data), file_type="stl")

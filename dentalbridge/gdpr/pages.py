@@ -1,0 +1,20 @@
+"""Sections the GDPR workflows add to pages of the apps below them (core.pages)."""
+
+from dentalbridge.core.pages import page_section
+from dentalbridge.gdpr import access
+from dentalbridge.gdpr.forms import LegalHoldForm
+from dentalbridge.privacy.policy import Perm
+
+
+@page_section("patients.detail")
+def legal_holds_of_the_patient(request, *, patient) -> dict:
+    """The owner keeps legal holds (PRV-5): while one is active nothing is erased."""
+    principal = request.principal
+    keeps_holds = (
+        principal.may(Perm.DATA_REQUEST_HANDLE)
+        and principal.organization.pk == patient.organization_id
+    )
+    return {
+        "holds": access.legal_holds_of(patient) if keeps_holds else None,
+        "hold_form": LegalHoldForm(),
+    }
