@@ -49,7 +49,7 @@ def api_token_create(*, actor: Principal, name: str, valid_days: int) -> IssuedT
     body = secrets.token_urlsafe(32)
     secret = f"{TOKEN_PREFIX}{body}"
     with transaction.atomic():
-        token = ApiToken.objects.create(
+        token = ApiToken.objects.create(  # type: ignore[misc]  # a member acts
             user=actor.user,
             organization=organization,
             name=name,
@@ -90,7 +90,7 @@ PROFILE_FIELDS = (
 
 
 def profile_update(*, actor: Principal, photo=None, remove_photo=False, **fields) -> User:
-    user = User.objects.get(pk=actor.user.pk)
+    user = User.objects.get(pk=actor.user.pk)  # type: ignore[union-attr]  # a member acts
     changed = [
         name for name in PROFILE_FIELDS if name in fields and getattr(user, name) != fields[name]
     ]

@@ -45,8 +45,9 @@ def link_for(principal: Principal, asset: Asset, *, inline: bool = False) -> str
         {
             "a": str(asset.public_id),
             "p": str(asset.patient.public_id),
-            "u": str(principal.user.public_id),
-            "o": str(principal.organization.public_id),
+            # Links are made for a member who reached the asset: signed in, acting for a tenant.
+            "u": str(principal.user.public_id),  # type: ignore[union-attr]
+            "o": str(principal.organization.public_id),  # type: ignore[union-attr]
             "i": int(inline),
             "b": int(principal.via == "token"),
         },

@@ -57,7 +57,7 @@ def repair_request(*, actor: Principal, patient_id, asset_id) -> None:
             patient=asset.patient,
             target=asset,
         )
-        transaction.on_commit(lambda: repair_asset.enqueue(asset.pk, actor.user.pk))
+        transaction.on_commit(lambda: repair_asset.enqueue(asset.pk, actor.user.pk))  # type: ignore[union-attr]  # a member acts
 
 
 @task(queue_name="files")

@@ -238,6 +238,10 @@ class Order(BaseModel):
     late_alert_sent_for = models.DateField(null=True, blank=True)
 
     objects = GuardedManager()
+    # Not columns: orders.access sets which side reads the order ("practice" or "lab") and
+    # whether the reader is assigned to it.
+    side: str
+    assigned: bool
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dentalbridge.core.codes import random_code
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from dentalbridge.core.text import Text
 from dentalbridge.messaging import notifications
 from dentalbridge.messaging.models import NotificationEvent
 from dentalbridge.orders import access, selectors, workflow
@@ -373,7 +374,7 @@ def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient)
     if not org_selectors.is_connected(order.practice, order.lab):
         raise Conflict(
             _("Your practice is no longer connected with %(lab)s: no files go there.")
-            % {"lab": order.lab.name},
+            % {"lab": order.lab.name},  # type: ignore[union-attr]  # a sent order has its lab
             code="not_connected",
         )
     share = Share(
@@ -393,7 +394,7 @@ def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient)
         patient=patient,
         target=attachment.item,
         data={
-            "lab": str(order.lab.public_id),
+            "lab": str(order.lab.public_id),  # type: ignore[union-attr]  # a sent order has its lab
             "share": str(share.public_id),
             "order": order.reference,
         },
@@ -1045,7 +1046,7 @@ def order_remake(*, actor: Principal, order_id, reason: str, note: str) -> Order
     return remake
 
 
-def explain(error: DomainError) -> str:
+def explain(error: DomainError) -> Text:
     """One sentence for a refused step (the views' flash message)."""
     return error.message
 
@@ -1142,7 +1143,7 @@ def lab_closure_add(*, actor: Principal, first_day, last_day=None, reason: str =
         raise ValidationFailed(
             _("Please correct the highlighted fields."), fields={"first_day": [_("Required.")]}
         )
-    if last < first:
+    if last is None or last < first:  # last is None only without a first day
         raise ValidationFailed(
             _("Please correct the highlighted fields."),
             fields={"last_day": [_("The closure ends before it starts.")]},

@@ -24,7 +24,7 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
 }
 
 # The role a creator of an organization receives.
-FOUNDING_ROLE = {
+FOUNDING_ROLE: dict[str, Role] = {
     OrganizationKind.PRACTICE: Role.OWNER,
     OrganizationKind.LAB: Role.MANAGER,
     OrganizationKind.PLATFORM: Role.DPO,
@@ -147,7 +147,7 @@ class Invitation(BaseModel):
         return f"{self.email} → {self.organization} ({self.role})"
 
     @property
-    def status(self) -> str:
+    def status(self) -> InvitationStatus:
         if self.accepted_at:
             return InvitationStatus.ACCEPTED
         if self.revoked_at:

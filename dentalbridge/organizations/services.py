@@ -100,7 +100,7 @@ def organization_create(*, actor: Principal, kind: str, **fields) -> Organizatio
     _validated(organization)
     with transaction.atomic():
         organization.save()
-        membership = Membership.objects.create(
+        membership = Membership.objects.create(  # type: ignore[misc]  # a member acts
             user=actor.user, organization=organization, role=FOUNDING_ROLE[kind]
         )
         record(
@@ -271,7 +271,7 @@ def invitation_create(*, actor: Principal, organization_id, email: str, role: st
             template="organizations/email/invitation",
             context={
                 "organization_name": organization.name,
-                "inviter": actor.user.display_name,
+                "inviter": actor.user.display_name,  # type: ignore[union-attr]  # a member acts
                 "role": Role(role).label,
                 "link": link,
                 "expires_at": invitation.expires_at,
@@ -319,14 +319,14 @@ def invitation_accept(*, actor: Principal, token: str) -> Membership:
             InvitationStatus.REVOKED: _("This invitation was withdrawn."),
             InvitationStatus.EXPIRED: _("This invitation has expired. Ask for a new one."),
         }.get(status)
-        reason = status
-        if problem is None and actor.user.email.lower() != invitation.email.lower():
+        reason: str = status
+        if problem is None and actor.user.email.lower() != invitation.email.lower():  # type: ignore[union-attr]  # a member acts
             problem = _("This invitation was sent to another e-mail address.")
             reason = "other_address"
         if problem is None:
             try:
                 with transaction.atomic():
-                    membership = Membership.objects.create(
+                    membership = Membership.objects.create(  # type: ignore[misc]  # a member acts
                         user=actor.user,
                         organization=invitation.organization,
                         role=invitation.role,
