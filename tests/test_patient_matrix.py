@@ -4,7 +4,8 @@ The general matrix (test_authorization_matrix.py) states four audiences per URL;
 is stated here for each person who might try: the practice's owner, dentist and assistant, a
 dentist of another practice, a lab manager, a freelance designer, the patient (own record), a
 different patient, and an anonymous visitor. 404 means "not there for you" (ids cannot be
-probed), 403 "your role may not", LOGIN a redirect to sign in.
+probed), 403 "your role may not", LOGIN a redirect to sign in. Each app states the rows of its
+routes in ``dentalbridge/<app>/tests/matrix.py`` (``PATIENT_DATA``, ``PATIENT_DATA_SKIPPED``).
 """
 
 from datetime import date
@@ -16,56 +17,12 @@ from django.urls import reverse
 from conftest import acting, client_for, make_user
 from dentalbridge.patients import services
 from dentalbridge.patients.models import PatientAccount
+from tests.matrix import LOGIN, PERSONAS, collect
 
-LOGIN = "login"
-PERSONAS = (
-    "owner",
-    "dentist",
-    "assistant",
-    "other_dentist",
-    "lab_manager",
-    "designer",
-    "patient",
-    "other_patient",
-    "anonymous",
-)
-
-# route name → (kwargs keys, expected per persona in PERSONAS order)
-EXPECTED = {
-    "patient_list": ((), (200, 200, 200, 200, 404, 404, 404, 404, LOGIN)),
-    "patient_deleted_list": ((), (200, 200, 403, 200, 404, 404, 404, 404, LOGIN)),
-    "patient_archive_list": ((), (200, 403, 403, 200, 404, 404, 404, 404, LOGIN)),
-    "patient_shared_list": ((), (200, 200, 200, 200, 200, 200, 200, 200, LOGIN)),
-    "patient_detail": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
-    "patient_edit": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
-    "patient_audit": (("patient_id",), (200, 403, 403, 404, 404, 403, 403, 403, LOGIN)),
-    "record_item_create": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
-    "record_item_detail": (
-        ("patient_id", "item_id"),
-        (200, 200, 200, 404, 404, 404, 404, 404, LOGIN),
-    ),
-    "record_item_files": (
-        ("patient_id", "item_id"),
-        (200, 200, 200, 404, 404, 404, 404, 404, LOGIN),
-    ),
-    "patient_files_zip": (("patient_id",), (302, 302, 302, 404, 404, 404, 404, 404, LOGIN)),
-    "patient_scans": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
-    "portal_record": (("patient_id",), (404, 404, 404, 404, 404, 404, 200, 404, LOGIN)),
-    "portal_copy": (("patient_id",), (404, 404, 404, 404, 404, 404, 200, 404, LOGIN)),
-    "api_patients": ((), (200, 200, 200, 200, 404, 404, 404, 404, 401)),
-    "api_patient": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
-    "api_record": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
-    "api_record_item": (
-        ("patient_id", "item_id"),
-        (200, 200, 200, 404, 404, 404, 404, 404, 401),
-    ),
-    "api_patient_files": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
-    "api_care_team": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
-    # The lab works the order under the pseudonym; its unassigned designer does not see it.
-    "order_detail": (("order_id",), (200, 200, 200, 404, 200, 404, 404, 404, LOGIN)),
-    "order_edit": (("order_id",), (302, 302, 302, 404, 404, 404, 404, 404, LOGIN)),
-    "order_list": ((), (200, 200, 200, 200, 200, 200, 404, 404, LOGIN)),
-}
+# route name → (kwargs keys, expected per persona in PERSONAS order), from each app's
+# tests/matrix.py; SKIPPED: route name → why it is not read here.
+EXPECTED = collect("PATIENT_DATA")
+SKIPPED = collect("PATIENT_DATA_SKIPPED")
 
 
 @pytest.fixture
@@ -146,7 +103,7 @@ def test_patient_data_per_persona(scene, name, persona, expected):
 
 
 def test_every_patient_route_is_in_this_table():
-    """A new page or endpoint that shows patient data must be added here too."""
+    """A new page or endpoint that shows patient data must get a PATIENT_DATA row too."""
     from django.urls import get_resolver
 
     names = {
@@ -158,31 +115,5 @@ def test_every_patient_route_is_in_this_table():
         )
              or name in {"api_care_team"})
     }  # fmt: skip
-    readable_by_get = names - {
-        "patient_create",  # a form, no patient data
-        "patient_delete",
-        "patient_restore",
-        "patient_guardian_consent",
-        "patient_audit_export",  # covered with the audit page (same access function)
-        "patient_archive_detail",  # opens only by POST with a purpose (general matrix)
-        "record_item_edit",
-        "patient_file_release",  # POST actions on a file (general matrix)
-        "patient_file_repair",
-        "api_patient_file",  # one file: general matrix and the files tests
-        "record_item_share",  # POST: share with a lab (general matrix)
-        "patient_order_create",  # POST: a new draft order (general matrix)
-        "order_autosave",  # POST actions on an order (general matrix)
-        "order_step",
-        "order_assign",
-        "order_unassign",
-        "order_return_date",
-        "order_message",
-        "order_remake",
-        "order_attach",
-        "record_item_share_revoke",
-        "portal_join",
-        "portal_home",
-        "portal_invite",
-        "api_patient_restore",
-    }
+    readable_by_get = names - set(SKIPPED)
     assert readable_by_get == set(EXPECTED)

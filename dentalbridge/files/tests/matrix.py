@@ -7,7 +7,7 @@ from conftest import acting
 from dentalbridge.files import access as files_access
 from dentalbridge.organizations.models import LabConnection
 from dentalbridge.patients.tests.matrix import NO_PATIENT_ROLE, a_patient, new_patient
-from tests.matrix import NA, Case
+from tests.matrix import LOGIN, NA, Case
 
 
 def a_scan(w):
@@ -205,4 +205,22 @@ ROWS: dict[str, Case] = {
         other=("other_owner", 404),
         anon=404,
     ),
+}
+
+# Patient data per persona: see PATIENT_DATA in dentalbridge/patients/tests/matrix.py.
+PATIENT_DATA = {
+    "record_item_files": (
+        ("patient_id", "item_id"),
+        (200, 200, 200, 404, 404, 404, 404, 404, LOGIN),
+    ),
+    "patient_files_zip": (("patient_id",), (302, 302, 302, 404, 404, 404, 404, 404, LOGIN)),
+    "patient_scans": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
+    "api_patient_files": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
+}
+PATIENT_DATA_SKIPPED = {
+    "patient_file_release": "POST actions on a file (general matrix)",
+    "patient_file_repair": "POST actions on a file (general matrix)",
+    "api_patient_file": "one file: general matrix and the files tests",
+    "record_item_share": "POST: share with a lab (general matrix)",
+    "record_item_share_revoke": "POST only (general matrix)",
 }

@@ -10,7 +10,7 @@ from conftest import acting
 from dentalbridge.orders import access as orders_access
 from dentalbridge.organizations.models import LabConnection, Membership
 from dentalbridge.patients.tests.matrix import new_patient
-from tests.matrix import NA, Case
+from tests.matrix import LOGIN, NA, Case
 
 
 def an_order(state="submitted"):
@@ -290,4 +290,23 @@ ROWS: dict[str, Case] = {
         other=NA("the shared library and the acting lab's own additions"),
         anon=401,
     ),
+}
+
+# Patient data per persona: see PATIENT_DATA in dentalbridge/patients/tests/matrix.py.
+PATIENT_DATA = {
+    # The lab works the order under the pseudonym; its unassigned designer does not see it.
+    "order_detail": (("order_id",), (200, 200, 200, 404, 200, 404, 404, 404, LOGIN)),
+    "order_edit": (("order_id",), (302, 302, 302, 404, 404, 404, 404, 404, LOGIN)),
+    "order_list": ((), (200, 200, 200, 200, 200, 200, 404, 404, LOGIN)),
+}
+PATIENT_DATA_SKIPPED = {
+    "patient_order_create": "POST: a new draft order (general matrix)",
+    "order_autosave": "POST actions on an order (general matrix)",
+    "order_step": "POST actions on an order (general matrix)",
+    "order_assign": "POST actions on an order (general matrix)",
+    "order_unassign": "POST actions on an order (general matrix)",
+    "order_return_date": "POST actions on an order (general matrix)",
+    "order_message": "POST actions on an order (general matrix)",
+    "order_remake": "POST actions on an order (general matrix)",
+    "order_attach": "POST actions on an order (general matrix)",
 }

@@ -8,7 +8,7 @@ from datetime import date
 
 from conftest import acting
 from dentalbridge.patients import access as patients_access
-from tests.matrix import NA, Case
+from tests.matrix import LOGIN, NA, Case
 
 
 def new_patient(w, **overrides):
@@ -291,4 +291,46 @@ ROWS: dict[str, Case] = {
         other=("other_owner", 404),
         anon=401,
     ),
+}
+
+# Patient data per persona (tests/test_patient_matrix.py): route name → (kwargs keys, outcome for
+# each of tests.matrix.PERSONAS: owner, dentist, assistant, other dentist, lab manager, designer,
+# patient, other patient, anonymous). 404 "not there for you", 403 "your role may not".
+PATIENT_DATA = {
+    "patient_list": ((), (200, 200, 200, 200, 404, 404, 404, 404, LOGIN)),
+    "patient_deleted_list": ((), (200, 200, 403, 200, 404, 404, 404, 404, LOGIN)),
+    "patient_archive_list": ((), (200, 403, 403, 200, 404, 404, 404, 404, LOGIN)),
+    "patient_shared_list": ((), (200, 200, 200, 200, 200, 200, 200, 200, LOGIN)),
+    "patient_detail": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
+    "patient_edit": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
+    "patient_audit": (("patient_id",), (200, 403, 403, 404, 404, 403, 403, 403, LOGIN)),
+    "record_item_create": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, LOGIN)),
+    "record_item_detail": (
+        ("patient_id", "item_id"),
+        (200, 200, 200, 404, 404, 404, 404, 404, LOGIN),
+    ),
+    "portal_record": (("patient_id",), (404, 404, 404, 404, 404, 404, 200, 404, LOGIN)),
+    "portal_copy": (("patient_id",), (404, 404, 404, 404, 404, 404, 200, 404, LOGIN)),
+    "api_patients": ((), (200, 200, 200, 200, 404, 404, 404, 404, 401)),
+    "api_patient": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
+    "api_record": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
+    "api_record_item": (
+        ("patient_id", "item_id"),
+        (200, 200, 200, 404, 404, 404, 404, 404, 401),
+    ),
+    "api_care_team": (("patient_id",), (200, 200, 200, 404, 404, 404, 404, 404, 401)),
+}
+# Routes of patient data that PATIENT_DATA does not read by GET, and why.
+PATIENT_DATA_SKIPPED = {
+    "patient_create": "a form, no patient data",
+    "patient_delete": "POST only (general matrix)",
+    "patient_restore": "POST only (general matrix)",
+    "patient_guardian_consent": "POST only (general matrix)",
+    "patient_audit_export": "covered with the audit page (same access function)",
+    "patient_archive_detail": "opens only by POST with a purpose (general matrix)",
+    "record_item_edit": "an edit form; its POST is in the general matrix",
+    "portal_join": "an invitation token's page: no record before it is accepted",
+    "portal_home": "one's own records, or a redirect to portal_record",
+    "portal_invite": "POST only (general matrix)",
+    "api_patient_restore": "POST only (general matrix)",
 }
