@@ -11,7 +11,7 @@ import itertools
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 def postgres_reachable(server: str, *, timeout: int = 2) -> bool:
@@ -76,6 +76,97 @@ def run_child(command: list[str], *, cwd, env: dict) -> int:
             process.kill()
             process.wait()
         raise
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid``'s descendants, found through /proc (also those in sessions of their own, as the
+    upload benchmark's granian servers are), children before grandchildren."""
+    import os
+    from pathlib import Path
+
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def stop_process_tree(process, *, grace: float = 30) -> None:
+    """Stop a command started with ``start_new_session=True`` and everything it started: SIGTERM
+    to its process group and to every descendant (so the benchmarks' ``finally`` blocks stop their
+    servers and drop their databases), then, after ``grace`` seconds, SIGKILL to whatever is
+    left. Nothing it started outlives it."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    def signal_all(signum: int, pids) -> None:
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signum)
+        for pid in pids:
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
+
+    tree = process_tree(process.pid)
+    if process.poll() is None:
+        signal_all(signal.SIGTERM, tree)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_running(pid) for pid in tree):
+        time.sleep(0.1)
+    signal_all(signal.SIGKILL, [pid for pid in tree if _running(pid)])
+    process.wait()
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+    except OSError:
+        return False
+
+
+def run_bounded(command: list, *, cwd, env: dict, timeout: float):
+    """``subprocess.run(command, capture_output=True, text=True)`` for the smoke tests, in a
+    session of its own: on a timeout, a failure of the caller or Ctrl-C, the command and all it
+    started (servers, workers, browsers) are stopped (:func:`stop_process_tree`) before the error
+    goes on; ``subprocess.run`` would SIGKILL only the command, leaving its servers behind. A
+    timeout raises ``subprocess.TimeoutExpired`` carrying the output so far."""
+    import subprocess
+
+    process = subprocess.Popen(  # noqa: S603 — our own scripts
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException as error:
+        stop_process_tree(process)
+        stdout, stderr = process.communicate()
+        if isinstance(error, subprocess.TimeoutExpired):
+            raise subprocess.TimeoutExpired(command, timeout, stdout, stderr) from None
+        raise
+    finally:
+        if process.poll() is not None:  # its own processes may have outlived it
+            stop_process_tree(process, grace=5)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 class BenchError(RuntimeError):

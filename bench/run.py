@@ -10,9 +10,10 @@ PostgreSQL is not reachable). ``orders`` seeds a lab with 10,000 open and 100,00
 from 50 practices and measures its inbox pages against the bare view, the time from a practice's
 submit to the lab's inbox, and the notification e-mails of 1,000 submitted orders sent by a
 ``db_worker`` against the same worker running no-op tasks, with the same database choice as
-``patients``. ``files`` runs the seven file benchmarks (``bench/upload_bench.py``,
-``mesh_bench.py``, ``dicom_bench.py``, ``viewer_bench.py``, ``export_bench.py``,
-``range_bench.py``, ``retention_bench.py``; ``--files`` picks some), each with its own baseline.
+``patients``. ``files`` runs the eight file benchmarks (``bench/upload_bench.py``,
+``mesh_bench.py``, ``dicom_bench.py``, ``intake_bench.py``, ``viewer_bench.py``,
+``export_bench.py``, ``range_bench.py``, ``retention_bench.py``; ``--files`` picks some), each with
+its own baseline.
 ``all`` (the default) runs the four scenarios. Prints one table per scenario and database (the
 file benchmarks print their own lines) and writes JSON to bench/results/latest.json. See
 bench/README.md for what the numbers mean.
@@ -60,7 +61,7 @@ POSTGRES_ORDERS_DB_NAME = "dentalbridge_bench_orders"
 SCENARIOS = ("core", "patients", "orders", "files")
 # The files scenario: bench/<name>_bench.py each, in this order (retention, which needs
 # PostgreSQL, last).
-FILE_BENCHMARKS = ("upload", "mesh", "dicom", "viewer", "export", "range", "retention")
+FILE_BENCHMARKS = ("upload", "mesh", "dicom", "intake", "viewer", "export", "range", "retention")
 
 
 def postgres_reachable(server: str) -> bool:
@@ -623,7 +624,7 @@ def main(argv=None) -> int:
         default="all",
         help="core: request cost and audit write overhead; patients: a practice at scale; "
         "orders: a lab's inbox, submit to inbox and notification fan-out; "
-        "files: the upload, mesh, DICOM, viewer, export, range and retention benchmarks "
+        "files: the upload, mesh, DICOM, intake, viewer, export, range and retention benchmarks "
         "(default: all)",
     )
     parser.add_argument(

@@ -221,6 +221,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         command = [
+            # Stopped by us (stop()), on Ctrl-C and SIGTERM (the ``finally`` blocks); and if we
+            # are killed outright, the kernel sends it SIGTERM (setpriv execs granian with
+            # PR_SET_PDEATHSIG): a server in a session of its own would otherwise stay behind.
+            *(["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []),
             str(Path(sys.executable).parent / "granian"),
             *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port)),
             *("--workers", "1", "--blocking-threads", "4", "--no-ws"),
@@ -236,7 +240,7 @@ class Server:
                 start_new_session=True,
             )
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self, timeout: float = 600) -> None:  # a ceiling for a busy machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -34,15 +34,18 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 DEFAULT_TIMEOUT = 120  # seconds of wall-clock time
 DEFAULT_MEMORY_MB = 3072
 
-# Imported once by the fork server, so no call pays for them. A module missing here is skipped
-# (multiprocessing ignores its ImportError): the call then imports it itself, as before.
+# Imported once by the fork server, so no call pays for them. The server imports them through
+# this module (the one name multiprocessing preloads, see the end of the module) so that a parser
+# that fails to import (a missing library, Django settings not configured) is only skipped, and
+# the call imports it again and reports the error, as before: multiprocessing's own preload lets
+# any error but ImportError stop the server.
 PRELOAD = [
-    "dentalbridge.files.sandbox",
     "numpy",
     "scipy.sparse",
     "scipy.sparse.csgraph",
@@ -58,6 +61,10 @@ PRELOAD = [
     "dentalbridge.files.anonymize",
     "dentalbridge.files.previews",
 ]
+
+# How children start. "spawn" (a fresh interpreter per call, which imports the parsers itself) was
+# the way before the fork server; bench/intake_bench.py sets it to measure against it.
+START_METHOD = "forkserver"
 
 # Where this module was imported: in a child of the fork server, the server's pid (its parent).
 _IMPORTED_BY = os.getpid()
@@ -75,8 +82,9 @@ class SandboxError(Exception):
 
 def _context():
     """The fork server's context, its preload set before it first starts (once per process)."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
+    ctx = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        ctx.set_forkserver_preload([__name__])
     return ctx
 
 
@@ -130,12 +138,7 @@ def run_limited(
     **kwargs: Any,
 ) -> Any:
     """Call ``func(*args, **kwargs)`` in a limited child process and return its result."""
-    return _run(_context(), func, args, kwargs, timeout=timeout, memory_mb=memory_mb)
-
-
-def _run(ctx, func, args, kwargs, *, timeout: float, memory_mb: int) -> Any:
-    """:func:`run_limited` with the child started by ``ctx`` (the benchmark passes the ``spawn``
-    context to measure the way it was)."""
+    ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     process = ctx.Process(
         target=_child,
@@ -172,3 +175,25 @@ def _run(ctx, func, args, kwargs, *, timeout: float, memory_mb: int) -> Any:
     raise SandboxError(
         "The file could not be read.", reason="failed", detail=f"{payload}\n{detail}"
     )
+
+
+def _preloading_in_fork_server() -> bool:
+    """Is this module being imported by the fork server's preload (``forkserver.main``)?"""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if (
+            frame.f_code.co_name == "main"
+            and frame.f_globals.get("__name__") == "multiprocessing.forkserver"
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+if _preloading_in_fork_server():
+    import contextlib
+    import importlib
+
+    for _name in PRELOAD:
+        with contextlib.suppress(Exception):  # the call imports it again and reports the error
+            importlib.import_module(_name)
