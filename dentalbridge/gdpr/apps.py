@@ -12,12 +12,17 @@ class GdprConfig(AppConfig):
     door_keeper = True  # its access.py may open the door to patient data (privacy.door)
 
     def ready(self):
-        from dentalbridge.gdpr import pages  # noqa: F401 — its sections of the patient pages
+        from dentalbridge.gdpr import (
+            pages,  # noqa: F401 — its sections of the patient pages
+            purposes,
+        )
         from dentalbridge.gdpr.interface import GdprWorkflows
         from dentalbridge.privacy import workflows
 
         checks.register(_retention_overrides_check, checks.Tags.compatibility)
         workflows.provide(GdprWorkflows())
+        # Each app declares its personal-data fields in its own register.py.
+        purposes.collect_app_declarations()
 
 
 def _retention_overrides_check(app_configs, **kwargs):

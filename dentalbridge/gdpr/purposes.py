@@ -16,10 +16,14 @@ its own (the row it points to does), so relations are not listed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -291,6 +295,9 @@ RETENTION: dict[str, Retention] = {
     )
 }
 
+# Each category's fields are declared by the app that stores them (<app>/register.py), and
+# collected into CATEGORIES when the GDPR app is ready (collect_app_declarations); the fields
+# below are those of the GDPR app itself and of the libraries it runs on.
 CATEGORIES: tuple[DataCategory, ...] = (
     DataCategory(
         key="patient_identity",
@@ -301,23 +308,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         ),
         subjects=("patient", "guardian"),
         retention="medical_archive",
-        fields={
-            "patients.Patient": (
-                "given_name",
-                "family_name",
-                "date_of_birth",
-                "sex",
-                "gender",
-                "email",
-                "phone",
-                "address",
-                "external_reference",
-                "guardian_name",
-                "guardian_contact",
-                "guardian_consent_at",
-            ),
-            "patients.PatientInvitation": ("email", "accepted_at"),
-        },
     ),
     DataCategory(
         key="health_record",
@@ -331,60 +321,7 @@ CATEGORIES: tuple[DataCategory, ...] = (
         health=True,
         retention="medical_archive",
         fields={
-            "patients.Patient": ("notes", "deleted_at", "restricted_at", "restriction_reason"),
-            "patients.RecordItem": ("kind",),
-            "patients.RecordItemVersion": ("number", "title", "text", "taken_on"),
-            "patients.CareTeamGrant": ("reason", "may_grant_others", "expires_at", "revoked_at"),
-            "patients.PatientArchive": ("patient_id", "content", "deleted_at", "keep_until"),
             "gdpr.LegalHold": ("kind", "reason", "lifted_at", "lift_reason"),
-            "files.Asset": (
-                "role",
-                "filename",
-                "original_name",
-                "format",
-                "jaw",
-                "media_type",
-                "size",
-                "sha256",
-                "parts",
-                "region",
-                "report",
-                "confirmed_at",
-            ),
-            "files.Upload": (
-                "kind",
-                "jaw",
-                "title",
-                "filename",
-                "length",
-                "offset",
-                "format",
-                "sha256_expected",
-                "parts",
-                "region",
-                "order_id",
-            ),
-            "files.PatientKey": ("archived_patient_id", "recipient", "wrapped_identity"),
-            "files.Share": ("note", "expires_at", "revoked_at"),
-            "orders.Order": (
-                "due_date",
-                "confirmed_due_date",
-                "preparation_notes",
-                "technical_notes",
-                "status_note",
-                "remake_reason",
-                "submitted_at",
-            ),
-            "orders.OrderItem": (
-                "restoration_type",
-                "teeth",
-                "pontics",
-                "arch",
-                "material",
-                "shade",
-                "notes",
-            ),
-            "orders.OrderMessage": ("body",),
         },
     ),
     DataCategory(
@@ -397,11 +334,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         subjects=("patient",),
         health=True,
         retention="medical_archive",
-        fields={
-            "patients.Patient": ("pseudonym",),
-            "patients.PatientArchive": ("pseudonym",),
-            "orders.Order": ("pseudonym",),
-        },
     ),
     DataCategory(
         key="orders",
@@ -412,22 +344,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         ),
         subjects=("staff", "designer"),
         retention="orders",
-        fields={
-            "orders.Order": (
-                "reference",
-                "state",
-                "resume_state",
-                "state_changed_at",
-                "requires_approval",
-                "remake_cost_bearer",
-                "late_alert_sent_for",
-            ),
-            "orders.OrderAssignment": ("kind", "ends_at", "ended_at"),
-            "orders.OrderAttachment": ("kind",),
-            "orders.OrderMessage": ("kind", "transition", "side"),
-            "orders.OrderMessageRead": ("read_at",),
-            "files.DesignerAssignment": ("ends_at", "revoked_at"),
-        },
     ),
     DataCategory(
         key="account",
@@ -439,23 +355,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         subjects=("staff", "designer", "patient"),
         retention="closed_accounts",
         fields={
-            "accounts.User": (
-                "email",
-                "full_name",
-                "phone",
-                "language",
-                "photo",
-                "location",
-                "specialisation",
-                "vision",
-                "current_job",
-                "last_login",
-                "date_joined",
-                "is_active",
-                "closed_at",
-            ),
-            "organizations.Membership": ("role",),
-            "organizations.Invitation": ("email", "role", "accepted_at", "revoked_at"),
             "account.EmailAddress": ("email", "verified", "primary"),
             "mfa.Authenticator": ("type", "data", "created_at", "last_used_at"),
             "socialaccount.SocialAccount": (
@@ -477,17 +376,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         subjects=("staff", "designer", "patient"),
         retention="credentials",
         fields={
-            "accounts.User": ("password",),
-            "accounts.ApiToken": (
-                "name",
-                "prefix",
-                "token_hash",
-                "expires_at",
-                "last_used_at",
-                "revoked_at",
-            ),
-            "organizations.Invitation": ("token_hash", "expires_at"),
-            "patients.PatientInvitation": ("token_hash", "expires_at"),
             "account.EmailConfirmation": ("key", "sent", "created"),
         },
     ),
@@ -501,21 +389,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         subjects=("contact",),
         retention="business_records",
         fields={
-            "organizations.Organization": (
-                "name",
-                "salutation",
-                "contact_person",
-                "street",
-                "postal_code",
-                "city",
-                "vat_number",
-                "fiscal_code",
-                "sdi_code",
-                "pec",
-                "registration_number",
-                "billing_email",
-            ),
-            "organizations.LabConnection": ("message", "responded_at"),
             "gdpr.OperatorDetails": (
                 "name",
                 "address",
@@ -536,20 +409,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         ),
         subjects=("staff", "designer", "patient"),
         retention="communications",
-        fields={
-            "messaging.Notification": ("event", "text", "link", "read_at"),
-            "messaging.NotificationPreference": ("event", "in_app", "email"),
-            "messaging.OutgoingEmail": (
-                "to",
-                "subject",
-                "text",
-                "html",
-                "last_error",
-                "sent_at",
-                "purpose",
-                "headers",
-            ),
-        },
     ),
     DataCategory(
         key="security_log",
@@ -561,21 +420,6 @@ CATEGORIES: tuple[DataCategory, ...] = (
         subjects=("staff", "designer", "patient"),
         retention="security_log",
         fields={
-            "privacy.AuditEvent": (
-                "created_at",
-                "action",
-                "outcome",
-                "actor_id",
-                "organization_id",
-                "target_type",
-                "target_id",
-                "patient_id",
-                "reason",
-                "via",
-                "ip",
-                "user_agent",
-                "data",
-            ),
             "usersessions.UserSession": (
                 "created_at",
                 "ip",
@@ -689,38 +533,13 @@ CATEGORIES: tuple[DataCategory, ...] = (
     ),
 )
 
-# Fields that hold no personal data, by model ("*" for the whole model) — each with its reason.
+# Fields that hold no personal data, by model ("*" for the whole model) — each with its reason;
+# the apps' own are in their register.py, collected here when the GDPR app is ready.
 NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
-    "orders.ImplantManufacturer": ("*", "a product catalogue"),
-    "orders.ImplantSystem": ("*", "a product catalogue"),
-    "orders.ImplantPlatform": ("*", "a product catalogue"),
-    "orders.LabSettings": ("*", "a laboratory's calendar and policies"),
-    "orders.LabClosure": ("*", "a laboratory's closing days"),
-    "orders.LabProduct": ("*", "a laboratory's catalogue"),
-    "files.TenantKey": ("*", "wrapped encryption keys of an organization"),
     "gdpr.SubProcessor": ("*", "companies the operator engages"),
     "gdpr.PolicyVersion": ("*", "versions of the notice"),
     "gdpr.RetentionRun": ("*", "counts of rows deleted per rule"),
     "gdpr.Breach": ("*", "an incident's description and counts; names nobody"),
-    "messaging.Newsletter": ("*", "product news, written for everyone alike"),
-    "files.PatientKey": (("key_id", "retired_at"), "key bookkeeping"),
-    "files.Asset": (
-        ("status", "step", "progress", "error_code", "error_message"),
-        "processing state of a file",
-    ),
-    "files.Upload": (("status", "expires_at"), "upload state"),
-    "orders.OrderItem": (("position",), "order of the lines"),
-    "organizations.Organization": (
-        ("kind", "country", "data_region", "storage_quota"),
-        "settings of an organization",
-    ),
-    "organizations.LabConnection": (("status",), "state of a connection"),
-    "messaging.OutgoingEmail": (
-        ("status", "attempts", "next_attempt_at", "erase_after_sending"),
-        "delivery state",
-    ),
-    "privacy.AuditEvent": (("seq", "prev_hash", "hash"), "the hash chain"),
-    "accounts.User": (("is_superuser", "is_staff"), "operator flags"),
     "auth.Permission": ("*", "Django's permission names"),
     "auth.Group": ("*", "Django's group names"),
     "contenttypes.ContentType": ("*", "model names"),
@@ -1060,3 +879,34 @@ def unknown_declarations(models) -> list[str]:
         elif listed != "*":
             wrong += [f"{label}.{name}" for name in listed if name not in fields[label]]
     return wrong
+
+
+_DECLARED_HERE = (CATEGORIES, dict(NOT_PERSONAL))
+
+
+def collect_app_declarations() -> None:
+    """Add each of our apps' ``register`` module to the register: its ``PERSONAL_DATA`` fields
+    under their data categories, its ``NOT_PERSONAL`` fields with their reasons. Called when the
+    GDPR app is ready; calling it again gives the same register."""
+    global CATEGORIES
+    categories, not_personal = _DECLARED_HERE
+    fields = {category.key: dict(category.fields) for category in categories}
+    merged_not_personal = dict(not_personal)
+    for config in apps.get_app_configs():
+        if not config.name.startswith("dentalbridge.") or not module_has_submodule(
+            config.module, "register"
+        ):
+            continue
+        module = import_module(f"{config.name}.register")
+        for key, models in getattr(module, "PERSONAL_DATA", {}).items():
+            if key not in fields:
+                raise ImproperlyConfigured(
+                    f"{config.name}.register declares fields under {key!r}, which is no data "
+                    f"category of the register: {sorted(fields)}"
+                )
+            for label, names in models.items():
+                fields[key][label] = (*fields[key].get(label, ()), *names)
+        merged_not_personal.update(getattr(module, "NOT_PERSONAL", {}))
+    CATEGORIES = tuple(replace(category, fields=fields[category.key]) for category in categories)
+    NOT_PERSONAL.clear()
+    NOT_PERSONAL.update(merged_not_personal)

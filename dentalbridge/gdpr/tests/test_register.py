@@ -275,3 +275,63 @@ def test_the_cookie_policy_lists_every_cookie_the_platform_sets(world, client):
     response = client_for(world.owner).get(reverse("dashboard"))
     listed = {c["name"] for c in purposes.COOKIES}
     assert set(response.cookies) <= listed
+
+
+@pytest.fixture
+def declare():
+    """A monkeypatch for apps' register modules; once it is undone, the apps' declarations are
+    collected again, so the next test sees the real register."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+    purposes.collect_app_declarations()
+
+
+def test_each_app_declares_its_own_fields_in_its_register_module():
+    from dentalbridge.files import register as files_register
+    from dentalbridge.orders import register as orders_register
+
+    fields = {category.key: category.fields for category in purposes.CATEGORIES}
+    assert (
+        fields["orders"]["orders.Order"] == orders_register.PERSONAL_DATA["orders"]["orders.Order"]
+    )
+    assert (
+        fields["health_record"]["files.Asset"]
+        == (files_register.PERSONAL_DATA["health_record"]["files.Asset"])
+    )
+    assert (
+        purposes.NOT_PERSONAL["orders.LabSettings"]
+        == orders_register.NOT_PERSONAL["orders.LabSettings"]
+    )
+
+
+def test_a_new_app_adds_itself_to_the_register_without_editing_the_gdpr_app(declare):
+    """What a new app (say shipping) writes in its register.py reaches the register, the notice's
+    categories and the coverage check, with no line changed in the GDPR app."""
+    from dentalbridge.orders import register as orders_register
+
+    declared = {
+        **orders_register.PERSONAL_DATA,
+        "business_contact": {"orders.Shipment": ("recipient_name", "tracking_number")},
+    }
+    declare.setattr(orders_register, "PERSONAL_DATA", declared)
+    declare.setattr(
+        orders_register,
+        "NOT_PERSONAL",
+        {**orders_register.NOT_PERSONAL, "orders.Carrier": ("*", "a courier's name and links")},
+    )
+    purposes.collect_app_declarations()
+    assert purposes.category("business_contact").fields["orders.Shipment"] == (
+        "recipient_name",
+        "tracking_number",
+    )
+    assert purposes.NOT_PERSONAL["orders.Carrier"] == ("*", "a courier's name and links")
+
+
+def test_a_declaration_under_an_unknown_category_stops_the_start(declare):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dentalbridge.orders import register as orders_register
+
+    declare.setattr(orders_register, "PERSONAL_DATA", {"parcels": {"orders.Order": ("reference",)}})
+    with pytest.raises(ImproperlyConfigured, match="'parcels', which is no data category"):
+        purposes.collect_app_declarations()
