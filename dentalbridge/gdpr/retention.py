@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -141,7 +142,7 @@ def run(*, dry_run: bool = False, actor=None) -> RetentionRun:
     """One pass over every rule; the report lists each rule's cut-off, rows found and deleted."""
     today = timezone.localdate()
     started = timezone.now()
-    report = []
+    report: list[dict[str, Any]] = []
     for executor in EXECUTORS:
         rows = executor.expired(today)
         found = rows.count()

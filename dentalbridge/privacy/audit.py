@@ -9,19 +9,25 @@ The chain lock is PostgreSQL's transaction-scoped advisory lock; on SQLite the d
 transactions in IMMEDIATE mode (settings), which already serializes writers.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, models, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from dentalbridge.privacy.models import AuditEvent
+
+if TYPE_CHECKING:
+    from dentalbridge.privacy.principal import Principal
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it names the lock in pg_locks.
@@ -173,10 +179,10 @@ def _take_chain_lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
-def _clean_data(data: dict | None) -> dict:
+def _clean_data(data: Mapping[str, object] | None) -> dict[str, str | int | bool | None]:
     """Audit data holds ids, codes and counts — plain JSON scalars only, so the canonical form
     survives a round trip through either database unchanged."""
-    clean = {}
+    clean: dict[str, str | int | bool | None] = {}
     for key, value in (data or {}).items():
         if not isinstance(value, str | int | bool | type(None)):
             value = str(value)
@@ -187,14 +193,14 @@ def _clean_data(data: dict | None) -> dict:
 def record(
     action: AuditAction,
     *,
-    principal=None,
-    actor=None,
-    organization=None,
-    target=None,
-    patient=None,
+    principal: Principal | None = None,
+    actor: models.Model | None = None,
+    organization: models.Model | None = None,
+    target: models.Model | None = None,
+    patient: models.Model | None = None,
     reason: str = "",
     outcome: AuditOutcome = AuditOutcome.SUCCESS,
-    data: dict | None = None,
+    data: Mapping[str, object] | None = None,
     ip: str | None = None,
     user_agent: str = "",
 ) -> AuditEvent:
@@ -278,7 +284,7 @@ def verify() -> VerifyResult:
     return VerifyResult(checked, None)
 
 
-def with_actor_names(events):
+def with_actor_names(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
     """Events with their actor's e-mail and name resolved in the same query (constant query count
     per page): the log keeps the actor's public id only, so it outlives the account."""
     users = get_user_model().objects.filter(public_id=OuterRef("actor_id"))
