@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # importing trimesh, scipy and pydicom from source costs seconds each time.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help run test deps frontend messages lint test-sqlite test-postgres schema bench clean
+.PHONY: help run test deps frontend messages lint typecheck test-sqlite test-postgres schema bench clean
 
 help:
 	@echo "make run   — install, migrate, load demo data and serve http://127.0.0.1:8000"
@@ -54,9 +54,17 @@ run: deps frontend messages
 	$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $${PORT:-8000} --workers 1 \
 	  --blocking-threads 4 --no-ws config.wsgi:application
 
+# Lint: style, formatting, the import layers (pyproject.toml [tool.importlinter]) and types.
+# .pre-commit-config.yaml runs the same tools for contributors who want them before each commit.
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(MAKE) --no-print-directory typecheck
+
+# mypy with django-stubs, configured in pyproject.toml [tool.mypy] (strict for the privacy kernel).
+typecheck: deps
+	$(BIN)/mypy
 
 test-deps: deps frontend messages
 	@scripts/apt-ensure /usr/bin/chromium chromium
