@@ -29,6 +29,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
         request = allauth_context.request
         # Mail may be rendered after the request (on commit): name the site from SITE_URL.
+        current_site: RequestSite | _ConfiguredSite
         if request is not None:
             current_site = RequestSite(request)
         else:

@@ -74,9 +74,9 @@ def user_for_token(token: str):
         value = signing.loads(token, salt=_SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(value, dict) or value.get("p") != PURPOSE:
+    if not isinstance(value, dict) or value.get("p") != PURPOSE or value.get("u") is None:
         return None
-    return get_user_model().objects.filter(public_id=value.get("u"), is_active=True).first()
+    return get_user_model().objects.filter(public_id=value["u"], is_active=True).first()
 
 
 def unsubscribe(user, *, ip=None, user_agent: str = "") -> bool:

@@ -121,7 +121,9 @@ class AuditEventSerializer(serializers.Serializer):
     reason = serializers.CharField()
     via = serializers.CharField()
     ip = serializers.IPAddressField(allow_null=True)
-    data = serializers.DictField()
+    # The event's member is named ``data``; the stubs read it as Serializer.data (as in
+    # api/errors.py, the metaclass collects it).
+    data = serializers.DictField()  # type: ignore[assignment]
     hash = serializers.CharField()
 
 
