@@ -13,6 +13,11 @@ from dentalbridge.core.models import BaseModel
 
 
 class NotificationEvent(models.TextChoices):
+    """What a person can be told about: a closed vocabulary (STYLE.md §3), checked where
+    notifications are made and preferences saved (``notifications``). The ``event`` columns
+    store the value without ``choices``, so a new event is one line here and no migration; the
+    preferences page lists the events with these labels."""
+
     ORDER_SUBMITTED = "order_submitted", _("A new order arrives")
     ORDER_ACCEPTED = "order_accepted", _("The lab accepts an order (order confirmation)")
     ORDER_DECLINED = "order_declined", _("The lab declines an order")
@@ -44,7 +49,7 @@ class Notification(BaseModel):
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="+"
     )
-    event = models.CharField(max_length=32, choices=NotificationEvent.choices)
+    event = models.CharField(max_length=32)  # a NotificationEvent value
     text = models.CharField(max_length=300)
     link = models.CharField(max_length=200, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -63,7 +68,7 @@ class NotificationPreference(BaseModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    event = models.CharField(max_length=32, choices=NotificationEvent.choices)
+    event = models.CharField(max_length=32)  # a NotificationEvent value
     in_app = models.BooleanField(default=True)
     email = models.BooleanField(default=True)
 

@@ -73,6 +73,12 @@ def _text(event: str, order) -> str:
     return texts[NotificationEvent(event)] % values
 
 
+def known_event(event: str) -> NotificationEvent:
+    """The event, refused (ValueError) unless it is a ``NotificationEvent``: the database column
+    has no choices to do it."""
+    return NotificationEvent(event)
+
+
 def preferences_of(users, event: str) -> dict:
     """{user pk: (in_app, email)} for ``event``; one query."""
     found = {
@@ -85,6 +91,7 @@ def preferences_of(users, event: str) -> dict:
 def notify(*, event: str, order, organization, recipients, actor_user=None) -> int:
     """In-app notifications now (in the caller's transaction) and e-mails queued after commit,
     each as its recipient wants; the person who acted is not told about their own act."""
+    event = known_event(event)
     recipients = [u for u in {u.pk: u for u in recipients}.values() if u != actor_user]
     if not recipients:
         return 0
@@ -129,6 +136,7 @@ def notify(*, event: str, order, organization, recipients, actor_user=None) -> i
 def notify_about(*, event: str, organization, recipients, text, link: str) -> int:
     """Like ``notify`` for things other than orders: ``text`` is a callable giving the words in
     the active language (it is called once per recipient, in their language)."""
+    event = known_event(event)
     recipients = list({u.pk: u for u in recipients}.values())
     if not recipients:
         return 0
@@ -249,7 +257,7 @@ def emails_due(now=None) -> list[int]:
 
 
 def preference_set(*, user, event: str, channel: str, enabled: bool) -> NotificationPreference:
-    event = NotificationEvent(event)
+    event = known_event(event)
     channel = Channel(channel)
     preference, _created = NotificationPreference.objects.get_or_create(user=user, event=event)
     setattr(preference, "in_app" if channel == Channel.IN_APP else "email", enabled)
