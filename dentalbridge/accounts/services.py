@@ -4,8 +4,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,7 +64,7 @@ def api_token_create(*, actor: Principal, name: str, valid_days: int) -> IssuedT
     return IssuedToken(token=token, secret=secret)
 
 
-def api_token_revoke(*, actor: Principal, token_id) -> ApiToken:
+def api_token_revoke(*, actor: Principal, token_id: UUID | str) -> ApiToken:
     token = ApiToken.objects.filter(user=actor.user, public_id=token_id).first()
     if token is None:
         raise NotFound()
@@ -89,7 +92,13 @@ PROFILE_FIELDS = (
 )
 
 
-def profile_update(*, actor: Principal, photo=None, remove_photo=False, **fields) -> User:
+def profile_update(
+    *,
+    actor: Principal,
+    photo: "UploadedFile[bytes] | None" = None,
+    remove_photo: bool = False,
+    **fields: Any,
+) -> User:
     user = User.objects.get(pk=actor.user.pk)  # type: ignore[union-attr]  # a member acts
     changed = [
         name for name in PROFILE_FIELDS if name in fields and getattr(user, name) != fields[name]
@@ -140,4 +149,5 @@ def totp_code(secret: str, *, step: int = 0) -> str:
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     counter = int(time.time()) // app_settings.TOTP_PERIOD + step
-    return format_hotp_value(hotp_value(secret, counter))
+    code: str = format_hotp_value(hotp_value(secret, counter))  # allauth is untyped
+    return code
