@@ -77,9 +77,11 @@ test-sqlite:
 	@echo "== test suite on SQLite"
 	DATABASE_URL=sqlite:///:memory: $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
+# The standalone tier (benchmark smoke tests, make run: their own processes and databases, the
+# same whatever DATABASE_URL says) runs in the SQLite run only; a -m in PYTEST_ARGS overrides.
 test-postgres:
 	@echo "== test suite on PostgreSQL"
-	DATABASE_URL=$$(scripts/ensure-postgres) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	DATABASE_URL=$$(scripts/ensure-postgres) $(BIN)/pytest -n 2 -m "not standalone" $(PYTEST_ARGS)
 
 schema: deps
 	$(BIN)/python manage.py spectacular --file schema/openapi.json --format openapi-json --validate --fail-on-warn

@@ -3,7 +3,12 @@ per scenario; and the mesh, DICOM, viewer, export, range and retention benchmark
 ``bench/run.py --quick --scenario files --files NAME`` (the upload benchmark has its own smoke
 test, tests/test_upload_bench_smoke.py).
 
-This checks that the scripts work and print their ratios, not how fast anything is.
+This checks that the scripts work and print their ratios, not how fast anything is: the data is
+small, and each run's timeout is a ceiling for a hung run on a busy machine, not a speed
+requirement. A run that times out or fails is stopped with everything it started (its servers,
+workers and browser; ``bench.measure.run_bounded``). These tests bring their own processes and
+databases, whatever the suite's database: they are ``standalone`` (``make test`` runs them once,
+in the SQLite run).
 """
 
 import json
@@ -11,11 +16,18 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from bench.measure import run_bounded
+
 REPO = Path(__file__).resolve().parent.parent
+# A ceiling for a run that hangs, far above what any of these takes on a busy 2-core machine.
+CEILING = 900
+
+pytestmark = pytest.mark.standalone
 
 HEADLINES = (
     r"^request\s+dashboard\s+median .+ = [\d.]+x bare \(median\), [\d.]+x bare \(p99\)$",
@@ -45,6 +57,7 @@ PATIENT_HEADLINES = (
     r"^check\s+api-patients: queries (\d+) for a page of 50, \1 for a page of 100 \(constant",
     r"^audit\s+chain verified: \d+ events, ok",
 )
+INTAKE_FILES = (("stl", "stl-binary", 4), ("dicom", "dicom", 2), ("jpeg", "jpeg", 3))
 FILE_HEADLINES = {
     "mesh": (
         r"^mesh\s+50k faces\s+load [\d.]+ s \(baseline\)\s+inspect [\d.]+ s = [\d.]+x load\s+"
@@ -52,6 +65,15 @@ FILE_HEADLINES = {
         r"^\s+\d+ faces, [\d.]+ MB STL, status \w+ -> \w+ after repair; preview \d+ faces",
         r"^sandbox start-up per call \(20-face mesh\)\s+inspect [\d.]+ s\s+repair [\d.]+ s\s+"
         r"preview [\d.]+ s$",
+    ),
+    "intake": (
+        *(
+            rf"^intake\s+{kind}\s+{fmt}\s+\d+ KB\s+{calls} sandbox calls\s+spawn [\d.]+ s "
+            r"\(baseline\)\s+forkserver [\d.]+ s = [\d.]+x$"
+            for kind, fmt, calls in INTAKE_FILES
+        ),
+        r"^sandbox per call \(median over the files\)\s+spawn [\d.]+ s\s+forkserver [\d.]+ s; "
+        r"fork server start \(once per process\) [\d.]+ s",
     ),
     "dicom": (
         r"^dicom\s+30 slices \([\d.]+ MB zip, median of \d+\)\s+plain read\+write [\d.]+ s "
@@ -92,28 +114,23 @@ NEEDS_FRONTEND = pytest.mark.skipif(
 )
 
 
-def run_quick(
-    scenario: str, results: Path, timeout: int, *options: str
-) -> subprocess.CompletedProcess:
+def run_quick(scenario: str, results: Path, *options: str) -> subprocess.CompletedProcess:
+    """``bench/run.py --quick``, stopped with all it started if it runs past ``CEILING``."""
     # Without PYTEST_VERSION and DATABASE_URL the child sets up its own embedded profile and
     # database instead of inheriting the test suite's.
     env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL"}}
     command = [sys.executable, "bench/run.py", "--quick", "--scenario", scenario, *options]
-    return subprocess.run(
-        [*command, "--output", results],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        return run_bounded([*command, "--output", str(results)], cwd=REPO, env=env, timeout=CEILING)
+    except subprocess.TimeoutExpired as hung:
+        output = str(hung.stdout) + str(hung.stderr)
+        pytest.fail(f"bench/run.py did not finish in {hung.timeout} s:\n{output}")
 
 
 @NEEDS_FRONTEND
 def test_quick_benchmark_runs_and_prints_ratios(tmp_path):
     results = tmp_path / "bench.json"
-    completed = run_quick("core", results, 120, "--database", "sqlite")
+    completed = run_quick("core", results, "--database", "sqlite")
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for headline in HEADLINES:
@@ -128,7 +145,7 @@ def test_quick_patients_benchmark_runs_and_prints_ratios(tmp_path):
     """The patients scenario at 1/100 scale (100 patients, 2,000 record items, 10,000 audit
     rows) on SQLite: about 15 s on an idle 2-core machine (the timeout allows for a busy one)."""
     results = tmp_path / "bench.json"
-    completed = run_quick("patients", results, 90, "--database", "sqlite")
+    completed = run_quick("patients", results, "--database", "sqlite")
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for headline in PATIENT_HEADLINES:
@@ -141,10 +158,10 @@ def test_quick_patients_benchmark_runs_and_prints_ratios(tmp_path):
     assert sqlite["requests"]["timeline"]["ratio_median"] > 0
 
 
-def run_file_benchmark(name: str, results: Path, timeout: int) -> dict:
+def run_file_benchmark(name: str, results: Path) -> dict:
     """``bench/<name>_bench.py --quick`` through the files scenario: its lines, the scenario's
     load-average line, and what its ``main`` returned in the JSON."""
-    completed = run_quick("files", results, timeout, "--files", name)
+    completed = run_quick("files", results, "--files", name)
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for headline in FILE_HEADLINES[name]:
@@ -160,7 +177,7 @@ def run_file_benchmark(name: str, results: Path, timeout: int) -> dict:
 def test_quick_mesh_benchmark_runs_and_prints_ratios(tmp_path):
     """One ~50k-face scan, three rounds, plus the sandbox's start-up on a 20-face mesh: about
     30 s on a busy 2-core machine, most of it the sandbox's nine start-ups."""
-    mesh = run_file_benchmark("mesh", tmp_path / "bench.json", timeout=120)
+    mesh = run_file_benchmark("mesh", tmp_path / "bench.json")
 
     row = mesh["meshes"]["50k"]
     assert row["faces"] > 40_000
@@ -169,10 +186,24 @@ def test_quick_mesh_benchmark_runs_and_prints_ratios(tmp_path):
     assert set(mesh["sandbox_startup_seconds"]) == {"inspect", "repair", "preview"}
 
 
+def test_quick_intake_benchmark_runs_and_prints_ratios(tmp_path):
+    """A small STL, DICOM and JPEG through the intake pipeline's sandboxed steps, with children
+    from the fork server and, as the baseline, spawned per call: about 20 s on a busy 2-core
+    machine, most of it the spawned interpreters."""
+    intake = run_file_benchmark("intake", tmp_path / "bench.json")
+
+    assert set(intake["files"]) == {"stl", "dicom", "jpeg"}
+    for row in intake["files"].values():
+        assert row["seconds"]["spawn"] > 0 and row["seconds"]["forkserver"] > 0
+        assert row["ratio"] > 0
+    assert (intake["files"]["stl"]["format"], intake["files"]["stl"]["calls"]) == ("stl-binary", 4)
+    assert intake["forkserver_start_seconds"] > 0
+
+
 def test_quick_dicom_benchmark_runs_and_prints_ratios(tmp_path):
     """A 30-slice series, three rounds of plain read+write against the sandboxed anonymizer:
     about 15 s on a busy 2-core machine."""
-    dicom = run_file_benchmark("dicom", tmp_path / "bench.json", timeout=90)
+    dicom = run_file_benchmark("dicom", tmp_path / "bench.json")
 
     assert dicom["slices"] == 30
     assert dicom["ratio"] > 0
@@ -183,7 +214,7 @@ def test_quick_export_benchmark_runs_and_prints_ratios(tmp_path):
     """A record of 20 items and 4 files of 4 MB asks for its copy: the streamed export against
     ``zip -0`` of the same files, and the export process's peak RSS at 4 and 16 MB: about 10 s
     on a 2-core machine (most of it the set-up's migrations and five child processes)."""
-    export = run_file_benchmark("export", tmp_path / "bench.json", timeout=90)
+    export = run_file_benchmark("export", tmp_path / "bench.json")
 
     full, quarter = export["sizes"]["full"], export["sizes"]["quarter"]
     assert (full["items"], quarter["items"]) == (20, 5)
@@ -196,7 +227,7 @@ def test_quick_range_benchmark_runs_and_prints_ratios(tmp_path):
     """A 16 MB file stored as 4 encrypted parts of 4 MB: ``read_range`` of the last 10 % and of
     1 MB against ``read_blob`` of the whole file and against a plain file: 3 to 10 s on a 2-core
     machine (most of it the two child processes' start-up)."""
-    ranged = run_file_benchmark("range", tmp_path / "bench.json", timeout=60)
+    ranged = run_file_benchmark("range", tmp_path / "bench.json")
 
     assert (ranged["parts"], ranged["file_mb"]) == (4, 16)
     reads, checked = ranged["reads"], ranged["checked"]
@@ -213,7 +244,7 @@ def test_quick_range_benchmark_runs_and_prints_ratios(tmp_path):
 def test_quick_viewer_benchmark_runs_and_prints_ratios(tmp_path):
     """Chromium, a 300k-face scan as GLB and STL, five runs of fetch-only against the viewer: about
     75 s on a busy 2-core machine."""
-    viewer = run_file_benchmark("viewer", tmp_path / "bench.json", timeout=180)
+    viewer = run_file_benchmark("viewer", tmp_path / "bench.json")
 
     assert viewer["faces"] > 200_000
     assert viewer["runs"] == 5
@@ -231,7 +262,7 @@ def test_quick_orders_benchmark_runs_and_prints_ratios(tmp_path):
     submit-to-inbox, and notification fan-out through a real database worker against its no-op
     throughput (about 40 s on an idle 2-core machine)."""
     results = tmp_path / "bench.json"
-    completed = run_quick("orders", results, 240, "--database", "sqlite")
+    completed = run_quick("orders", results, "--database", "sqlite")
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     for page in ("new", "due_today", "overdue", "open", "done"):
@@ -246,7 +277,54 @@ def test_quick_orders_benchmark_runs_and_prints_ratios(tmp_path):
 def test_quick_retention_benchmark_runs_and_prints_ratios(tmp_path):
     """20,000 expired e-mails and notifications among 2,000 kept rows, on PostgreSQL: the
     retention engine against two plain DELETEs; about 20 s (mostly seeding and migrations)."""
-    retention = run_file_benchmark("retention", tmp_path / "bench.json", timeout=180)
+    retention = run_file_benchmark("retention", tmp_path / "bench.json")
 
     assert retention["summary"]["ratio"] > 0
     assert retention["summary"]["engine"]["median_s"] > 0
+
+
+# --- no orphans ---------------------------------------------------------------------------------
+
+SPAWNER = """
+import subprocess, sys, time
+# A "server" in a session of its own, as the upload benchmark starts granian.
+server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"],
+                          start_new_session=True)
+open(sys.argv[1], "w").write(str(server.pid))
+time.sleep(3600)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+    except OSError:
+        return False
+
+
+def test_a_stopped_run_takes_its_servers_with_it(tmp_path):
+    """What a timed-out or failed smoke test does to its run: the run and the server it started
+    in another session are both stopped."""
+    from bench.measure import stop_process_tree
+
+    marker = tmp_path / "server.pid"
+    run = subprocess.Popen([sys.executable, "-c", SPAWNER, str(marker)], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120  # a ceiling for a busy machine to start two interpreters
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            assert run.poll() is None, "the run ended before starting its server"
+            time.sleep(0.1)
+        server = int(marker.read_text())
+        assert alive(server)
+    finally:
+        stop_process_tree(run, grace=10)
+    assert run.returncode is not None
+    assert not alive(server)
+
+
+def test_a_run_past_its_ceiling_is_stopped_and_reported():
+    command = [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(3600)"]
+    with pytest.raises(subprocess.TimeoutExpired) as hung:
+        run_bounded(command, cwd=REPO, env=dict(os.environ), timeout=1)
+    assert hung.value.timeout == 1
