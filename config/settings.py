@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dentalbridge.organizations.middleware.PrincipalMiddleware",
     "dentalbridge.accounts.middleware.RequireSecondFactorMiddleware",
+    # Last, so it sees a view's domain error first: the one error path of HTML pages.
+    "dentalbridge.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

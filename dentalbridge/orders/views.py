@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from dentalbridge.core.errors import Conflict, DomainError, ValidationFailed
 from dentalbridge.core.text import search_text
 from dentalbridge.files import views as file_views
 from dentalbridge.files.models import Jaw
@@ -337,9 +337,6 @@ def order_edit(request, order_id):
             errors=error.fields,
         )
         return render(request, "orders/edit.html", context, status=400)
-    except (Conflict, Forbidden) as error:
-        messages.error(request, error.message)
-        return redirect("order_edit", order_id=order.public_id)
     if action == "save":
         messages.success(request, _("Draft saved."))
     return redirect("order_edit", order_id=order.public_id)
@@ -513,9 +510,6 @@ def order_step(request, order_id):
         details = " ".join(" ".join(v) for v in error.fields.values())
         messages.error(request, f"{error.message} {details}".strip() if details else error.message)
         return _back(order_id)
-    except Conflict as error:  # someone moved the order meanwhile: say so on its page
-        messages.error(request, error.message)
-        return _back(order_id)
     messages.success(
         request,
         _("Order %(reference)s: %(state)s.")
@@ -546,7 +540,7 @@ def order_assign(request, order_id):
             member_id=form.cleaned_data["member"],
             ends_at=_until(form.cleaned_data["until"]),
         )
-    except DomainError as error:
+    except ValidationFailed as error:
         messages.error(request, _message(error))
         return _back(order_id)
     messages.success(
@@ -584,7 +578,7 @@ def order_return_date(request, order_id):
         services.order_confirm_return_date(
             actor=request.principal, order_id=order_id, return_date=form.cleaned_data["return_date"]
         )
-    except (ValidationFailed, Conflict) as error:
+    except ValidationFailed as error:
         messages.error(request, _message(error))
         return _back(order_id)
     messages.success(request, _("Return date confirmed."))
@@ -603,7 +597,7 @@ def order_message(request, order_id):
             body=body,
             item_id=request.POST.get("item") or None,
         )
-    except (ValidationFailed, Conflict) as error:
+    except ValidationFailed as error:
         messages.error(request, _message(error))
     return redirect(f"{_back(order_id).url}#thread")
 
@@ -622,7 +616,7 @@ def order_remake(request, order_id):
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
         )
-    except (ValidationFailed, Conflict) as error:
+    except ValidationFailed as error:
         messages.error(request, _message(error))
         return _back(order_id)
     messages.success(
@@ -640,7 +634,7 @@ def order_attach(request, order_id):
         services.order_attach(
             actor=request.principal, order_id=order_id, item_id=request.POST.get("item", "")
         )
-    except (ValidationFailed, Conflict) as error:
+    except ValidationFailed as error:
         messages.error(request, _message(error))
     else:
         messages.success(request, _("The file was added to the order."))

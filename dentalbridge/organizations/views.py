@@ -1,21 +1,18 @@
 """HTML pages for organizations, members, invitations, lab connections and the audit log.
 
-Thin: parse input, call one service or access function, render. Domain errors become 404/403 or
-a message on the page.
+Thin: parse input, call one service or access function, render. A domain error a page does not
+show itself (on its form, or as a message where the action was) is answered by
+``core.middleware.DomainErrorMiddleware``.
 """
-
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from dentalbridge.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from dentalbridge.core.pages import page_context
 from dentalbridge.organizations import access, selectors, services
 from dentalbridge.organizations.forms import (
@@ -32,19 +29,9 @@ from dentalbridge.privacy.policy import Perm
 
 
 def domain_view(view):
-    """Login required; access-layer errors become the matching HTTP error pages."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
-
-    return wrapper
+    """A page of a signed-in user. Its domain errors (``NotFound`` 404, ``Forbidden`` 403,
+    ``Conflict`` 409, …) are answered by ``core.middleware.DomainErrorMiddleware``."""
+    return login_required(view)
 
 
 def _back_with(request, error: DomainError, to: str, **kwargs):
@@ -89,8 +76,8 @@ def organization_switch(request):
             ip=request.principal.ip,
             user_agent=request.principal.user_agent,
         )
-    except (NotFound, ValueError) as exc:
-        raise Http404 from exc
+    except ValueError as exc:  # not an id at all: as unknown as another person's membership
+        raise NotFound() from exc
     messages.success(
         request, _("You are now acting for %(name)s.") % {"name": membership.organization.name}
     )

@@ -99,6 +99,16 @@ document.addEventListener("submit", (event) => {
     form._heldPost = { submitter: event.submitter };
   }
 });
+// (e) A refusal the server explains (its one error path marks it with X-Error-Code: a 409 when
+// the order was sent meanwhile, a 403, …) takes the place of the answer in the request's target,
+// so the page says what happened; htmx would otherwise drop any 4xx without a word.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { xhr } = event.detail;
+  if (xhr.status >= 400 && xhr.getResponseHeader("X-Error-Code")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
 // Back to a page kept in the browser's memory: its form autosaves again.
 window.addEventListener("pageshow", (event) => {
   if (!event.persisted) return;
