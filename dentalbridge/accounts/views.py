@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -73,10 +73,7 @@ def tokens(request):
 @login_required
 @require_POST
 def token_revoke(request, token_id):
-    try:
-        token = services.api_token_revoke(actor=request.principal, token_id=token_id)
-    except NotFound as exc:
-        raise Http404 from exc
+    token = services.api_token_revoke(actor=request.principal, token_id=token_id)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("api_tokens")
 
@@ -87,7 +84,7 @@ def profile_photo(request, user_id):
     """A profile photo, for the person and for members of an organization they belong to."""
     owner = selectors.visible_user(viewer=request.user, user_id=user_id)
     if owner is None or not owner.photo:
-        raise Http404
+        raise NotFound()
     response = FileResponse(owner.photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=300"
     return response

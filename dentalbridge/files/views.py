@@ -5,13 +5,13 @@ viewer, reports and actions), downloads through signed links, "download all" as 
 import json
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
+from dentalbridge.core.errors import Conflict, ValidationFailed
 from dentalbridge.core.http import client_of
 from dentalbridge.files import access, delivery, formats, services
 from dentalbridge.files.forms import AssignForm, ShareForm
@@ -157,17 +157,14 @@ def add_viewers(request, context) -> None:
 def file_download(request, token):
     """Follow a signed link: the bytes, decrypted as they are sent (one audit event each)."""
     ip, user_agent = client_of(request)
-    try:
-        asset, _principal, inline, outside, byte_range = delivery.open_link(
-            token,
-            user=request.user,
-            ip=ip,
-            user_agent=user_agent,
-            range_header=request.headers.get("Range", ""),
-            if_range=request.headers.get("If-Range", ""),
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    asset, _principal, inline, outside, byte_range = delivery.open_link(
+        token,
+        user=request.user,
+        ip=ip,
+        user_agent=user_agent,
+        range_header=request.headers.get("Range", ""),
+        if_range=request.headers.get("If-Range", ""),
+    )
     if byte_range == delivery.UNSATISFIABLE:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{asset.size}"

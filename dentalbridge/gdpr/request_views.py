@@ -4,15 +4,14 @@ a person's own requests, the controller's queue, and a lab's forwarding of a pat
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from dentalbridge.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from dentalbridge.core.http import client_of
 from dentalbridge.core.text import uuid_or_none
 from dentalbridge.gdpr import access, erasure, requests, rights
@@ -212,9 +211,9 @@ def data_request_forward(request):
     """A lab passes on a patient's request to the practice that controls the data (PRV-4)."""
     organization = request.principal.organization
     if organization is None or organization.kind != "lab":
-        raise Http404
+        raise NotFound()
     if not request.principal.may(Perm.DATA_REQUEST_FORWARD):
-        raise PermissionDenied
+        raise Forbidden()
     form = ForwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -366,9 +365,9 @@ def deletion_instructions(request):
     """A lab's deletion instructions from its practices (PRV-4), soonest first; confirm each."""
     organization = request.principal.organization
     if organization is None or organization.kind != "lab":
-        raise Http404
+        raise NotFound()
     if not request.principal.may(Perm.DATA_REQUEST_FORWARD):
-        raise PermissionDenied
+        raise Forbidden()
     if request.method == "POST":
         try:
             erasure.instruction_done(

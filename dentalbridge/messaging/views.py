@@ -4,14 +4,13 @@ news for those who asked for it, and its one-click unsubscribe (COM-3)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import Conflict
+from dentalbridge.core.errors import Conflict, NotFound
 from dentalbridge.core.http import client_of
 from dentalbridge.messaging import newsletters, notifications
 from dentalbridge.messaging.forms import NewsletterForm
@@ -74,7 +73,7 @@ def notification_preferences(request):
 def newsletter_list(request):
     """The platform's support staff write product news and send it to those who consented."""
     if not _newsletter_staff(request.principal):
-        raise Http404
+        raise NotFound()
     form = NewsletterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         newsletters.newsletter_create(actor=request.principal, **form.cleaned_data)
@@ -104,7 +103,7 @@ def _newsletter_staff(principal) -> bool:
 @require_POST
 def newsletter_send(request, newsletter_id):
     if not _newsletter_staff(request.principal):
-        raise Http404
+        raise NotFound()
     try:
         letter = newsletters.newsletter_send(actor=request.principal, newsletter_id=newsletter_id)
     except Conflict as error:

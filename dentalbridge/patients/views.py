@@ -6,7 +6,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -226,7 +226,7 @@ def patient_audit(request, patient_id):
 @require_GET
 def patient_audit_export(request, patient_id, fmt):
     if fmt not in ("csv", "json"):
-        raise Http404
+        raise NotFound()
     patient, events = audit_events_for_patient(
         request.principal, patient_id, action=request.GET.get("action", "")
     )
@@ -412,5 +412,5 @@ def archive_detail(request, archive_id):
         return render(request, "patients/archive_detail.html", {"archive": archive})
     exists = access.archives_query(request.principal).filter(public_id=archive_id).exists()
     if not exists:
-        raise Http404
+        raise NotFound()
     return render(request, "patients/archive_purpose.html", {"form": form})
