@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import Conflict, DomainError, ValidationFailed
+from dentalbridge.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from dentalbridge.core.text import search_text
 from dentalbridge.files import views as file_views
 from dentalbridge.files.models import Jaw
@@ -315,9 +315,10 @@ def order_edit(request, order_id):
                 services.order_transition(
                     actor=request.principal, order_id=order.public_id, transition=Transition.SUBMIT
                 )
-            except ValidationFailed as error:
+            except (ValidationFailed, Forbidden) as error:
                 # The draft is saved; the page (after a redirect, so a reload cannot post the
-                # old form again) lists what is still missing.
+                # old form again) lists what is still missing, or who may send it (an assistant
+                # prepares the order, a dentist sends it).
                 messages.error(request, error.message)
                 return redirect("order_edit", order_id=order.public_id)
             messages.success(

@@ -309,6 +309,28 @@ def test_a_prescription_the_service_refuses_stays_on_its_form_with_400(world, pa
     assert "Choose a date from today on." in response.text
 
 
+def test_an_assistant_who_presses_send_stays_on_the_saved_draft_told_who_sends_it(world, patient):
+    """A role limit met on the prescription form is said on the form, not on an error page."""
+    order = draft_order(world, patient)
+    assistant = _client(world, "assistant")
+    editor = reverse("order_edit", args=[order.public_id])
+    form = {
+        "lab": str(world.lab.public_id),
+        "due_date": order.due_date.isoformat(),
+        "preparation_notes": "Chamfer, 1 mm.",
+        "items-1-restoration_type": "crown",
+        "items-1-teeth": ["11"],
+        "items-1-material": "zirconia",
+        "items-1-shade": "A2",
+        "action": "submit",
+    }
+    response = assistant.post(editor, form)
+    assert response.status_code == 302 and response.url == editor
+    page = assistant.get(editor)
+    assert "your role here is assistant." in page.text
+    assert "Chamfer, 1 mm." in page.text  # the draft was saved
+
+
 # --- The mechanism for errors no page of today lets through --------------------------------------
 
 
