@@ -1,6 +1,8 @@
-"""Facts about an HTTP request that every app records (audit lines, consent proofs)."""
+"""What every app's pages share: facts about the request that audit lines and consent proofs
+record, and the decorator of a signed-in page."""
 
 from allauth.account.adapter import get_adapter
+from django.contrib.auth.decorators import login_required
 
 
 def client_of(request) -> tuple[str | None, str]:
@@ -10,3 +12,9 @@ def client_of(request) -> tuple[str | None, str]:
     except Exception:  # a malformed X-Forwarded-For must not break the request
         ip = request.META.get("REMOTE_ADDR")
     return ip, request.headers.get("user-agent", "")[:300]
+
+
+def domain_view(view):
+    """A page of a signed-in user. Its domain errors (``NotFound`` 404, ``Forbidden`` 403,
+    ``Conflict`` 409, …) are answered by ``core.middleware.DomainErrorMiddleware``."""
+    return login_required(view)

@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dentalbridge.core.errors import Conflict, ValidationFailed
-from dentalbridge.core.http import client_of
+from dentalbridge.core.http import client_of, domain_view
 from dentalbridge.files import access, delivery, formats, services
 from dentalbridge.files.forms import AssignForm, ShareForm
 from dentalbridge.files.models import AssetRole, AssetStatus
-from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.lab_view import PatientForLab
 from dentalbridge.privacy.policy import Perm

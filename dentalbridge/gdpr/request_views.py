@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
-from dentalbridge.core.http import client_of
+from dentalbridge.core.http import client_of, domain_view
 from dentalbridge.core.text import uuid_or_none
 from dentalbridge.gdpr import access, erasure, requests, rights
 from dentalbridge.gdpr.forms import (
@@ -26,7 +26,6 @@ from dentalbridge.gdpr.forms import (
 )
 from dentalbridge.gdpr.models import DeletionInstruction, RequestStatus
 from dentalbridge.organizations.models import Organization
-from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.policy import Perm
 

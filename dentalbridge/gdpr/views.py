@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, ValidationFailed
-from dentalbridge.core.http import client_of
+from dentalbridge.core.http import client_of, domain_view
 from dentalbridge.core.text import uuid_or_none
 from dentalbridge.gdpr import access, breaches, consent, notice, purposes, services
 from dentalbridge.gdpr.forms import (
@@ -29,7 +29,6 @@ from dentalbridge.gdpr.forms import (
 from dentalbridge.gdpr.models import Breach, ConsentMethod, ConsentRecord, PolicyVersion
 from dentalbridge.gdpr.selectors import platform_audit_events_for_patient
 from dentalbridge.organizations.models import Organization
-from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.forms import ArchivePurposeForm
 from dentalbridge.privacy import policy

@@ -11,11 +11,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, NotFound
-from dentalbridge.core.http import client_of
+from dentalbridge.core.http import client_of, domain_view
 from dentalbridge.messaging import newsletters, notifications
 from dentalbridge.messaging.forms import NewsletterForm
 from dentalbridge.messaging.models import Channel, Newsletter, Notification, NotificationEvent
-from dentalbridge.organizations.views import domain_view
 from dentalbridge.privacy.policy import Perm
 from dentalbridge.privacy.workflows import workflows
 

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dentalbridge.core.errors import ValidationFailed
+from dentalbridge.core.http import domain_view
 from dentalbridge.orders import forms, selectors, services
 from dentalbridge.orders.models import DEFAULT_REMAKE_POLICY, CostBearer, RemakeReason
 from dentalbridge.organizations.forms import apply_errors
-from dentalbridge.organizations.views import domain_view
 
 
 def _page(request, *, form=None, closure_form=None, product_form=None, status=200):

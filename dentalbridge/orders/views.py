@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from dentalbridge.core.http import domain_view
 from dentalbridge.core.text import search_text
 from dentalbridge.files import views as file_views
 from dentalbridge.files.models import Jaw
@@ -30,7 +31,6 @@ from dentalbridge.orders.workflow import OrderState, Transition
 from dentalbridge.organizations import selectors as org_selectors
 from dentalbridge.organizations.forms import apply_errors
 from dentalbridge.organizations.models import Membership, Role
-from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItemKind
 from dentalbridge.privacy.policy import Perm

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from dentalbridge.core.http import domain_view
 from dentalbridge.core.pages import page_context
 from dentalbridge.organizations import access, selectors, services
 from dentalbridge.organizations.forms import (
@@ -26,12 +27,6 @@ from dentalbridge.organizations.forms import (
 from dentalbridge.organizations.models import ConnectionStatus, OrganizationKind
 from dentalbridge.organizations.selectors import audit_events_for_organization
 from dentalbridge.privacy.policy import Perm
-
-
-def domain_view(view):
-    """A page of a signed-in user. Its domain errors (``NotFound`` 404, ``Forbidden`` 403,
-    ``Conflict`` 409, …) are answered by ``core.middleware.DomainErrorMiddleware``."""
-    return login_required(view)
 
 
 def _back_with(request, error: DomainError, to: str, **kwargs):

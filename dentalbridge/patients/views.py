@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
+from dentalbridge.core.http import domain_view
 from dentalbridge.core.pages import page_context
 from dentalbridge.organizations.forms import apply_errors
-from dentalbridge.organizations.views import domain_view
 from dentalbridge.patients import access, services
 from dentalbridge.patients.copies import record_copy
 from dentalbridge.patients.forms import (
