@@ -9,6 +9,7 @@ sent; nothing is written to disk.
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -262,3 +263,24 @@ def audit_zip_files(principal: Principal, patient, entries, *, organization=None
                 target=asset,
                 data={"role": asset.role, "size": asset.size, "zip": True},
             )
+
+
+def viewer_models(principal, files, compare=None) -> str:
+    """The 3D viewer's models as JSON: a signed inline link to each entry's preview, with its label
+    and jaw; ``compare`` entries form the second group (a version compared with)."""
+    models = []
+    for group, entries in (("a", files), ("b", compare or [])):
+        for entry in entries:
+            preview = entry.get("preview")
+            if preview is None:
+                continue
+            models.append(
+                {
+                    "url": link_for(principal, preview, inline=True),
+                    "label": entry["label"],
+                    "jaw": preview.jaw,
+                    "format": "glb",
+                    "group": group,
+                }
+            )
+    return json.dumps(models)

@@ -2,8 +2,6 @@
 viewer, reports and actions), downloads through signed links, "download all" as a ZIP, and the
 3D view of a patient's scans together."""
 
-import json
-
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -81,25 +79,6 @@ def panel_context(principal, item, shown, versions) -> dict:
     }  # fmt: skip
 
 
-def viewer_models(principal, files, compare=None) -> str:
-    models = []
-    for group, entries in (("a", files), ("b", compare or [])):
-        for entry in entries:
-            preview = entry.get("preview")
-            if preview is None:
-                continue
-            models.append(
-                {
-                    "url": delivery.link_for(principal, preview, inline=True),
-                    "label": entry["label"],
-                    "jaw": preview.jaw,
-                    "format": "glb",
-                    "group": group,
-                }
-            )
-    return json.dumps(models)
-
-
 @domain_view
 @require_GET
 def file_panel(request, patient_id, item_id):
@@ -134,7 +113,7 @@ def add_viewers(request, context) -> None:
             for entry in compare:
                 entry["label"] = _("Version %(n)d") % {"n": other.number}
             context["compare_version"] = other
-    context["viewer_models"] = viewer_models(principal, context["files"], compare)
+    context["viewer_models"] = delivery.viewer_models(principal, context["files"], compare)
     context["has_preview"] = any(f.get("preview") for f in context["files"])
     for entry in context["files"]:
         asset = entry["asset"]
@@ -271,7 +250,7 @@ def patient_scans(request, patient_id):
         {
             "patient": patient,
             "outside": outside,
-            "viewer_models": viewer_models(request.principal, entries),
+            "viewer_models": delivery.viewer_models(request.principal, entries),
             "count": len(entries),
         },
     )
@@ -388,7 +367,7 @@ def lab_share_detail(request, share_id):
         "patient": PatientForLab.of(share.patient),
         "kind": share.item.get_kind_display(),
         "versions": versions,
-        "viewer_models": viewer_models(principal, latest),
+        "viewer_models": delivery.viewer_models(principal, latest),
         "has_preview": any(f["preview"] for f in latest),
     }
     if principal.may(Perm.DESIGNER_ASSIGN):

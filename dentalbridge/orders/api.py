@@ -269,13 +269,12 @@ class OrderListView(APIView):
             order = services.order_create(
                 actor=request.principal, patient_id=patient_id, lab_id=values.pop("lab", None)
             )
-            if values:
-                services.order_save_draft(
-                    actor=request.principal, order_id=order.public_id, data=_draft(values)
-                )
-            for item_id in attachments:
-                services.order_attach(
-                    actor=request.principal, order_id=order.public_id, item_id=item_id
+            if values or attachments:
+                services.order_draft_update(
+                    actor=request.principal,
+                    order_id=order.public_id,
+                    data=_draft(values),
+                    attachments=[str(item_id) for item_id in attachments] or None,
                 )
         order = access.order_access(request.principal, order.public_id)
         return Response(order_out(request.principal, order), status=status.HTTP_201_CREATED)
@@ -319,7 +318,7 @@ class OrderDetailView(APIView):
     def patch(self, request, order_id):
         data = OrderWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.order_save_draft(
+        services.order_draft_update(
             actor=request.principal, order_id=order_id, data=_draft(data.validated_data)
         )
         order = access.order_access(request.principal, order_id)

@@ -6,13 +6,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from dentalbridge.accounts.models import User
 from dentalbridge.core.errors import NotFound
 from dentalbridge.files import access as files_access
-from dentalbridge.orders import access
+from dentalbridge.files import delivery
+from dentalbridge.orders import access, workflow
 from dentalbridge.orders.calendar import Closure, WorkingCalendar
 from dentalbridge.orders.models import (
+    AssignmentKind,
     AttachmentKind,
     ImplantManufacturer,
     ImplantPlatform,
@@ -21,7 +26,12 @@ from dentalbridge.orders.models import (
     LabProduct,
     LabSettings,
 )
-from dentalbridge.orders.workflow import LAB_WORK_STATES, OPEN_STATES, OrderState
+from dentalbridge.orders.workflow import LAB_WORK_STATES, OPEN_STATES, OrderState, Transition
+from dentalbridge.organizations.models import Membership, Role
+from dentalbridge.patients import access as patients_access
+from dentalbridge.patients.models import RecordItemKind
+from dentalbridge.privacy.models import AuditEvent
+from dentalbridge.privacy.policy import Perm
 
 # --- The lab's settings, calendar and catalogue -----------------------------------------------
 
@@ -166,7 +176,6 @@ def design_files_ready(order) -> bool:
 
 
 def delivered_on(order) -> date | None:
-    from dentalbridge.privacy.models import AuditEvent
 
     event = (
         AuditEvent.objects.filter(
@@ -230,9 +239,6 @@ def inbox_counts(principal) -> dict[str, int]:
 def _event_text(action: str, data: dict) -> str:
     from django.utils.translation import gettext as _
 
-    from dentalbridge.orders.models import AssignmentKind
-    from dentalbridge.orders.workflow import Transition
-
     if action == "order.state_changed":
         try:
             step = Transition(data.get("transition", "")).label
@@ -268,8 +274,6 @@ def _event_text(action: str, data: dict) -> str:
 def timeline_for(order) -> list[dict]:
     """Every change of the order (its audit events), oldest first, in words. The lab sees the
     same events; they carry ids and codes, never the patient. One query for the people."""
-    from dentalbridge.accounts.models import User
-    from dentalbridge.privacy.models import AuditEvent
 
     events = list(
         AuditEvent.objects.filter(target_type="orders.order", target_id=str(order.public_id))
@@ -317,7 +321,6 @@ def remake_rates(organization, *, side: str) -> list[dict]:
 def order_files(principal, order, attachments, *, label: str) -> list[dict]:
     """Per attached item: its latest files as this side may have them (the practice its
     originals, the lab the anonymized copies), processing state, download and 3D preview."""
-    from dentalbridge.files import delivery
 
     outside = order.side == "lab"
     grouped = files_access.design_assets(order, [a.item for a in attachments])
@@ -352,3 +355,117 @@ def order_files(principal, order, attachments, *, label: str) -> list[dict]:
             entry["name"] = main.filename if outside else (main.original_name or main.filename)
         entries.append(entry)
     return entries
+
+
+# --- The order page (both sides) -----------------------------------------------------------------
+
+# What of a patient's record a prescription may carry.
+ATTACHABLE_KINDS = (
+    RecordItemKind.SCAN,
+    RecordItemKind.CBCT,
+    RecordItemKind.PHOTO,
+    RecordItemKind.RADIOGRAPH,
+    RecordItemKind.DOCUMENT,
+)
+
+
+def _record_titles(patient) -> list:
+    items = [item for item in patients_access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
+    titles = patients_access.record_item_titles(items)
+    return [(item, titles.get(item.pk, "")) for item in items]
+
+
+def order_page(principal, order) -> dict:
+    """Everything the order page shows, for either side, with a constant number of queries
+    whatever the numbers of items, files, messages and assignments (test_pages.py). It writes
+    nothing: the page marks the thread read itself."""
+    now = timezone.now()
+    allowed = workflow.allowed(
+        state=order.state, side=order.side, role=principal.role, assigned=order.assigned
+    )
+    assignments = access.order_assignments(order)
+    attachments = access.order_attachments(order)
+    design = [a for a in attachments if a.kind == AttachmentKind.DESIGN]
+    designs = order_files(principal, order, design, label=_("Design"))
+    scans = order_files(
+        principal,
+        order,
+        [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
+        label=_("File"),
+    )
+    thread = access.order_messages(order)
+    shares = {a.item_id: a.share for a in attachments}
+    for message in thread:
+        message.file_link = None
+        if message.attachment_id is None:
+            continue
+        if order.side == "practice" and order.patient is not None:
+            message.file_link = reverse(
+                "record_item_detail", args=[order.patient.public_id, message.attachment.public_id]
+            )
+        elif shares.get(message.attachment_id) is not None:
+            message.file_link = reverse(
+                "lab_share_detail", args=[shares[message.attachment_id].public_id]
+            )
+    record_files = []
+    if order.side == "practice" and order.patient is not None:
+        record_files = [(item, title) for item, title in _record_titles(order.patient)]
+    context = {
+        "order": order,
+        "side": order.side,
+        "patient": access.order_patient(order),
+        "items": access.order_items(order),
+        "attachments": [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
+        "design_attachments": design,
+        "titles": patients_access.record_item_titles([a.item for a in attachments])
+        if order.side == "practice"
+        else {},
+        "steps": [
+            {
+                "transition": t,
+                "label": Transition(t).label,
+                "reason": workflow.TRANSITIONS[t].needs_reason,
+                "return_date": t == Transition.ACCEPT,
+            }
+            for t in allowed
+        ],
+        "assignments": [a for a in assignments if a.is_active_at(now)],
+        "past_assignments": [a for a in assignments if not a.is_active_at(now)],
+        "messages_": thread,
+        "timeline": timeline_for(order),
+        "designs": designs,
+        "scans": scans,
+        "viewer_models": delivery.viewer_models(principal, designs, scans)
+        if any(d["preview"] for d in designs)
+        else "",
+        "may_upload_design": order.side == "lab"
+        and order.state == OrderState.IN_DESIGN
+        and principal.may(Perm.ORDER_WORK)
+        and (principal.role != Role.DESIGNER or order.assigned),
+        "record_files": record_files,
+        "may_send_files": order.side == "lab"
+        and order.state in workflow.OPEN_STATES
+        and principal.may(Perm.ORDER_WORK)
+        and (principal.role != Role.DESIGNER or order.assigned),
+        "today": timezone.localdate(),
+    }
+    if order.side == "lab" and principal.may(Perm.ORDER_MANAGE):
+        context["assignable"] = list(
+            Membership.objects.filter(
+                organization=order.lab, role__in=[Role.MANAGER, Role.TECHNICIAN, Role.DESIGNER]
+            ).select_related("user")
+        )
+        context["may_manage"] = True
+        context["may_change_return_date"] = order.state in (
+            LAB_WORK_STATES | {OrderState.INFO_REQUESTED}
+        )
+    if Transition.ACCEPT in allowed:
+        context["proposed"] = propose_return_date(order)
+    context["may_remake"] = (
+        order.side == "practice"
+        and order.state in (OrderState.SHIPPED, OrderState.DELIVERED, OrderState.CLOSED)
+        and principal.may(Perm.ORDER_PRESCRIBE)
+    )
+    if order.remake_of_id or order.side == "practice":
+        context["remakes"] = access.order_remakes(order)
+    return context

@@ -5,6 +5,7 @@ through the access layer and records what it did in the audit log, in one transa
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -306,6 +307,63 @@ def _save_draft(actor: Principal, order: Order, data: dict) -> Order:
             data={"fields": ",".join(changed)},
         )
     return order
+
+
+@dataclass(frozen=True)
+class DraftUpdate:
+    """What ``order_draft_update`` did: the saved draft, whether it was sent, and if sending was
+    asked for but refused (an incomplete prescription, a role that may not send), why."""
+
+    order: Order
+    sent: bool = False
+    not_sent: DomainError | None = None
+
+
+def order_draft_update(
+    *,
+    actor: Principal,
+    order_id,
+    data: dict,
+    attachments: list[str] | None = None,
+    submit: bool = False,
+) -> DraftUpdate:
+    """One edit of a prescription, as the page and the API make it: save what it says, make its
+    attached record items exactly ``attachments`` (when given), and send it if asked — in one
+    transaction under the order's row lock, so a failure saves nothing half (ORD-1, ORD-2).
+
+    Sending that is refused (``ValidationFailed`` for what is missing, ``Forbidden`` for an
+    assistant, who prepares an order a dentist sends) leaves the draft saved: it is answered in
+    ``not_sent``, not raised. Anything else that fails — a value not valid, an order no longer a
+    draft — raises and saves nothing."""
+    order = _practice_order(actor, order_id)
+    with transaction.atomic():
+        order = _save_draft(actor, access.order_locked(order), data)
+        if attachments is not None:
+            _attachments_set(actor, order, attachments)
+        if not submit:
+            return DraftUpdate(order=order)
+        try:
+            with transaction.atomic():  # a refused sending undoes only itself
+                order_transition(
+                    actor=actor, order_id=order.public_id, transition=Transition.SUBMIT
+                )
+        except (ValidationFailed, Forbidden) as refused:
+            return DraftUpdate(order=order, not_sent=refused)
+    return DraftUpdate(order=order, sent=True)
+
+
+def _attachments_set(actor: Principal, order: Order, wanted: list[str]) -> None:
+    """The draft's prescription attachments become the record items ``wanted`` (public ids)."""
+    wanted_ids = {str(item_id) for item_id in wanted}
+    for attachment in access.order_attachments(order):
+        if attachment.kind != AttachmentKind.PRESCRIPTION:
+            continue
+        item_id = str(attachment.item.public_id)
+        if item_id not in wanted_ids:
+            order_detach(actor=actor, order_id=order.public_id, attachment_id=attachment.public_id)
+        wanted_ids.discard(item_id)
+    for item_id in sorted(wanted_ids):
+        order_attach(actor=actor, order_id=order.public_id, item_id=item_id)
 
 
 def order_attach(*, actor: Principal, order_id, item_id) -> OrderAttachment:

@@ -7,19 +7,16 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dentalbridge.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from dentalbridge.core.errors import Conflict, DomainError, ValidationFailed
 from dentalbridge.core.http import domain_view
 from dentalbridge.core.text import search_text
-from dentalbridge.files import views as file_views
 from dentalbridge.files.models import Jaw
-from dentalbridge.orders import access, forms, selectors, services, workflow
+from dentalbridge.orders import access, forms, selectors, services
 from dentalbridge.orders import teeth as fdi
-from dentalbridge.orders.models import AttachmentKind
 from dentalbridge.orders.prescription import (
     NEEDS,
     Arch,
@@ -27,22 +24,15 @@ from dentalbridge.orders.prescription import (
     RestorationType,
     shade_choices,
 )
-from dentalbridge.orders.workflow import OrderState, Transition
+from dentalbridge.orders.workflow import OrderState
 from dentalbridge.organizations import selectors as org_selectors
 from dentalbridge.organizations.forms import apply_errors
-from dentalbridge.organizations.models import Membership, Role
+from dentalbridge.organizations.models import Membership
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItemKind
 from dentalbridge.privacy.policy import Perm
 
 PAGE_SIZE = 50
-ATTACHABLE_KINDS = (
-    RecordItemKind.SCAN,
-    RecordItemKind.CBCT,
-    RecordItemKind.PHOTO,
-    RecordItemKind.RADIOGRAPH,
-    RecordItemKind.DOCUMENT,
-)
 
 
 # --- Lists ----------------------------------------------------------------------------------------
@@ -215,7 +205,11 @@ def _editor_context(request, order, *, form=None, items=None, errors=None) -> di
     attachments = access.order_attachments(order)
     attached = {a.item_id for a in attachments}
     record = (
-        [item for item in patients_access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
+        [
+            item
+            for item in patients_access.record_of(patient)
+            if item.kind in selectors.ATTACHABLE_KINDS
+        ]
         if patient
         else []
     )
@@ -269,22 +263,6 @@ def _draft_data(request, form) -> dict:
     }
 
 
-def _sync_attachments(request, order) -> None:
-    wanted = set(request.POST.getlist("attach"))
-    for attachment in access.order_attachments(order):
-        if attachment.kind != AttachmentKind.PRESCRIPTION:
-            continue
-        if str(attachment.item.public_id) not in wanted:
-            services.order_detach(
-                actor=request.principal,
-                order_id=order.public_id,
-                attachment_id=attachment.public_id,
-            )
-        wanted.discard(str(attachment.item.public_id))
-    for item_id in wanted:
-        services.order_attach(actor=request.principal, order_id=order.public_id, item_id=item_id)
-
-
 @domain_view
 @require_http_methods(["GET", "POST"])
 def order_edit(request, order_id):
@@ -308,25 +286,14 @@ def order_edit(request, order_id):
         number = action.removeprefix("remove-")
         data["items"] = [item for n, item in enumerate(data["items"], start=1) if str(n) != number]
     try:
-        services.order_save_draft(actor=request.principal, order_id=order.public_id, data=data)
-        _sync_attachments(request, order)
-        if action == "submit":
-            try:
-                services.order_transition(
-                    actor=request.principal, order_id=order.public_id, transition=Transition.SUBMIT
-                )
-            except (ValidationFailed, Forbidden) as error:
-                # The draft is saved; the page (after a redirect, so a reload cannot post the
-                # old form again) lists what is still missing, or who may send it (an assistant
-                # prepares the order, a dentist sends it).
-                messages.error(request, error.message)
-                return redirect("order_edit", order_id=order.public_id)
-            messages.success(
-                request,
-                _("Order %(reference)s was sent to %(lab)s.")
-                % {"reference": order.reference, "lab": order.lab.name if order.lab else ""},
-            )
-            return redirect("order_detail", order_id=order.public_id)
+        # Saved, attached and (if asked) sent in one transaction, as the API does.
+        update = services.order_draft_update(
+            actor=request.principal,
+            order_id=order.public_id,
+            data=data,
+            attachments=request.POST.getlist("attach"),
+            submit=action == "submit",
+        )
     except ValidationFailed as error:
         apply_errors(form, error)
         order = services.practice_draft(actor=request.principal, order_id=order_id)
@@ -338,6 +305,20 @@ def order_edit(request, order_id):
             errors=error.fields,
         )
         return render(request, "orders/edit.html", context, status=400)
+    if update.not_sent is not None:
+        # The draft is saved; the page (after a redirect, so a reload cannot post the old form
+        # again) lists what is still missing, or who may send it (an assistant prepares the
+        # order, a dentist sends it).
+        messages.error(request, update.not_sent.message)
+        return redirect("order_edit", order_id=order.public_id)
+    if update.sent:
+        order = update.order
+        messages.success(
+            request,
+            _("Order %(reference)s was sent to %(lab)s.")
+            % {"reference": order.reference, "lab": order.lab.name if order.lab else ""},
+        )
+        return redirect("order_detail", order_id=order.public_id)
     if action == "save":
         messages.success(request, _("Draft saved."))
     return redirect("order_edit", order_id=order.public_id)
@@ -371,111 +352,21 @@ def order_autosave(request, order_id):
 # --- The order page (both sides) -----------------------------------------------------------------
 
 
-def _record_titles(patient) -> list:
-    items = [item for item in patients_access.record_of(patient) if item.kind in ATTACHABLE_KINDS]
-    titles = patients_access.record_item_titles(items)
-    return [(item, titles.get(item.pk, "")) for item in items]
-
-
 def _detail_context(request, order) -> dict:
+    """The order page: its one selector, the read receipts of the thread it shows (the one write
+    of this page, named by test_pages.py), and the forms of what the principal may do."""
     principal = request.principal
-    now = timezone.now()
-    allowed = workflow.allowed(
-        state=order.state, side=order.side, role=principal.role, assigned=order.assigned
-    )
-    assignments = access.order_assignments(order)
-    attachments = access.order_attachments(order)
-    design = [a for a in attachments if a.kind == AttachmentKind.DESIGN]
-    designs = selectors.order_files(principal, order, design, label=_("Design"))
-    scans = selectors.order_files(
-        principal,
-        order,
-        [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
-        label=_("File"),
-    )
-    thread = access.order_messages(order)
-    services.order_messages_read(actor=principal, order=order, messages=thread)
-    shares = {a.item_id: a.share for a in access.order_attachments(order)}
-    for message in thread:
-        message.file_link = None
-        if message.attachment_id is None:
-            continue
-        if order.side == "practice" and order.patient is not None:
-            message.file_link = reverse(
-                "record_item_detail", args=[order.patient.public_id, message.attachment.public_id]
-            )
-        elif shares.get(message.attachment_id) is not None:
-            message.file_link = reverse(
-                "lab_share_detail", args=[shares[message.attachment_id].public_id]
-            )
-    record_files = []
-    if order.side == "practice" and order.patient is not None:
-        record_files = [(item, title) for item, title in _record_titles(order.patient)]
-    context = {
-        "order": order,
-        "side": order.side,
-        "patient": access.order_patient(order),
-        "items": access.order_items(order),
-        "attachments": [a for a in attachments if a.kind == AttachmentKind.PRESCRIPTION],
-        "design_attachments": design,
-        "titles": patients_access.record_item_titles([a.item for a in attachments])
-        if order.side == "practice"
-        else {},
-        "steps": [
-            {
-                "transition": t,
-                "label": Transition(t).label,
-                "reason": workflow.TRANSITIONS[t].needs_reason,
-                "return_date": t == Transition.ACCEPT,
-            }
-            for t in allowed
-        ],
-        "assignments": [a for a in assignments if a.is_active_at(now)],
-        "past_assignments": [a for a in assignments if not a.is_active_at(now)],
-        "messages_": thread,
-        "timeline": selectors.timeline_for(order),
-        "designs": designs,
-        "scans": scans,
-        "viewer_models": file_views.viewer_models(principal, designs, scans)
-        if any(d["preview"] for d in designs)
-        else "",
-        "may_upload_design": order.side == "lab"
-        and order.state == OrderState.IN_DESIGN
-        and principal.may(Perm.ORDER_WORK)
-        and (principal.role != Role.DESIGNER or order.assigned),
-        "message_form": forms.MessageForm(),
-        "record_files": record_files,
-        "may_send_files": order.side == "lab"
-        and order.state in workflow.OPEN_STATES
-        and principal.may(Perm.ORDER_WORK)
-        and (principal.role != Role.DESIGNER or order.assigned),
-        "today": timezone.localdate(),
-    }
-    if order.side == "lab" and principal.may(Perm.ORDER_MANAGE):
-        members = Membership.objects.filter(
-            organization=order.lab, role__in=[Role.MANAGER, Role.TECHNICIAN, Role.DESIGNER]
-        ).select_related("user")
-        context["assign_form"] = forms.AssignForm(members=members)
-        context["may_manage"] = True
-        if order.state in workflow.LAB_WORK_STATES | {OrderState.INFO_REQUESTED}:
+    context = selectors.order_page(principal, order)
+    services.order_messages_read(actor=principal, order=order, messages=context["messages_"])
+    context["message_form"] = forms.MessageForm()
+    if "assignable" in context:
+        context["assign_form"] = forms.AssignForm(members=context.pop("assignable"))
+        if context["may_change_return_date"]:
             context["return_form"] = forms.ReturnDateForm(
                 initial={"return_date": order.confirmed_due_date}
             )
-    if Transition.ACCEPT in allowed:
-        context["proposed"] = selectors.propose_return_date(order)
-    if (
-        order.side == "practice"
-        and order.state
-        in (
-            OrderState.SHIPPED,
-            OrderState.DELIVERED,
-            OrderState.CLOSED,
-        )
-        and principal.may(Perm.ORDER_PRESCRIBE)
-    ):
+    if context["may_remake"]:
         context["remake_form"] = forms.RemakeForm()
-    if order.remake_of_id or order.side == "practice":
-        context["remakes"] = access.order_remakes(order)
     return context
 
 
