@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
+# Each case boots its own process on its own SQLite file, whatever the suite's database: run once
+# per make test (the standalone tier), with a ceiling for a hung boot, not a speed limit.
+pytestmark = pytest.mark.standalone
+
 ROOT = Path(__file__).resolve().parent.parent
+BOOT_CEILING = 600  # seconds
 PROD = {
     "DENTALBRIDGE_PROFILE": "production",
     "SECRET_KEY": "prod-" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2,
@@ -38,7 +43,9 @@ def boot(env: dict, code: str = "", tmp_path: Path = ROOT / "var", args=()):
     command = [sys.executable, "-c", "import django; django.setup()\n" + code, *args]
     if args:
         command = [sys.executable, "manage.py", *args]
-    return subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        command, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=BOOT_CEILING
+    )
 
 
 @pytest.mark.parametrize(
