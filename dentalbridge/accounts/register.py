@@ -1,11 +1,5 @@
-"""What the accounts app stores about people, for the processing register (PRV-1, PRV-7).
-
-Each field that holds personal data is declared under its data category (the category's
-purpose, legal basis and retention are the GDPR app's, in ``gdpr.purposes``); each field that
-does not is listed in ``NOT_PERSONAL`` with the reason. The GDPR app collects this module when
-it is ready, so an app adds itself to the register here, without editing the GDPR app; a new
-model field in neither fails ``gdpr/tests/test_register.py``.
-"""
+"""The accounts app's entries in the processing register (gdpr.purposes collects them; see
+docs/contributors.md, "Adding a new app", step 10)."""
 
 PERSONAL_DATA: dict[str, dict[str, tuple[str, ...]]] = {
     "account": {
