@@ -21,8 +21,9 @@ imports each time; a fork of the ready server costs milliseconds. What did not c
 Neither the server nor a child outlives the caller: the server exits when the caller's end of its
 "alive" pipe closes (also when the caller is killed), and each child drops its copy of that pipe
 (which would keep the server alive) and asks the kernel for ``SIGKILL`` when the server goes
-(``PR_SET_PDEATHSIG``). The preloaded libraries' mappings count against the child's
-``RLIMIT_AS``, as their imports did in a spawned child.
+(``PR_SET_PDEATHSIG``). ``memory_mb`` is what the parser may map beyond what the child starts
+with: the preloaded libraries' mappings are added to its ``RLIMIT_AS``, so preloading more parsers
+does not shrink the budget of any one of them.
 """
 
 from __future__ import annotations
@@ -113,9 +114,24 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
+def _mapped_bytes() -> int:
+    """The address space this process already maps (Linux: VmSize), 0 where it cannot be read."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _child(conn, func, args, kwargs, memory_mb, cpu_seconds):
     _die_with_parent()
-    limit = memory_mb * 1024 * 1024
+    # The limit is what the parser may map on top of the preloaded libraries: a fork server's
+    # child starts with every parser's libraries mapped (hundreds of MB of address space that a
+    # spawned child importing one parser did not have), which must not eat a big scan's budget.
+    limit = _mapped_bytes() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     try:

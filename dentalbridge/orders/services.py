@@ -335,9 +335,10 @@ def order_draft_update(
     assistant, who prepares an order a dentist sends) leaves the draft saved: it is answered in
     ``not_sent``, not raised. Anything else that fails — a value not valid, an order no longer a
     draft — raises and saves nothing."""
-    order = _practice_order(actor, order_id)
     with transaction.atomic():
-        order = _save_draft(actor, access.order_locked(order), data)
+        # The save is the autosave's own service, under the same row lock (taken here, kept to
+        # the end of this transaction).
+        order = order_save_draft(actor=actor, order_id=order_id, data=data)
         if attachments is not None:
             _attachments_set(actor, order, attachments)
         if not submit:
