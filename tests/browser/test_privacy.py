@@ -91,7 +91,7 @@ def test_no_analytics_or_marketing_script_loads_before_consent(visitor, consent_
 
     page.get_by_role("contentinfo").get_by_role("link", name="Cookies", exact=True).click()
     expect(page).to_have_url(window.base_url + "/privacy/cookies/")
-    page.wait_for_function("window.analyticsLoaded === true")
+    page.wait_for_function("() => window.analyticsLoaded === true")
     page.wait_for_load_state("load")
     assert loaded(requested, ANALYTICS)
     assert not loaded(requested, MARKETING)
@@ -110,7 +110,9 @@ def test_accept_all_from_the_banner_loads_both_categories(visitor, consent_scrip
     banner.get_by_role("button", name="Accept all").click()
     expect(page).to_have_url(window.base_url + "/privacy/cookies/")
     expect(page.get_by_role("region", name="Cookies")).to_have_count(0)
-    page.wait_for_function("window.analyticsLoaded === true && window.marketingLoaded === true")
+    page.wait_for_function(
+        "() => window.analyticsLoaded === true && window.marketingLoaded === true"
+    )
     assert loaded(requested, ANALYTICS) and loaded(requested, MARKETING)
     window.check()
 

@@ -377,7 +377,9 @@ def test_a_huge_face_count_claim_fails_cleanly(tmp_path):
 
 
 def test_the_memory_limit_applies(tmp_path):
-    src = stl(tmp_path, TOOTH)
+    # The budget is what the parser may map beyond its child's start (sandbox.run_limited): a
+    # 15 MB scan cannot be read within 8 MB of it.
+    src = meshes.write_stl(tmp_path / "scan.stl", *meshes.scan_like(300_000))
     with pytest.raises(SandboxError) as caught:
-        mesh.inspect_mesh(str(src), memory_mb=64)
+        mesh.inspect_mesh(str(src), memory_mb=8)
     assert caught.value.reason in {"memory", "failed"}
