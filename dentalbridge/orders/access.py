@@ -5,13 +5,12 @@ from types import SimpleNamespace
 
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from dentalbridge.core.errors import Conflict, Forbidden, NotFound
+from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.core.text import search_text
 from dentalbridge.files import access as files_access
 from dentalbridge.orders import models
-from dentalbridge.orders.workflow import LAB_WORK_STATES, OPEN_STATES
+from dentalbridge.orders.workflow import LAB_WORK_STATES
 from dentalbridge.organizations.models import Organization
 from dentalbridge.patients.access import patient_and_grant
 from dentalbridge.patients.models import Patient
@@ -273,13 +272,10 @@ def orders_of_patient(principal: Principal, patient) -> list:
         )
 
 
-DESIGN_UPLOAD_STATES = ("in_design",)
-
-
-def design_upload_target(principal: Principal, order_id, *, for_message: bool = False):
-    """(order, patient): where a lab's design file for an order goes — the order's patient's
-    record at the practice. The lab's staff, or its designer while assigned, and only while the
-    order is in design (ORD-3)."""
+def lab_upload_target(principal: Principal, order_id):
+    """(order, patient): the order a lab member sends a file for, and its patient's record at the
+    practice, where the file goes. The lab's staff, or its designer while assigned; whether the
+    order's state allows a file now is the orders app's rule (``file_uploads``), not the door's."""
     order = order_access(principal, order_id, Perm.ORDER_VIEW, audit=False)
     if order.side != "lab":
         raise NotFound()
@@ -287,13 +283,6 @@ def design_upload_target(principal: Principal, order_id, *, for_message: bool = 
         raise Forbidden()
     if principal.role == "designer" and not order.assigned:
         raise NotFound()
-    if for_message and order.state not in OPEN_STATES:
-        raise Conflict(_("This order is finished: no more files."), code="order_finished")
-    if not for_message and order.state not in DESIGN_UPLOAD_STATES:
-        raise Conflict(
-            _("Design files can be uploaded only while the order is in design."),
-            code="not_in_design",
-        )
     with through_the_door():
         patient = (
             Patient.objects.filter(public_id=order.patient_uuid, deleted_at=None)
@@ -306,7 +295,7 @@ def design_upload_target(principal: Principal, order_id, *, for_message: bool = 
 
 
 def order_patient_for_lab_upload(order):
-    """System use inside a design upload already authorized by ``design_upload_target``."""
+    """System use inside a lab's upload already authorized by ``lab_upload_target``."""
     with through_the_door():
         return Patient.objects.filter(public_id=order.patient_uuid).first()
 
