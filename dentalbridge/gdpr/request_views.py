@@ -1,10 +1,13 @@
 """Pages for data-subject requests (PRV-3, PRV-4): the public form and its e-mail confirmation,
 a person's own requests, the controller's queue, and a lab's forwarding of a patient's request."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Field
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,7 +36,9 @@ from dentalbridge.privacy.policy import Perm
 def access_field_label(name: str) -> str:
     from dentalbridge.patients.models import Patient
 
-    return str(Patient._meta.get_field(name).verbose_name).capitalize()
+    # The names asked for are the patient's own columns, never a reverse relation.
+    field = cast(Field, Patient._meta.get_field(name))
+    return str(field.verbose_name).capitalize()
 
 
 def _kind_help():

@@ -444,7 +444,7 @@ def order_assign(request, order_id):
 def _message(error: DomainError) -> str:
     if isinstance(error, ValidationFailed) and error.fields:
         return " ".join(" ".join(v) for v in error.fields.values())
-    return error.message
+    return str(error.message)
 
 
 @domain_view
