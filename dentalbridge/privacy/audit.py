@@ -27,7 +27,7 @@ from django.utils import timezone
 from dentalbridge.privacy.models import AuditEvent
 
 if TYPE_CHECKING:
-    from dentalbridge.privacy.principal import Principal
+    from dentalbridge.privacy.principal import Principal, SystemActor
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it names the lock in pg_locks.
@@ -131,6 +131,7 @@ class AuditAction(StrEnum):
     BREACH_RECORDED = "breach.recorded"
     BREACH_AUTHORITY_NOTIFIED = "breach.authority_notified"
     BREACH_PEOPLE_NOTIFIED = "breach.people_notified"
+    SYSTEM_READ = "system.read"
 
 
 class AuditOutcome(StrEnum):
@@ -203,12 +204,14 @@ def record(
     data: Mapping[str, object] | None = None,
     ip: str | None = None,
     user_agent: str = "",
+    via: str | None = None,
 ) -> AuditEvent:
     """Append one event. Call it inside the transaction of the action it records, so that the
     action and its audit line commit or roll back together.
 
     ``principal`` supplies actor, organization, channel and client; ``actor``/``organization``
-    override or stand in for it (sign-in events have a user but no organization yet).
+    override or stand in for it (sign-in events have a user but no organization yet); ``via``
+    overrides the channel (a system read started by a person is still the system's).
     """
     if principal is not None:
         actor = actor or principal.user
@@ -216,9 +219,9 @@ def record(
             organization = principal.membership.organization
         ip = ip or principal.ip
         user_agent = user_agent or principal.user_agent
-        via = principal.via
+        via = via or principal.via
     else:
-        via = "system" if actor is None else "web"
+        via = via or ("system" if actor is None else "web")
     event = AuditEvent(
         action=str(AuditAction(action)),
         outcome=str(AuditOutcome(outcome)),
@@ -241,6 +244,32 @@ def record(
         event.hash = compute_hash(event.prev_hash, event)
         event.save(force_insert=True)
     return event
+
+
+def record_system_read(
+    system: SystemActor,
+    what: str,
+    *,
+    target: models.Model | None = None,
+    patient: models.Model | None = None,
+    count: int | None = None,
+) -> AuditEvent:
+    """Audit one read by the platform itself: which access function (``what``), for which
+    purpose, of which object or how many rows. The person whose action started it, if any, is the
+    actor; the channel is ``system`` either way."""
+    data: dict[str, object] = {"purpose": str(system.purpose), "read": what}
+    if count is not None:
+        data["count"] = count
+    behalf = system.on_behalf_of
+    return record(
+        AuditAction.SYSTEM_READ,
+        actor=behalf.user if behalf is not None else None,
+        organization=behalf.organization if behalf is not None else None,
+        target=target,
+        patient=patient,
+        data=data,
+        via=system.via,
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ anything with ``organization`` (``pk``, ``kind``), ``organization_id`` and ``rol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from dentalbridge.privacy.policy import Perm, may
@@ -40,3 +41,32 @@ class Principal:
 
     def may(self, perm: Perm) -> bool:
         return may(self, perm)
+
+
+class Purpose(StrEnum):
+    """Why the platform itself reads patient data, with nobody's session behind the read. Each
+    is a closed, reviewed reason (STYLE.md §3); the audit log names it on every system read."""
+
+    INTAKE = "intake"  # checking, converting and previewing an upload
+    UPLOAD_CLEANUP = "upload_cleanup"  # removing unfinished uploads past their expiry
+    STALLED_FILES = "stalled_files"  # finding files whose processing stopped
+    RETENTION = "retention"  # purging what is past its retention period (PRV-5)
+    ERASURE = "erasure"  # carrying out an erasure, or replaying one after a restore (PRV-4)
+    DELETION_INSTRUCTIONS = "deletion_instructions"  # telling recipients to delete (Art. 19)
+    LAB_UPLOAD = "lab_upload"  # filing a lab's authorized upload in the patient's record
+    ORDER_ALERTS = "order_alerts"  # late-order alerts and order notifications
+    REPORTS = "reports"  # aggregate counts that show no patient
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The platform acting on its own for a stated purpose: a task, the retention run, an erasure
+    replay. System-use access functions take one instead of a ``Principal`` and audit the read
+    under its purpose; ``on_behalf_of`` names the person whose action started it, if any."""
+
+    purpose: Purpose
+    on_behalf_of: Principal | None = None
+    via: str = field(default="system", init=False)
+
+    def __post_init__(self) -> None:
+        Purpose(self.purpose)  # a closed list: an unknown purpose is a programming error

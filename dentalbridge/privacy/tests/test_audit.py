@@ -123,3 +123,35 @@ def test_orm_update_of_an_audit_row_is_detected_or_refused(world):
     else:
         AuditEvent.objects.filter(pk=victim.pk).update(reason="nothing to see")
         assert audit.verify().first_break.seq == victim.seq
+
+
+def test_a_system_read_names_its_purpose_and_the_person_behind_it(world):
+    from conftest import acting
+    from dentalbridge.privacy.principal import Purpose, SystemActor
+
+    alone = audit.record_system_read(
+        SystemActor(Purpose.RETENTION), "patients_due_for_purge", count=3
+    )
+    started = audit.record_system_read(
+        SystemActor(Purpose.LAB_UPLOAD, on_behalf_of=acting(world.owner, world.practice)),
+        "order_patient_for_lab_upload",
+        target=world.practice,
+    )
+    for event in (alone, started):
+        event.refresh_from_db()
+        assert (event.action, event.via) == (AuditAction.SYSTEM_READ, "system")
+    assert alone.data == {"purpose": "retention", "read": "patients_due_for_purge", "count": 3}
+    assert alone.actor_id is None
+    assert (started.actor_id, started.organization_id) == (
+        world.owner.public_id,
+        world.practice.public_id,
+    )
+    assert started.data["purpose"] == "lab_upload"
+    assert audit.verify().ok
+
+
+def test_a_system_actor_takes_only_a_listed_purpose():
+    from dentalbridge.privacy.principal import SystemActor
+
+    with pytest.raises(ValueError, match="curiosity"):
+        SystemActor("curiosity")  # type: ignore[arg-type]
