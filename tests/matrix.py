@@ -14,6 +14,15 @@ Each app states the rows of its own routes beside them, in ``dentalbridge/<app>/
 
 An outcome is an HTTP status, ``LOGIN`` (a redirect to the sign-in page), or ``NA("why")`` when an
 audience does not apply (e.g. a page about one's own account has no "other tenant").
+
+Most rows are built by ``Case.page``, ``Case.post`` or ``Case.endpoint`` (which say the method and
+what an anonymous visitor gets) from the right persona with its status and ``Others``: what a wrong
+role and another tenant get, named once with their statuses (``NOT_TECHNICIAN`` below, or an app's
+own beside its rows)::
+
+    "orders/<uuid:order_id>/step/": Case.post(("manager", 302), NOT_TECHNICIAN, kwargs=an_order()),
+
+A row that fits none of them is a plain ``Case(...)``.
 """
 
 import importlib
@@ -49,6 +58,15 @@ class NA:
 
 
 @dataclass(frozen=True)
+class Others:
+    """What a route's two other signed-in audiences get: a *wrong* role of the same organization,
+    and a member of *another tenant*."""
+
+    wrong: tuple[str, int] | NA
+    other: tuple[str, int] | NA
+
+
+@dataclass(frozen=True)
 class Case:
     """``persona`` names are attributes of ``conftest.World``."""
 
@@ -62,6 +80,44 @@ class Case:
     api: bool = False
     path: Callable[[World], str] | None = field(default=None)
     headers: Callable[[World], dict] = lambda w: {}
+
+    @classmethod
+    def page(cls, right: tuple[str, int], others: Others, **fields) -> "Case":
+        """A page read by GET; an anonymous visitor is sent to sign in. ``fields`` are the other
+        fields (``kwargs``, or an audience that differs from ``others``)."""
+        return cls._row(right, others, fields)
+
+    @classmethod
+    def post(cls, right: tuple[str, int], others: Others, **fields) -> "Case":
+        """A form or button posted to a page (``data``: a dict, or a function of the world); an
+        anonymous visitor is sent to sign in."""
+        return cls._row(right, others, {"method": "post", **fields})
+
+    @classmethod
+    def endpoint(cls, method: str, right: tuple[str, int], others: Others, **fields) -> "Case":
+        """An API endpoint, called with the persona's token; an anonymous caller gets 401."""
+        return cls._row(right, others, {"method": method, "api": True, "anon": 401, **fields})
+
+    @classmethod
+    def _row(cls, right: tuple[str, int], others: Others, fields: dict) -> "Case":
+        data = fields.get("data")
+        if data is not None and not callable(data):
+            fields["data"] = lambda w: data
+        return cls(**{"right": right, "wrong": others.wrong, "other": others.other, **fields})
+
+
+# A practice's route: every role of it may, or its assistant (or dentist) may not (403); to another
+# practice's owner the ids do not exist (404).
+EVERY_PRACTICE_ROLE = Others(
+    wrong=NA("every practice role may do this; labs and the platform are other tenants"),
+    other=("other_owner", 404),
+)
+NOT_ASSISTANT = Others(wrong=("assistant", 403), other=("other_owner", 404))
+NOT_DENTIST = Others(wrong=("dentist", 403), other=("other_owner", 404))
+# A lab's route: its technician may not (403); to another lab's manager the ids do not exist (404).
+NOT_TECHNICIAN = Others(wrong=("technician", 403), other=("other_manager", 404))
+# A lab's route about an order or share: a designer not assigned to it does not see it (404).
+ASSIGNED_ONLY = Others(wrong=("designer", 404), other=("other_manager", 404))
 
 
 def own(status=200, method="get"):

@@ -6,8 +6,8 @@ Collected by tests/test_authorization_matrix.py (the vocabulary is in tests/matr
 from conftest import acting
 from dentalbridge.files import access as files_access
 from dentalbridge.organizations.models import LabConnection
-from dentalbridge.patients.tests.matrix import NO_PATIENT_ROLE, a_patient, new_patient
-from tests.matrix import LOGIN, NA, Case
+from dentalbridge.patients.tests.matrix import a_patient, new_patient
+from tests.matrix import ASSIGNED_ONLY, EVERY_PRACTICE_ROLE, LOGIN, NA, NOT_TECHNICIAN, Case, Others
 
 
 def a_scan(w):
@@ -89,114 +89,75 @@ def upload_headers(w):
     return {"Tus-Resumable": "1.0.0", "Upload-Length": "100", "Upload-Metadata": meta}
 
 
+def a_scanned_patient(w):
+    return {"patient_id": a_scan(w)["patient_id"]}
+
+
+def the_share(w):
+    return {"share_id": a_share(w)["share_id"]}
+
+
 TUS = lambda w: {"Tus-Resumable": "1.0.0"}  # noqa: E731
 
 
+PATIENT = "patients/<uuid:patient_id>"  # the prefix of its routes, as in urls.py
+
 ROWS: dict[str, Case] = {
-    "api/v1/uploads/": Case(
-        api=True,
-        method="post",
-        headers=upload_headers,
-        right=("assistant", 201),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-        anon=401,
+    "api/v1/uploads/": Case.endpoint(
+        "post", ("assistant", 201), EVERY_PRACTICE_ROLE, headers=upload_headers
     ),
-    "api/v1/uploads/<uuid:upload_id>": Case(
-        api=True,
-        method="head",
+    "api/v1/uploads/<uuid:upload_id>": Case.endpoint(
+        "head",
+        ("dentist", 200),
+        # An upload belongs to whoever started it.
+        Others(wrong=("assistant", 404), other=("other_owner", 404)),
         kwargs=an_upload,
         headers=TUS,
-        right=("dentist", 200),
-        wrong=("assistant", 404),  # an upload belongs to whoever started it
-        other=("other_owner", 404),
-        anon=401,
     ),
-    "patients/<uuid:patient_id>/record/<uuid:item_id>/files/": Case(
-        kwargs=a_scan_item,
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
+    f"{PATIENT}/record/<uuid:item_id>/files/": Case.page(
+        ("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_scan_item
     ),
-    "patients/<uuid:patient_id>/files.zip": Case(
-        kwargs=lambda w: {"patient_id": a_scan(w)["patient_id"]},
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
+    f"{PATIENT}/files.zip": Case.page(
+        ("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_scanned_patient
     ),
-    "patients/<uuid:patient_id>/scans/": Case(
-        kwargs=a_patient, right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=("manager", 404)
+    f"{PATIENT}/scans/": Case.page(
+        ("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_patient, other=("manager", 404)
     ),
-    "patients/<uuid:patient_id>/files/<uuid:asset_id>/release/": Case(
-        method="post",
-        kwargs=a_scan,
-        right=("dentist", 302),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
+    f"{PATIENT}/files/<uuid:asset_id>/release/": Case.post(
+        ("dentist", 302), EVERY_PRACTICE_ROLE, kwargs=a_scan
     ),
-    "patients/<uuid:patient_id>/files/<uuid:asset_id>/repair/": Case(
-        method="post",
-        kwargs=a_scan,
-        right=("dentist", 302),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
+    f"{PATIENT}/files/<uuid:asset_id>/repair/": Case.post(
+        ("dentist", 302), EVERY_PRACTICE_ROLE, kwargs=a_scan
     ),
-    "patients/<uuid:patient_id>/record/<uuid:item_id>/shares/": Case(
-        method="post",
+    f"{PATIENT}/record/<uuid:item_id>/shares/": Case.post(
+        ("dentist", 302),
+        EVERY_PRACTICE_ROLE,
         kwargs=a_scan_item,
         data=lambda w: {"lab": str(w.lab.public_id), "note": "Crown 16"},
-        right=("dentist", 302),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
     ),
-    "patients/<uuid:patient_id>/record/<uuid:item_id>/shares/<uuid:share_id>/revoke/": Case(
-        method="post",
-        kwargs=a_share,
-        right=("assistant", 302),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
+    f"{PATIENT}/record/<uuid:item_id>/shares/<uuid:share_id>/revoke/": Case.post(
+        ("assistant", 302), EVERY_PRACTICE_ROLE, kwargs=a_share
     ),
     "lab/shared/": Case(
         right=("technician", 200),
         wrong=NA("every lab role; a designer sees only the shares assigned to them"),
         other=NA("lists only the acting lab's shares"),
     ),
-    "lab/shared/<uuid:share_id>/": Case(
-        kwargs=lambda w: {"share_id": a_share(w)["share_id"]},
-        right=("technician", 200),
-        wrong=("designer", 404),  # not assigned to it
-        other=("other_manager", 404),
-    ),
-    "lab/shared/<uuid:share_id>/designers/": Case(
-        method="post",
-        kwargs=lambda w: {"share_id": a_share(w)["share_id"]},
+    "lab/shared/<uuid:share_id>/": Case.page(("technician", 200), ASSIGNED_ONLY, kwargs=the_share),
+    "lab/shared/<uuid:share_id>/designers/": Case.post(
+        ("manager", 302),
+        NOT_TECHNICIAN,
+        kwargs=the_share,
         data=lambda w: {"designer": str(w.designer.public_id), "until": "2099-01-01"},
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
     ),
-    "lab/shared/<uuid:share_id>/designers/<uuid:assignment_id>/revoke/": Case(
-        method="post",
-        kwargs=an_assignment,
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+    "lab/shared/<uuid:share_id>/designers/<uuid:assignment_id>/revoke/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=an_assignment
     ),
-    "api/v1/patients/<uuid:patient_id>/files/": Case(
-        api=True,
-        kwargs=lambda w: {"patient_id": a_scan(w)["patient_id"]},
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-        anon=401,
+    f"api/v1/{PATIENT}/files/": Case.endpoint(
+        "get", ("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_scanned_patient
     ),
-    "api/v1/patients/<uuid:patient_id>/files/<uuid:asset_id>/": Case(
-        api=True,
-        kwargs=a_scan,
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("manager", 404),
-        anon=401,
+    f"api/v1/{PATIENT}/files/<uuid:asset_id>/": Case.endpoint(
+        "get", ("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_scan, other=("manager", 404)
     ),
     "files/d/<str:token>/": Case(
         path=a_download_link,

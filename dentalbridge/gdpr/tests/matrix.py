@@ -7,7 +7,7 @@ Collected by tests/test_authorization_matrix.py (the vocabulary is in tests/matr
 from conftest import acting
 from dentalbridge.organizations.models import LabConnection
 from dentalbridge.patients.tests.matrix import a_patient, an_archive, new_patient
-from tests.matrix import NA, Case, own, public
+from tests.matrix import NA, NOT_DENTIST, Case, Others, own, public
 
 
 def a_subprocessor(w):
@@ -81,21 +81,25 @@ def _export_token(w):
     return export_url(made).rsplit("/", 2)[-2]
 
 
+# The platform's DPO: to a practice owner and a lab manager (no DPO) the pages do not exist.
+DPO_ONLY = Others(wrong=("owner", 404), other=("manager", 404))
+# A data request at its controller (the practice owner): its dentist and another practice get 404.
+CONTROLLER_ONLY = Others(wrong=("dentist", 404), other=("other_owner", 404))
+# A lab's part in requests (forwarding, deletion instructions): a practice owner gets 404.
+LAB_NOT_TECHNICIAN = Others(wrong=("technician", 403), other=("owner", 404))
+
+
+REQUEST = "privacy/requests/<uuid:request_id>"  # the prefix of its routes, as in urls.py
+
 ROWS: dict[str, Case] = {
-    "dpo/": Case(right=("dpo", 200), wrong=("owner", 404), other=NA("the platform itself")),
-    "dpo/patients/<uuid:patient_id>/audit/": Case(
-        kwargs=a_patient,
-        right=("dpo", 200),
-        wrong=("owner", 404),  # the practice owner uses the practice's own audit trail
-        other=("manager", 404),
-    ),
-    "dpo/archives/<uuid:archive_id>/": Case(
-        method="post",
+    "dpo/": Case.page(("dpo", 200), DPO_ONLY, other=NA("the platform itself")),
+    # The practice owner uses the practice's own audit trail.
+    "dpo/patients/<uuid:patient_id>/audit/": Case.page(("dpo", 200), DPO_ONLY, kwargs=a_patient),
+    "dpo/archives/<uuid:archive_id>/": Case.post(
+        ("dpo", 200),
+        DPO_ONLY,
         kwargs=an_archive,
-        data=lambda w: {"purpose": "Supervisory authority request 2026/3"},
-        right=("dpo", 200),
-        wrong=("owner", 404),
-        other=("manager", 404),
+        data={"purpose": "Supervisory authority request 2026/3"},
     ),
     "privacy/": public(),
     "privacy/cookies/settings/": Case(
@@ -111,83 +115,46 @@ ROWS: dict[str, Case] = {
     "privacy/request/confirm/<str:token>/": Case(
         kwargs=a_verification_token, right=("owner", 200), anon=200
     ),
-    "privacy/requests/": Case(right=("owner", 200), wrong=("dentist", 404), other=("manager", 404)),
-    "privacy/deletions/": Case(
-        right=("manager", 200), wrong=("technician", 403), other=("owner", 404)
+    "privacy/requests/": Case.page(("owner", 200), CONTROLLER_ONLY, other=("manager", 404)),
+    "privacy/deletions/": Case.page(("manager", 200), LAB_NOT_TECHNICIAN),
+    "privacy/requests/forward/": Case.page(("manager", 200), LAB_NOT_TECHNICIAN),
+    f"{REQUEST}/": Case.page(("owner", 200), CONTROLLER_ONLY, kwargs=a_data_request),
+    f"{REQUEST}/extend/": Case.post(
+        ("owner", 302), CONTROLLER_ONLY, kwargs=a_data_request, data={"reason": "Archive on tape."}
     ),
-    "privacy/requests/forward/": Case(
-        right=("manager", 200), wrong=("technician", 403), other=("owner", 404)
-    ),
-    "privacy/requests/<uuid:request_id>/": Case(
-        kwargs=a_data_request,
-        right=("owner", 200),
-        wrong=("dentist", 404),
-        other=("other_owner", 404),
-    ),
-    "privacy/requests/<uuid:request_id>/extend/": Case(
-        method="post",
-        kwargs=a_data_request,
-        data=lambda w: {"reason": "Archive on tape."},
-        right=("owner", 302),
-        wrong=("dentist", 404),
-        other=("other_owner", 404),
-    ),
-    "privacy/requests/<uuid:request_id>/execute/": Case(
-        method="post",
-        kwargs=a_data_request,
-        data=lambda w: {"action": "restrict"},
-        right=("owner", 302),
-        wrong=("dentist", 404),
-        other=("other_owner", 404),
+    f"{REQUEST}/execute/": Case.post(
+        ("owner", 302), CONTROLLER_ONLY, kwargs=a_data_request, data={"action": "restrict"}
     ),
     # Without the typed confirmation nothing happens: back to the page.
     "accounts/privacy/close/": own(302, method="post"),
-    "privacy/requests/<uuid:request_id>/erase/": Case(
-        method="post",
-        kwargs=a_data_request,
-        right=("owner", 302),
-        wrong=("dentist", 404),
-        other=("other_owner", 404),
-    ),
-    "patients/<uuid:patient_id>/holds/": Case(
-        method="post",
+    f"{REQUEST}/erase/": Case.post(("owner", 302), CONTROLLER_ONLY, kwargs=a_data_request),
+    "patients/<uuid:patient_id>/holds/": Case.post(
+        ("owner", 302),
+        NOT_DENTIST,
         kwargs=a_patient,
-        data=lambda w: {"kind": "litigation", "reason": "Claim 2026/17"},
-        right=("owner", 302),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
+        data={"kind": "litigation", "reason": "Claim 2026/17"},
     ),
-    "patients/<uuid:patient_id>/holds/<uuid:hold_id>/lift/": Case(
-        method="post",
-        kwargs=a_hold,
-        data=lambda w: {"reason": "Claim settled"},
-        right=("owner", 302),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
+    "patients/<uuid:patient_id>/holds/<uuid:hold_id>/lift/": Case.post(
+        ("owner", 302), NOT_DENTIST, kwargs=a_hold, data={"reason": "Claim settled"}
     ),
-    "privacy/requests/<uuid:request_id>/answer/": Case(
-        method="post",
+    f"{REQUEST}/answer/": Case.post(
+        ("owner", 302),
+        CONTROLLER_ONLY,
         kwargs=a_data_request,
-        data=lambda w: {"answer": "Here is your copy."},
-        right=("owner", 302),
-        wrong=("dentist", 404),
-        other=("other_owner", 404),
+        data={"answer": "Here is your copy."},
     ),
-    "dpo/breaches/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
-    "dpo/breaches/<uuid:breach_id>/": Case(
-        kwargs=a_breach, right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)
-    ),
-    "dpo/retention/dry-run/": Case(
-        method="post", right=("dpo", 302), wrong=("owner", 404), other=("manager", 404)
-    ),
-    "dpo/policy/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
+    "dpo/breaches/": Case.page(("dpo", 200), DPO_ONLY),
+    "dpo/breaches/<uuid:breach_id>/": Case.page(("dpo", 200), DPO_ONLY, kwargs=a_breach),
+    "dpo/retention/dry-run/": Case.post(("dpo", 302), DPO_ONLY),
+    "dpo/policy/": Case.page(("dpo", 200), DPO_ONLY),
     "privacy/cookies/": public(),
-    "dpo/record/": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
-    "dpo/record.csv": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
-    "dpo/record.json": Case(right=("dpo", 200), wrong=("owner", 404), other=("manager", 404)),
-    "dpo/operator/": Case(
-        method="post",
-        data=lambda w: {
+    "dpo/record/": Case.page(("dpo", 200), DPO_ONLY),
+    "dpo/record.csv": Case.page(("dpo", 200), DPO_ONLY),
+    "dpo/record.json": Case.page(("dpo", 200), DPO_ONLY),
+    "dpo/operator/": Case.post(
+        ("dpo", 302),
+        DPO_ONLY,
+        data={
             "name": "Example Hosting B.V.",
             "address": "Keizersgracht 1",
             "country": "NL",
@@ -195,27 +162,13 @@ ROWS: dict[str, Case] = {
             "dpo_name": "Dee DPO",
             "dpo_email": "dpo@platform.example",
         },
-        right=("dpo", 302),
-        wrong=("owner", 404),
-        other=("manager", 404),
     ),
-    "dpo/subprocessors/": Case(
-        method="post",
-        data=lambda w: {
-            "name": "Example Cloud",
-            "service": "Hosting",
-            "location": "DE",
-            "safeguard": "eea",
-        },
-        right=("dpo", 302),
-        wrong=("owner", 404),
-        other=("manager", 404),
+    "dpo/subprocessors/": Case.post(
+        ("dpo", 302),
+        DPO_ONLY,
+        data={"name": "Example Cloud", "service": "Hosting", "location": "DE", "safeguard": "eea"},
     ),
-    "dpo/subprocessors/<uuid:subprocessor_id>/remove/": Case(
-        method="post",
-        kwargs=a_subprocessor,
-        right=("dpo", 302),
-        wrong=("owner", 404),
-        other=("manager", 404),
+    "dpo/subprocessors/<uuid:subprocessor_id>/remove/": Case.post(
+        ("dpo", 302), DPO_ONLY, kwargs=a_subprocessor
     ),
 }

@@ -3,7 +3,7 @@
 Collected by tests/test_authorization_matrix.py (the vocabulary is in tests/matrix.py).
 """
 
-from tests.matrix import Case, own
+from tests.matrix import Case, Others, own
 
 
 def a_newsletter(w):
@@ -18,17 +18,16 @@ def _unsubscribe_token(w):
     return unsubscribe_token(w.owner)
 
 
+# The platform's support staff: to its DPO and a practice owner the pages do not exist.
+SUPPORT_ONLY = Others(wrong=("dpo", 404), other=("owner", 404))
+
 ROWS: dict[str, Case] = {
     "accounts/notifications/": own(),
     "notifications/": own(),
     "notifications/read/": own(302, "post"),
-    "newsletters/": Case(right=("support", 200), wrong=("dpo", 404), other=("owner", 404)),
-    "newsletters/<uuid:newsletter_id>/send/": Case(
-        method="post",
-        kwargs=a_newsletter,
-        right=("support", 302),
-        wrong=("dpo", 404),
-        other=("owner", 404),
+    "newsletters/": Case.page(("support", 200), SUPPORT_ONLY),
+    "newsletters/<uuid:newsletter_id>/send/": Case.post(
+        ("support", 302), SUPPORT_ONLY, kwargs=a_newsletter
     ),
     "unsubscribe/<str:token>/": Case(
         method="post",

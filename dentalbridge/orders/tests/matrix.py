@@ -10,7 +10,7 @@ from conftest import acting
 from dentalbridge.orders import access as orders_access
 from dentalbridge.organizations.models import LabConnection, Membership
 from dentalbridge.patients.tests.matrix import new_patient
-from tests.matrix import LOGIN, NA, Case
+from tests.matrix import ASSIGNED_ONLY, EVERY_PRACTICE_ROLE, LOGIN, NA, NOT_TECHNICIAN, Case, Others
 
 
 def an_order(state="submitted"):
@@ -88,206 +88,123 @@ def a_patient_with_connection(w):
     return {"patient_id": new_patient(w).public_id}
 
 
+def assign_the_designer(w):
+    """Form data: assign the lab's designer to the order."""
+    return {"member": str(Membership.objects.get(user=w.designer).public_id)}
+
+
+# Lists of the acting organization's own orders.
+OWN_ORDERS = Others(
+    wrong=NA("every practice or lab role; a designer sees only assigned orders"),
+    other=NA("lists only the acting organization's orders"),
+)
+# The lab's own settings, calendar and catalogue: its technician may not; no other lab's ids.
+OWN_LAB_SETTINGS = Others(
+    wrong=("technician", 403), other=NA("changes only the acting lab's own settings")
+)
+LIBRARY = NA("the shared library and the acting lab's own additions")
+
+
+ORDER = "orders/<uuid:order_id>"  # the prefix of its routes, as in urls.py
+
 ROWS: dict[str, Case] = {
-    "patients/<uuid:patient_id>/orders/new/": Case(
-        method="post",
-        kwargs=a_patient_with_connection,
-        right=("assistant", 302),
-        wrong=NA("every practice role may draft an order (only clinicians send it)"),
-        other=("other_owner", 404),
+    # Every practice role may draft an order and add files; only clinicians send it. The lab never
+    # sees a draft.
+    "patients/<uuid:patient_id>/orders/new/": Case.post(
+        ("assistant", 302), EVERY_PRACTICE_ROLE, kwargs=a_patient_with_connection
     ),
-    "orders/": Case(
-        right=("technician", 200),
-        wrong=NA("every practice or lab role; a designer sees only assigned orders"),
-        other=NA("lists only the acting organization's orders"),
-    ),
-    "orders/<uuid:order_id>/": Case(
-        kwargs=an_order(),
-        right=("technician", 200),
-        wrong=("designer", 404),  # not assigned to it
-        other=("other_manager", 404),
-    ),
-    "orders/<uuid:order_id>/edit/": Case(
+    "orders/": Case.page(("technician", 200), OWN_ORDERS),
+    f"{ORDER}/": Case.page(("technician", 200), ASSIGNED_ONLY, kwargs=an_order()),
+    f"{ORDER}/edit/": Case.page(("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=an_order("draft")),
+    f"{ORDER}/autosave/": Case.post(
+        ("dentist", 200),
+        EVERY_PRACTICE_ROLE,
         kwargs=an_order("draft"),
-        right=("assistant", 200),
-        wrong=NA("every practice role may edit a draft; the lab never sees drafts"),
-        other=("other_owner", 404),
+        data={"preparation_notes": "Chamfer."},
     ),
-    "orders/<uuid:order_id>/autosave/": Case(
-        method="post",
-        kwargs=an_order("draft"),
-        data=lambda w: {"preparation_notes": "Chamfer."},
-        right=("dentist", 200),
-        wrong=NA("every practice role may edit a draft"),
-        other=("other_owner", 404),
+    f"{ORDER}/step/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=an_order(), data={"transition": "accept"}
     ),
-    "orders/<uuid:order_id>/step/": Case(
-        method="post",
-        kwargs=an_order(),
-        data=lambda w: {"transition": "accept"},
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+    f"{ORDER}/assign/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=an_order("accepted"), data=assign_the_designer
     ),
-    "orders/<uuid:order_id>/assign/": Case(
-        method="post",
+    f"{ORDER}/assign/<uuid:assignment_id>/end/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=an_order_assignment
+    ),
+    f"{ORDER}/return-date/": Case.post(
+        ("manager", 302),
+        NOT_TECHNICIAN,
         kwargs=an_order("accepted"),
-        data=lambda w: {"member": str(Membership.objects.get(user=w.designer).public_id)},
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+        data={"return_date": "2099-01-07"},
     ),
-    "orders/<uuid:order_id>/assign/<uuid:assignment_id>/end/": Case(
-        method="post",
-        kwargs=an_order_assignment,
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+    f"{ORDER}/messages/": Case.post(
+        ("technician", 302), ASSIGNED_ONLY, kwargs=an_order(), data={"body": "Which shade tab?"}
     ),
-    "orders/<uuid:order_id>/return-date/": Case(
-        method="post",
-        kwargs=an_order("accepted"),
-        data=lambda w: {"return_date": "2099-01-07"},
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
-    ),
-    "orders/<uuid:order_id>/messages/": Case(
-        method="post",
-        kwargs=an_order(),
-        data=lambda w: {"body": "Which shade tab?"},
-        right=("technician", 302),
-        wrong=("designer", 404),  # not assigned to it
-        other=("other_manager", 404),
-    ),
-    "orders/<uuid:order_id>/remake/": Case(
-        method="post",
+    f"{ORDER}/remake/": Case.post(
+        ("dentist", 302),
+        EVERY_PRACTICE_ROLE,
         kwargs=an_order("delivered"),
-        data=lambda w: {"reason": "fit", "note": "Open margin."},
-        right=("dentist", 302),
-        wrong=NA("every practice role may draft a remake"),
-        other=("other_owner", 404),
+        data={"reason": "fit", "note": "Open margin."},
     ),
-    "orders/<uuid:order_id>/files/": Case(
-        method="post",
+    f"{ORDER}/files/": Case.post(
+        ("assistant", 302),
+        EVERY_PRACTICE_ROLE,
         kwargs=an_order("info_requested"),
-        data=lambda w: {"item": "00000000-0000-0000-0000-000000000000"},
-        right=("assistant", 302),
-        wrong=NA("every practice role may add files"),
-        other=("other_owner", 404),
+        data={"item": "00000000-0000-0000-0000-000000000000"},
     ),
     "implants/": Case(
         right=("technician", 200),
         wrong=NA("every practice, lab and platform-staff role reads the library"),
-        other=NA("the shared library and the acting lab's own additions"),
+        other=LIBRARY,
     ),
-    "implants/<uuid:platform_id>/remove/": Case(
-        method="post",
-        kwargs=a_lab_platform,
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+    "implants/<uuid:platform_id>/remove/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=a_lab_platform
     ),
-    "lab/settings/": Case(
-        right=("manager", 200),
-        wrong=("technician", 403),
-        other=NA("edits only the acting lab's own settings"),
+    "lab/settings/": Case.page(("manager", 200), OWN_LAB_SETTINGS),
+    "lab/settings/closures/": Case.post(
+        ("manager", 302), OWN_LAB_SETTINGS, data={"first_day": "2099-12-24", "reason": "Holiday"}
     ),
-    "lab/settings/closures/": Case(
-        method="post",
-        data=lambda w: {"first_day": "2099-12-24", "reason": "Holiday"},
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=NA("adds to the acting lab's own calendar"),
+    "lab/settings/closures/<uuid:closure_id>/remove/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=a_closure
     ),
-    "lab/settings/closures/<uuid:closure_id>/remove/": Case(
-        method="post",
-        kwargs=a_closure,
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+    "lab/settings/products/": Case.post(
+        ("manager", 302),
+        OWN_LAB_SETTINGS,
+        data={"restoration_type": "crown", "material": "zirconia", "lead_days": "5"},
     ),
-    "lab/settings/products/": Case(
-        method="post",
-        data=lambda w: {"restoration_type": "crown", "material": "zirconia", "lead_days": "5"},
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=NA("adds to the acting lab's own catalogue"),
+    "lab/settings/products/<uuid:product_id>/remove/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=a_product
     ),
-    "lab/settings/products/<uuid:product_id>/remove/": Case(
-        method="post",
-        kwargs=a_product,
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+    "api/v1/orders/": Case.endpoint("get", ("technician", 200), OWN_ORDERS),
+    f"api/v1/{ORDER}/": Case.endpoint("get", ("technician", 200), ASSIGNED_ONLY, kwargs=an_order()),
+    f"api/v1/{ORDER}/steps/": Case.endpoint(
+        "post", ("manager", 200), NOT_TECHNICIAN, kwargs=an_order(), data={"transition": "accept"}
     ),
-    "api/v1/orders/": Case(
-        api=True,
-        right=("technician", 200),
-        wrong=NA("every practice or lab role; a designer sees only assigned orders"),
-        other=NA("lists only the acting organization's orders"),
-        anon=401,
-    ),
-    "api/v1/orders/<uuid:order_id>/": Case(
-        api=True,
-        kwargs=an_order(),
-        right=("technician", 200),
-        wrong=("designer", 404),
-        other=("other_manager", 404),
-        anon=401,
-    ),
-    "api/v1/orders/<uuid:order_id>/steps/": Case(
-        api=True,
-        method="post",
-        kwargs=an_order(),
-        data=lambda w: {"transition": "accept"},
-        right=("manager", 200),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
-        anon=401,
-    ),
-    "api/v1/orders/<uuid:order_id>/attachments/": Case(
-        api=True,
-        method="post",
+    f"api/v1/{ORDER}/attachments/": Case.endpoint(
+        "post",
+        ("assistant", 201),
+        EVERY_PRACTICE_ROLE,
         kwargs=an_order_with_a_scan,
         data=lambda w: {"item": str(w.scan_item_id)},
-        right=("assistant", 201),
-        wrong=NA("every practice role may add files"),
-        other=("other_owner", 404),
-        anon=401,
     ),
-    "api/v1/orders/<uuid:order_id>/messages/": Case(
-        api=True,
-        kwargs=an_order(),
-        right=("technician", 200),
-        wrong=("designer", 404),
-        other=("other_manager", 404),
-        anon=401,
+    f"api/v1/{ORDER}/messages/": Case.endpoint(
+        "get", ("technician", 200), ASSIGNED_ONLY, kwargs=an_order()
     ),
-    "api/v1/orders/<uuid:order_id>/assignments/": Case(
-        api=True,
-        method="post",
+    f"api/v1/{ORDER}/assignments/": Case.endpoint(
+        "post",
+        ("manager", 201),
+        NOT_TECHNICIAN,
         kwargs=an_order("accepted"),
-        data=lambda w: {"member": str(Membership.objects.get(user=w.designer).public_id)},
-        right=("manager", 201),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
-        anon=401,
+        data=assign_the_designer,
     ),
-    "api/v1/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/": Case(
-        api=True,
-        method="delete",
-        kwargs=an_order_assignment,
-        right=("manager", 200),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
-        anon=401,
+    f"api/v1/{ORDER}/assignments/<uuid:assignment_id>/": Case.endpoint(
+        "delete", ("manager", 200), NOT_TECHNICIAN, kwargs=an_order_assignment
     ),
     "api/v1/implants/": Case(
         api=True,
         right=("technician", 200),
         wrong=NA("every practice and lab role reads the library"),
-        other=NA("the shared library and the acting lab's own additions"),
+        other=LIBRARY,
         anon=401,
     ),
 }

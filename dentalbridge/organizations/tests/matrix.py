@@ -6,7 +6,7 @@ Collected by tests/test_authorization_matrix.py (the vocabulary is in tests/matr
 
 from dentalbridge.organizations.models import LabConnection, Membership
 from dentalbridge.privacy.principal import Principal
-from tests.matrix import NA, Case
+from tests.matrix import NA, NOT_ASSISTANT, NOT_DENTIST, NOT_TECHNICIAN, Case, Others
 
 
 def practice(w):
@@ -49,7 +49,11 @@ def invitation_token(w):
 
 
 ALL_MEMBERS = NA("every member of the organization may view it")
+# A lab's members: its designer may not see them (403); another lab's manager gets 404.
+NOT_DESIGNER = Others(wrong=("designer", 403), other=("other_manager", 404))
 
+
+ORG = "organizations/<uuid:organization_id>"  # the prefix of its routes, as in urls.py
 
 ROWS: dict[str, Case] = {
     "organizations/new/": Case(right=("owner", 200), other=NA("creates a new tenant")),
@@ -59,138 +63,71 @@ ROWS: dict[str, Case] = {
         right=("owner", 302),
         other=("other_owner", 404),
     ),
-    "organizations/<uuid:organization_id>/": Case(
-        kwargs=practice, right=("assistant", 200), wrong=ALL_MEMBERS, other=("other_owner", 404)
+    f"{ORG}/": Case.page(
+        ("assistant", 200), Others(wrong=ALL_MEMBERS, other=("other_owner", 404)), kwargs=practice
     ),
-    "organizations/<uuid:organization_id>/edit/": Case(
-        kwargs=practice, right=("owner", 200), wrong=("assistant", 403), other=("other_owner", 404)
+    f"{ORG}/edit/": Case.page(("owner", 200), NOT_ASSISTANT, kwargs=practice),
+    f"{ORG}/members/": Case.page(("technician", 200), NOT_DESIGNER, kwargs=lab),
+    f"{ORG}/members/<uuid:membership_id>/": Case.post(
+        ("owner", 302), NOT_DENTIST, kwargs=member_of_practice, data={"role": "dentist"}
     ),
-    "organizations/<uuid:organization_id>/members/": Case(
-        kwargs=lab, right=("technician", 200), wrong=("designer", 403), other=("other_manager", 404)
+    f"{ORG}/members/<uuid:membership_id>/remove/": Case.post(
+        ("owner", 302), NOT_ASSISTANT, kwargs=member_of_practice
     ),
-    "organizations/<uuid:organization_id>/members/<uuid:membership_id>/": Case(
-        method="post",
-        kwargs=member_of_practice,
-        data=lambda w: {"role": "dentist"},
-        right=("owner", 302),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
-    ),
-    "organizations/<uuid:organization_id>/members/<uuid:membership_id>/remove/": Case(
-        method="post",
-        kwargs=member_of_practice,
-        right=("owner", 302),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-    ),
-    "organizations/<uuid:organization_id>/invitations/": Case(
-        method="post",
+    f"{ORG}/invitations/": Case.post(
+        ("owner", 302),
+        NOT_DENTIST,
         kwargs=practice,
-        data=lambda w: {"email": "new.person@x.example", "role": "assistant"},
-        right=("owner", 302),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
+        data={"email": "new.person@x.example", "role": "assistant"},
     ),
-    "organizations/<uuid:organization_id>/invitations/<uuid:invitation_id>/revoke/": Case(
-        method="post",
-        kwargs=invitation,
-        right=("owner", 302),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
+    f"{ORG}/invitations/<uuid:invitation_id>/revoke/": Case.post(
+        ("owner", 302), NOT_DENTIST, kwargs=invitation
     ),
-    "organizations/<uuid:organization_id>/connections/": Case(
-        kwargs=practice, right=("dentist", 200), other=("other_owner", 404), wrong=NA("n/a")
+    f"{ORG}/connections/": Case.page(
+        ("dentist", 200), Others(wrong=NA("n/a"), other=("other_owner", 404)), kwargs=practice
     ),
-    "organizations/<uuid:organization_id>/connections/<uuid:connection_id>/": Case(
-        method="post",
-        kwargs=pending_connection,
-        data=lambda w: {"decision": "accept"},
-        right=("manager", 302),
-        wrong=("technician", 403),
-        other=("other_manager", 404),
+    f"{ORG}/connections/<uuid:connection_id>/": Case.post(
+        ("manager", 302), NOT_TECHNICIAN, kwargs=pending_connection, data={"decision": "accept"}
     ),
-    "organizations/<uuid:organization_id>/audit/": Case(
-        kwargs=practice, right=("owner", 200), wrong=("assistant", 403), other=("other_owner", 404)
-    ),
+    f"{ORG}/audit/": Case.page(("owner", 200), NOT_ASSISTANT, kwargs=practice),
     "invitations/<str:token>/": Case(
         kwargs=invitation_token, right=("newcomer", 404), other=NA("the token is the key")
     ),
     "api/v1/organizations/": Case(
         api=True, right=("designer", 200), anon=401, other=NA("lists only one's own")
     ),
-    "api/v1/organizations/<uuid:organization_id>/": Case(
-        api=True,
-        method="patch",
+    f"api/v1/{ORG}/": Case.endpoint(
+        "patch", ("owner", 200), NOT_ASSISTANT, kwargs=practice, data={"city": "Amersfoort"}
+    ),
+    f"api/v1/{ORG}/members/": Case.endpoint("get", ("technician", 200), NOT_DESIGNER, kwargs=lab),
+    f"api/v1/{ORG}/members/<uuid:membership_id>/": Case.endpoint(
+        "patch", ("owner", 200), NOT_DENTIST, kwargs=member_of_practice, data={"role": "dentist"}
+    ),
+    f"api/v1/{ORG}/invitations/": Case.endpoint(
+        "post",
+        ("owner", 201),
+        NOT_ASSISTANT,
         kwargs=practice,
-        data=lambda w: {"city": "Amersfoort"},
-        right=("owner", 200),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-        anon=401,
+        data={"email": "api.person@x.example", "role": "assistant"},
     ),
-    "api/v1/organizations/<uuid:organization_id>/members/": Case(
-        api=True,
-        kwargs=lab,
-        right=("technician", 200),
-        wrong=("designer", 403),
-        other=("other_manager", 404),
-        anon=401,
+    f"api/v1/{ORG}/invitations/<uuid:invitation_id>/": Case.endpoint(
+        "delete", ("owner", 204), NOT_ASSISTANT, kwargs=invitation
     ),
-    "api/v1/organizations/<uuid:organization_id>/members/<uuid:membership_id>/": Case(
-        api=True,
-        method="patch",
-        kwargs=member_of_practice,
-        data=lambda w: {"role": "dentist"},
-        right=("owner", 200),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
-        anon=401,
-    ),
-    "api/v1/organizations/<uuid:organization_id>/invitations/": Case(
-        api=True,
-        method="post",
-        kwargs=practice,
-        data=lambda w: {"email": "api.person@x.example", "role": "assistant"},
-        right=("owner", 201),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-        anon=401,
-    ),
-    "api/v1/organizations/<uuid:organization_id>/invitations/<uuid:invitation_id>/": Case(
-        api=True,
-        method="delete",
-        kwargs=invitation,
-        right=("owner", 204),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-        anon=401,
-    ),
-    "api/v1/organizations/<uuid:organization_id>/connections/": Case(
-        api=True,
-        method="post",
+    f"api/v1/{ORG}/connections/": Case.endpoint(
+        "post",
+        ("owner", 201),
+        NOT_DENTIST,
         kwargs=practice,
         data=lambda w: {"lab": str(w.lab.public_id)},
-        right=("owner", 201),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
-        anon=401,
     ),
-    "api/v1/organizations/<uuid:organization_id>/connections/<uuid:connection_id>/": Case(
-        api=True,
-        method="patch",
+    f"api/v1/{ORG}/connections/<uuid:connection_id>/": Case.endpoint(
+        "patch",
+        ("owner", 200),
+        NOT_ASSISTANT,
         kwargs=accepted_connection_for_practice,
-        data=lambda w: {"decision": "end"},
-        right=("owner", 200),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-        anon=401,
+        data={"decision": "end"},
     ),
-    "api/v1/organizations/<uuid:organization_id>/audit-events/": Case(
-        api=True,
-        kwargs=practice,
-        right=("owner", 200),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
-        anon=401,
+    f"api/v1/{ORG}/audit-events/": Case.endpoint(
+        "get", ("owner", 200), NOT_DENTIST, kwargs=practice
     ),
 }

@@ -8,7 +8,7 @@ from datetime import date
 
 from conftest import acting
 from dentalbridge.patients import access as patients_access
-from tests.matrix import LOGIN, NA, Case
+from tests.matrix import EVERY_PRACTICE_ROLE, LOGIN, NA, NOT_ASSISTANT, NOT_DENTIST, Case, Others
 
 
 def new_patient(w, **overrides):
@@ -105,102 +105,54 @@ def an_archive(w):
     return {"archive_id": archive.public_id}
 
 
-NO_PATIENT_ROLE = NA("every practice role may do this; labs and the platform are other tenants")
 LAB = ("manager", 404)  # a lab has no patient list at all
+# The patient's own portal: the practice uses its own pages (404), another patient sees nothing.
+OWN_RECORD = Others(wrong=("owner", 404), other=("other_patient_user", 404))
 
+
+PATIENT = "patients/<uuid:patient_id>"  # the prefix of its routes, as in urls.py
 
 ROWS: dict[str, Case] = {
-    "patients/": Case(right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=LAB),
-    "patients/new/": Case(right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=LAB),
-    "patients/deleted/": Case(right=("dentist", 200), wrong=("assistant", 403), other=LAB),
-    "patients/<uuid:patient_id>/": Case(
-        kwargs=a_patient,
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-    ),
-    "patients/<uuid:patient_id>/edit/": Case(
-        kwargs=a_patient,
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-    ),
-    "patients/<uuid:patient_id>/delete/": Case(
-        method="post",
-        kwargs=a_patient,
-        right=("dentist", 302),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-    ),
-    "patients/<uuid:patient_id>/restore/": Case(
-        method="post",
-        kwargs=a_deleted_patient,
-        right=("owner", 302),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-    ),
+    "patients/": Case.page(("assistant", 200), EVERY_PRACTICE_ROLE, other=LAB),
+    "patients/new/": Case.page(("assistant", 200), EVERY_PRACTICE_ROLE, other=LAB),
+    "patients/deleted/": Case.page(("dentist", 200), NOT_ASSISTANT, other=LAB),
+    f"{PATIENT}/": Case.page(("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_patient),
+    f"{PATIENT}/edit/": Case.page(("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_patient),
+    f"{PATIENT}/delete/": Case.post(("dentist", 302), NOT_ASSISTANT, kwargs=a_patient),
+    f"{PATIENT}/restore/": Case.post(("owner", 302), NOT_ASSISTANT, kwargs=a_deleted_patient),
     "patients/shared/": Case(
         right=("other_owner", 200),
         wrong=NA("lists only what is shared with oneself"),
         other=NA("lists only what is shared with oneself: no tenant's list"),
     ),
-    "patients/archive/": Case(right=("owner", 200), wrong=("dentist", 403), other=LAB),
-    "patients/archive/<uuid:archive_id>/": Case(
-        method="post",
-        kwargs=an_archive,
-        data=lambda w: {"purpose": "Claim 2026/17"},
-        right=("owner", 200),
-        wrong=("dentist", 403),
-        other=("other_owner", 404),
+    "patients/archive/": Case.page(("owner", 200), NOT_DENTIST, other=LAB),
+    "patients/archive/<uuid:archive_id>/": Case.post(
+        ("owner", 200), NOT_DENTIST, kwargs=an_archive, data={"purpose": "Claim 2026/17"}
     ),
-    "patients/<uuid:patient_id>/care-team/": Case(
-        method="post",
-        kwargs=a_patient_of_the_dentist,
-        data=lambda w: GRANT,
-        right=("dentist", 302),
-        wrong=("assistant", 403),  # not the attending dentist
-        other=("other_owner", 404),
+    # The assistant is not the attending dentist.
+    f"{PATIENT}/care-team/": Case.post(
+        ("dentist", 302), NOT_ASSISTANT, kwargs=a_patient_of_the_dentist, data=GRANT
     ),
-    "patients/<uuid:patient_id>/care-team/<uuid:grant_id>/revoke/": Case(
-        method="post",
-        kwargs=a_grant,
-        right=("owner", 302),
-        wrong=("assistant", 403),
-        other=("other_manager", 404),
+    # The other practice's owner is the grantee here: another lab's manager is the stranger.
+    f"{PATIENT}/care-team/<uuid:grant_id>/revoke/": Case.post(
+        ("owner", 302), NOT_ASSISTANT, kwargs=a_grant, other=("other_manager", 404)
     ),
-    "patients/<uuid:patient_id>/audit/": Case(
-        kwargs=a_patient, right=("owner", 200), wrong=("dentist", 403), other=("other_owner", 404)
+    f"{PATIENT}/audit/": Case.page(("owner", 200), NOT_DENTIST, kwargs=a_patient),
+    f"{PATIENT}/audit/export.<str:fmt>": Case.page(
+        ("owner", 200), NOT_ASSISTANT, kwargs=lambda w: {**a_patient(w), "fmt": "csv"}
     ),
-    "patients/<uuid:patient_id>/audit/export.<str:fmt>": Case(
-        kwargs=lambda w: {**a_patient(w), "fmt": "csv"},
-        right=("owner", 200),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
+    f"{PATIENT}/record/new/": Case.page(("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=a_patient),
+    f"{PATIENT}/record/<uuid:item_id>/": Case.page(
+        ("assistant", 200), EVERY_PRACTICE_ROLE, kwargs=an_item
     ),
-    "patients/<uuid:patient_id>/record/new/": Case(
+    f"{PATIENT}/record/<uuid:item_id>/edit/": Case.post(
+        ("dentist", 302), EVERY_PRACTICE_ROLE, kwargs=an_item, data={"title": "Renamed"}
+    ),
+    f"{PATIENT}/portal-invitation/": Case.post(
+        ("assistant", 302),
+        EVERY_PRACTICE_ROLE,
         kwargs=a_patient,
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-    ),
-    "patients/<uuid:patient_id>/record/<uuid:item_id>/": Case(
-        kwargs=an_item, right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=("other_owner", 404)
-    ),
-    "patients/<uuid:patient_id>/record/<uuid:item_id>/edit/": Case(
-        method="post",
-        kwargs=an_item,
-        data=lambda w: {"title": "Renamed"},
-        right=("dentist", 302),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-    ),
-    "patients/<uuid:patient_id>/portal-invitation/": Case(
-        method="post",
-        kwargs=a_patient,
-        data=lambda w: {"email": "maria.matrix@patient.example"},
-        right=("assistant", 302),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
+        data={"email": "maria.matrix@patient.example"},
     ),
     "portal/": Case(
         kwargs=lambda w: (a_portal_record(w), {})[1],
@@ -211,85 +163,41 @@ ROWS: dict[str, Case] = {
     "portal/join/<str:token>/": Case(
         kwargs=a_portal_invitation, right=("newcomer", 200), other=NA("the token is the key")
     ),
-    "portal/<uuid:patient_id>/": Case(
-        kwargs=a_portal_record,
-        right=("patient_user", 200),
-        wrong=("owner", 404),  # the practice uses its own pages, not the patient's portal
-        other=("other_patient_user", 404),
+    "portal/<uuid:patient_id>/": Case.page(
+        ("patient_user", 200), OWN_RECORD, kwargs=a_portal_record
     ),
-    "portal/<uuid:patient_id>/copy.zip": Case(
-        kwargs=a_portal_record,
-        right=("patient_user", 200),
-        wrong=("owner", 404),
-        other=("other_patient_user", 404),
+    "portal/<uuid:patient_id>/copy.zip": Case.page(
+        ("patient_user", 200), OWN_RECORD, kwargs=a_portal_record
     ),
-    "patients/<uuid:patient_id>/guardian-consent/": Case(
-        method="post",
-        kwargs=a_minor,
-        right=("assistant", 302),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
+    f"{PATIENT}/guardian-consent/": Case.post(
+        ("assistant", 302), EVERY_PRACTICE_ROLE, kwargs=a_minor
     ),
-    "api/v1/patients/": Case(
-        api=True, right=("assistant", 200), wrong=NO_PATIENT_ROLE, other=LAB, anon=401
-    ),
-    "api/v1/patients/<uuid:patient_id>/": Case(
-        api=True,
-        method="patch",
+    "api/v1/patients/": Case.endpoint("get", ("assistant", 200), EVERY_PRACTICE_ROLE, other=LAB),
+    f"api/v1/{PATIENT}/": Case.endpoint(
+        "patch",
+        ("assistant", 200),
+        EVERY_PRACTICE_ROLE,
         kwargs=a_patient,
-        data=lambda w: {"notes": "Prefers morning appointments"},
-        right=("assistant", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-        anon=401,
+        data={"notes": "Prefers morning appointments"},
     ),
-    "api/v1/patients/<uuid:patient_id>/care-team/": Case(
-        api=True,
-        method="post",
-        kwargs=a_patient_of_the_dentist,
-        data=lambda w: GRANT,
-        right=("dentist", 201),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-        anon=401,
+    f"api/v1/{PATIENT}/care-team/": Case.endpoint(
+        "post", ("dentist", 201), NOT_ASSISTANT, kwargs=a_patient_of_the_dentist, data=GRANT
     ),
-    "api/v1/patients/<uuid:patient_id>/care-team/<uuid:grant_id>/": Case(
-        api=True,
-        method="delete",
-        kwargs=a_grant,
-        right=("dentist", 204),
-        wrong=("assistant", 403),
-        other=("other_manager", 404),
-        anon=401,
+    f"api/v1/{PATIENT}/care-team/<uuid:grant_id>/": Case.endpoint(
+        "delete", ("dentist", 204), NOT_ASSISTANT, kwargs=a_grant, other=("other_manager", 404)
     ),
-    "api/v1/patients/<uuid:patient_id>/record/": Case(
-        api=True,
-        method="post",
+    f"api/v1/{PATIENT}/record/": Case.endpoint(
+        "post",
+        ("assistant", 201),
+        EVERY_PRACTICE_ROLE,
         kwargs=a_patient,
-        data=lambda w: {"kind": "photo", "title": "Frontal smile"},
-        right=("assistant", 201),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-        anon=401,
+        data={"kind": "photo", "title": "Frontal smile"},
     ),
-    "api/v1/patients/<uuid:patient_id>/record/<uuid:item_id>/": Case(
-        api=True,
-        method="patch",
-        kwargs=an_item,
-        data=lambda w: {"text": "Updated"},
-        right=("dentist", 200),
-        wrong=NO_PATIENT_ROLE,
-        other=("other_owner", 404),
-        anon=401,
+    f"api/v1/{PATIENT}/record/<uuid:item_id>/": Case.endpoint(
+        "patch", ("dentist", 200), EVERY_PRACTICE_ROLE, kwargs=an_item, data={"text": "Updated"}
     ),
-    "api/v1/patients/<uuid:patient_id>/restore/": Case(
-        api=True,
-        method="post",
-        kwargs=a_deleted_patient,
-        right=("dentist", 200),
-        wrong=("assistant", 403),
-        other=("other_owner", 404),
-        anon=401,
+    f"api/v1/{PATIENT}/restore/": Case.endpoint(
+        "post", ("dentist", 200), NOT_ASSISTANT, kwargs=a_deleted_patient
     ),
 }
 
