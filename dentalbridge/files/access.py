@@ -25,10 +25,19 @@ from dentalbridge.files.models import (
 from dentalbridge.organizations.models import Organization
 from dentalbridge.patients.access import patient_and_grant, record_of
 from dentalbridge.patients.models import Patient
-from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, SystemActor
+
+
+def _system_only(system: object) -> SystemActor:
+    """System-use functions serve the platform itself, for a stated purpose: a principal (or
+    nothing) passed by mistake is refused before anything is read."""
+    if not isinstance(system, SystemActor):
+        raise TypeError(f"a system read needs a SystemActor, not {type(system).__name__}")
+    return system
+
 
 # --- Files (FIL-1…FIL-7): stored files of the record ---------------------------------------------
 #
@@ -112,20 +121,29 @@ def upload_access(principal: Principal, upload_id):
     return upload
 
 
-def uploads_expired(now) -> list:
+def uploads_expired(system: SystemActor, now) -> list:
     """System use (the clean-up task): unfinished uploads past their expiry."""
+    _system_only(system)
     with through_the_door():
-        return list(Upload.objects.filter(status="receiving", expires_at__lt=now))
+        expired = list(Upload.objects.filter(status="receiving", expires_at__lt=now))
+    record_system_read(system, "uploads_expired", count=len(expired))
+    return expired
 
 
-def asset_for_pipeline(asset_id):
+def asset_for_pipeline(system: SystemActor, asset_id):
     """System use (the intake tasks): one asset with what processing it needs."""
+    _system_only(system)
     with through_the_door():
-        return (
+        asset = (
             Asset.objects.filter(pk=asset_id)
             .select_related("patient__organization", "item", "version", "patient_key__tenant_key")
             .first()
         )
+    if asset is None:
+        record_system_read(system, "asset_for_pipeline", count=0)
+    else:
+        record_system_read(system, "asset_for_pipeline", target=asset, patient=asset.patient)
+    return asset
 
 
 def derivatives_of(asset) -> list:
@@ -133,10 +151,15 @@ def derivatives_of(asset) -> list:
         return list(Asset.objects.filter(source=asset).select_related("patient_key__tenant_key"))
 
 
-def assets_stalled(before) -> list:
+def assets_stalled(system: SystemActor, before) -> list:
     """System use: assets still processing with no progress since ``before``."""
+    _system_only(system)
     with through_the_door():
-        return list(Asset.objects.filter(status="processing", updated_at__lt=before, source=None))
+        stalled = list(
+            Asset.objects.filter(status="processing", updated_at__lt=before, source=None)
+        )
+    record_system_read(system, "assets_stalled", count=len(stalled))
+    return stalled
 
 
 def patient_key_current(patient: Patient):
@@ -158,14 +181,16 @@ def patient_keys_of_organization(organization) -> list:
         )
 
 
-def files_of_patient(patient: Patient) -> tuple[list, list, list]:
-    """(assets, uploads, keys) of a patient: system use, for retention."""
+def files_of_patient(system: SystemActor, patient: Patient) -> tuple[list, list, list]:
+    """(assets, uploads, keys) of a patient: system use, for retention and erasure."""
+    _system_only(system)
     with through_the_door():
         assets = list(
             Asset.objects.filter(patient=patient).select_related("item", "version", "patient_key")
         )
         uploads = list(Upload.objects.filter(patient=patient))
         keys = list(PatientKey.objects.filter(patient=patient))
+    record_system_read(system, "files_of_patient", target=patient, patient=patient)
     return assets, uploads, keys
 
 
@@ -305,12 +330,15 @@ def _asset_via_share(principal: Principal, asset_id):
     return asset
 
 
-def destroy_archived_keys(patient_public_id) -> int:
-    """System use (retention): delete the keys kept for a purged patient's archive."""
+def destroy_archived_keys(system: SystemActor, patient_public_id) -> int:
+    """System use (retention, erasure): delete the keys kept for a purged patient's archive. The
+    caller audits the destruction against the archive; this audits the read of the keys."""
+    _system_only(system)
     with through_the_door():
         deleted, _by_model = PatientKey.objects.filter(
             archived_patient_id=patient_public_id, patient=None
         ).delete()
+    record_system_read(system, "destroy_archived_keys", count=deleted)
     return deleted
 
 
@@ -347,10 +375,13 @@ def assets_delete(assets) -> int:
     return deleted
 
 
-def share_labs_of_patient(patient: Patient) -> list[Organization]:
+def share_labs_of_patient(system: SystemActor, patient: Patient) -> list[Organization]:
     """System use (deletion instructions): the labs a patient's files were shared with."""
+    _system_only(system)
     with through_the_door():
-        return [share.lab for share in Share.objects.filter(patient=patient).select_related("lab")]
+        labs = [share.lab for share in Share.objects.filter(patient=patient).select_related("lab")]
+    record_system_read(system, "share_labs_of_patient", target=patient, patient=patient)
+    return labs
 
 
 def export_rows(patient: Patient) -> dict[str, list]:

@@ -31,6 +31,7 @@ from dentalbridge.files import access, anonymize, blobs, formats, intake, keys, 
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus
 from dentalbridge.files.sandbox import SandboxError
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
+from dentalbridge.privacy.principal import Purpose, SystemActor
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def start(asset_pk: int, *, expected_sha256: str = "") -> None:
 
 @task(queue_name="files")
 def process_asset(asset_pk: int, expected_sha256: str = "") -> dict:
-    asset = access.asset_for_pipeline(asset_pk)
+    asset = access.asset_for_pipeline(SystemActor(Purpose.INTAKE), asset_pk)
     if asset is None or asset.status != AssetStatus.PROCESSING:
         return {"skipped": True}
     return Intake(asset, expected_sha256).run()

@@ -12,12 +12,17 @@ from django.db import transaction
 from dentalbridge.files import access, blobs
 from dentalbridge.files.models import AssetRole, UploadStatus
 from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.principal import Purpose, SystemActor
+
+# ``patients.record_files.RecordFiles.archive``/``shred`` pass no actor: they serve the retention
+# run, and an erasure within the archive period, which closes the record the same way.
+RETENTION = SystemActor(Purpose.RETENTION)
 
 
-def archive_files(patient) -> list[dict]:
+def archive_files(patient, *, system: SystemActor = RETENTION) -> list[dict]:
     """Before the patient row goes: what the archive must list, and keys kept for it. Uploads
     never finished are deleted now (they were never part of the record)."""
-    assets, uploads, keys = access.files_of_patient(patient)
+    assets, uploads, keys = access.files_of_patient(system, patient)
     for upload in uploads:
         if upload.status == UploadStatus.RECEIVING:
             blobs.delete_parts(blobs.region_storage(upload.region), upload.parts)
@@ -61,7 +66,7 @@ def delete_previews(listing: list[dict]) -> list[dict]:
     return kept
 
 
-def shred_archived_files(archive) -> int:
+def shred_archived_files(archive, *, system: SystemActor = RETENTION) -> int:
     """The archive period is over: delete its files' blobs and destroy its keys."""
     files = (archive.content or {}).get("files", [])
     for entry in files:
@@ -69,7 +74,7 @@ def shred_archived_files(archive) -> int:
         for name in entry["parts"]:
             storage.delete(name)
     with transaction.atomic():
-        destroyed = access.destroy_archived_keys(archive.patient_id)
+        destroyed = access.destroy_archived_keys(system, archive.patient_id)
         if destroyed or files:
             record(
                 AuditAction.FILE_KEYS_DESTROYED,

@@ -15,7 +15,7 @@ from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItemVersion
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
 
 def release_held(*, actor: Principal, patient_id, asset_id) -> Asset:
@@ -65,7 +65,8 @@ def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
     """Repair a scan into a new version of its record item; the original stays as it was."""
     from dentalbridge.accounts.models import User
 
-    asset = access.asset_for_pipeline(asset_pk)
+    # Repairing a checked scan is intake work; the task has the user's id, not their principal.
+    asset = access.asset_for_pipeline(SystemActor(Purpose.INTAKE), asset_pk)
     if asset is None or asset.status != AssetStatus.READY:
         return {"skipped": True}
     author = User.objects.filter(pk=user_pk).first() if user_pk else None

@@ -7,6 +7,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from dentalbridge.files import access, pipeline, uploads
+from dentalbridge.privacy.principal import Purpose, SystemActor
 
 STALLED_AFTER = timedelta(minutes=20)
 WORK_KEPT_FOR = timedelta(hours=2)  # longer than any intake task runs
@@ -24,7 +25,9 @@ def expire_uploads() -> dict:
 def resume_stalled_assets() -> dict:
     """Files whose intake stopped (a worker died mid-way) are processed again; every step is
     idempotent, so the new run finishes what the old one left."""
-    stalled = access.assets_stalled(timezone.now() - STALLED_AFTER)
+    stalled = access.assets_stalled(
+        SystemActor(Purpose.STALLED_FILES), timezone.now() - STALLED_AFTER
+    )
     for asset in stalled:
         pipeline.process_asset.enqueue(asset.pk, asset.report.get("expected_sha256", ""))
     return {"resumed": len(stalled), "work_removed": pipeline.sweep_work(WORK_KEPT_FOR)}

@@ -33,7 +33,7 @@ from dentalbridge.files.models import Asset, AssetRole, Jaw, Upload, UploadStatu
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItem, RecordItemKind, RecordItemVersion
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum,expiration"
@@ -533,7 +533,7 @@ def upload_cancel(*, actor: Principal, upload_id) -> None:
 def uploads_expire() -> int:
     """Scheduled: unfinished uploads past their expiry lose their parts (FIL-1)."""
     count = 0
-    for upload in access.uploads_expired(timezone.now()):
+    for upload in access.uploads_expired(SystemActor(Purpose.UPLOAD_CLEANUP), timezone.now()):
         with transaction.atomic():
             _discard(upload)
             record(

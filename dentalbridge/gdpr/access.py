@@ -12,11 +12,11 @@ from dentalbridge.organizations.models import Organization
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.access import patient_access
 from dentalbridge.patients.models import Patient
-from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.policy import Perm, may, platform_dpo_required
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, SystemActor
 
 
 def platform_audit_for_patient_id(principal: Principal, patient_id):
@@ -191,12 +191,16 @@ def delete_matching(rows) -> int:
     return by_model.get(rows.model._meta.label, 0)
 
 
-def labs_of_patient(patient: Patient) -> dict:
-    """{lab: [order references]} of every lab that received data of this patient (orders sent
-    to it, files shared with it): where a deletion instruction goes."""
+def labs_of_patient(system: SystemActor, patient: Patient) -> dict:
+    """System use (deletion instructions): {lab: [order references]} of every lab that received
+    data of this patient (orders sent to it, files shared with it): where a deletion instruction
+    goes."""
+    if not isinstance(system, SystemActor):
+        raise TypeError(f"a system read needs a SystemActor, not {type(system).__name__}")
     labs: dict = {}
     for lab, reference in orders_access.sent_orders_of_patient(patient):
         labs.setdefault(lab, []).append(reference)
-    for lab in files_access.share_labs_of_patient(patient):
+    for lab in files_access.share_labs_of_patient(system, patient):
         labs.setdefault(lab, [])
+    record_system_read(system, "labs_of_patient", target=patient, patient=patient)
     return labs

@@ -40,6 +40,7 @@ from dentalbridge.orders import access as orders_access
 from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
+from dentalbridge.privacy.principal import Purpose, SystemActor
 
 log = logging.getLogger(__name__)
 
@@ -163,10 +164,10 @@ def _emails_to_delete(addresses: set[str]) -> int:
     return deleted
 
 
-def _erase_rest(patient) -> tuple[list, list[dict], list[str]]:
+def _erase_rest(system: SystemActor, patient) -> tuple[list, list[dict], list[str]]:
     """What goes even while the medical record must be kept: (deleted user ids, blob entries,
     what was erased in words)."""
-    assets, uploads, _keys = files_access.files_of_patient(patient)
+    assets, uploads, _keys = files_access.files_of_patient(system, patient)
     derived = [a for a in assets if a.role in (AssetRole.PREVIEW, AssetRole.THUMBNAIL)]
     copies = files_access.shares_of_patient_delete(patient)
     files_access.assets_delete(derived)
@@ -195,15 +196,16 @@ def _erase_rest(patient) -> tuple[list, list[dict], list[str]]:
 INSTRUCTION_DAYS = 30
 
 
-def _instruct_labs(patient, request) -> list:
+def _instruct_labs(system: SystemActor, patient, request) -> list:
     """PRV-4: each lab that received the case deletes it from its own systems within 30 days."""
     from datetime import timedelta
 
     from dentalbridge.gdpr.models import DeletionInstruction
 
     due = timezone.now() + timedelta(days=INSTRUCTION_DAYS)
+    instructing = SystemActor(Purpose.DELETION_INSTRUCTIONS, on_behalf_of=system.on_behalf_of)
     made = []
-    for lab, references in access.labs_of_patient(patient).items():
+    for lab, references in access.labs_of_patient(instructing, patient).items():
         made.append(
             DeletionInstruction.objects.create(
                 practice=patient.organization,
@@ -299,20 +301,21 @@ def instruction_reminders(now=None) -> int:
     return sent
 
 
-def _execute(patient, mode: str, *, archive_until=None, request=None) -> dict:
-    """Erase by ``mode``; returns the receipt. Runs inside the caller's transaction."""
+def _execute(system: SystemActor, patient, mode: str, *, archive_until=None, request=None) -> dict:
+    """Erase by ``mode``; returns the receipt. Runs inside the caller's transaction; ``system``
+    names the erasure and the person who carries it out (none for a replay)."""
     from dentalbridge.files import retention as file_retention
     from dentalbridge.patients.retention import archive_record
 
     country = str(patient.organization.country)
     receipt: dict = {"mode": mode, "erased": [], "kept": [], "blobs": []}
-    instructions = _instruct_labs(patient, request)
+    instructions = _instruct_labs(system, patient, request)
     if instructions:
         receipt["erased"].append(
             _("instructions to %(n)d laboratories to delete the case from their own systems")
             % {"n": len(instructions)}
         )
-    deleted_users, entries, erased = _erase_rest(patient)
+    deleted_users, entries, erased = _erase_rest(system, patient)
     receipt["erased"] += erased
     receipt["users"] = deleted_users
     receipt["blobs"] += entries
@@ -338,12 +341,12 @@ def _execute(patient, mode: str, *, archive_until=None, request=None) -> dict:
             }
         )
         return receipt
-    assets, uploads, keys = files_access.files_of_patient(patient)
+    assets, uploads, keys = files_access.files_of_patient(system, patient)
     receipt["blobs"] += _blob_entries(assets) + _blob_entries(
         [u for u in uploads if u.status == UploadStatus.RECEIVING]
     )
-    for archive in patients_access.archives_of_patient(patient.public_id):
-        file_retention.shred_archived_files(archive)
+    for archive in patients_access.archives_of_patient(system, patient.public_id):
+        file_retention.shred_archived_files(archive, system=system)
         archive.delete()
     # Earlier requests lose their contact details now; this one once its receipt is sent.
     access.data_requests_of_patient_anonymize(patient, except_request=request)
@@ -433,7 +436,11 @@ def erase_for_request(*, actor, request_id) -> dict:
             }
         else:
             receipt = _execute(
-                patient, decided.mode, archive_until=decided.archive_until, request=request
+                SystemActor(Purpose.ERASURE, on_behalf_of=actor),
+                patient,
+                decided.mode,
+                archive_until=decided.archive_until,
+                request=request,
             )
         _finish(patient_ref, organization, receipt, actor=actor, request=request)
         request.refresh_from_db()
@@ -484,6 +491,7 @@ def replay(since=None) -> dict:
         return done
     from django.contrib.auth import get_user_model
 
+    system = SystemActor(Purpose.ERASURE)
     for text in path.read_text(encoding="utf-8").splitlines():
         if not text.strip():
             continue
@@ -491,8 +499,12 @@ def replay(since=None) -> dict:
         done["lines"] += 1
         if since and line["at"] < since:
             continue
-        patient = patients_access.patient_by_ref(line["patient"]) if line.get("patient") else None
         with transaction.atomic():
+            patient = (
+                patients_access.patient_by_ref(system, line["patient"])
+                if line.get("patient")
+                else None
+            )
             if patient is not None:
                 mode = line["mode"]
                 if mode == HELD:
@@ -502,7 +514,7 @@ def replay(since=None) -> dict:
                     decided = plan(patient)
                     mode = decided.mode if decided.mode != HELD else ARCHIVED
                     until = decided.archive_until
-                _execute(patient, mode, archive_until=until)
+                _execute(system, patient, mode, archive_until=until)
                 record(
                     AuditAction.PATIENT_ERASED,
                     organization=patient.organization,

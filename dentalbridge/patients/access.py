@@ -1,8 +1,9 @@
 """The patients' door keeper (REC-1…REC-6): the only code that turns an id into a patient, a
 record item, a care-team grant, a portal link or an archive. Each function loads for a principal,
 asks the policy, audits the read in the caller's transaction and returns what the principal may
-see; functions documented as *system use* serve tasks and the GDPR workflows after their caller
-decided who acts."""
+see; functions documented as *system use* serve tasks and the GDPR workflows: they take a
+``SystemActor`` (the purpose, and the person who started the work if any) instead of a principal,
+and audit the read under that purpose."""
 
 from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
@@ -20,10 +21,19 @@ from dentalbridge.patients.models import (
     RecordItem,
     RecordItemVersion,
 )
-from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, is_platform_dpo, may
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, SystemActor
+
+
+def _system_only(system: object) -> SystemActor:
+    """System-use functions serve the platform itself, for a stated purpose: a principal (or
+    nothing) passed by mistake is refused before anything is read."""
+    if not isinstance(system, SystemActor):
+        raise TypeError(f"a system read needs a SystemActor, not {type(system).__name__}")
+    return system
+
 
 # --- Patients (REC-1): the only place that opens the door to patient rows ---------------------
 
@@ -304,19 +314,27 @@ def patient_account_exists(patient: Patient, user) -> bool:
 # --- Retention (REC-5): what the scheduled purge may touch ------------------------------------
 
 
-def patients_due_for_purge(cutoff) -> list[Patient]:
+def patients_due_for_purge(system: SystemActor, cutoff) -> list[Patient]:
     """System use only (the retention task): patients deleted before ``cutoff``."""
+    _system_only(system)
     with through_the_door():
-        return list(
+        due = list(
             Patient.objects.filter(deleted_at__lt=cutoff).select_related(
                 "organization", "attending_dentist"
             )
         )
+    record_system_read(system, "patients_due_for_purge", count=len(due))
+    return due
 
 
-def archives_due_for_removal(today) -> list[PatientArchive]:
+def archives_due_for_removal(system: SystemActor, today) -> list[PatientArchive]:
+    """System use only (the retention task): archives whose archive period ended before
+    ``today``."""
+    _system_only(system)
     with through_the_door():
-        return list(PatientArchive.objects.filter(keep_until__lt=today))
+        due = list(PatientArchive.objects.filter(keep_until__lt=today))
+    record_system_read(system, "archives_due_for_removal", count=len(due))
+    return due
 
 
 def archives_query(principal: Principal):
@@ -407,15 +425,27 @@ def user_is_only_a_patient_of(user, patient: Patient) -> bool:
     return not other_records and not Membership.objects.filter(user=user).exists()
 
 
-def archives_of_patient(patient_ref) -> list[PatientArchive]:
+def archives_of_patient(system: SystemActor, patient_ref) -> list[PatientArchive]:
+    """System use (erasure): the archive copies kept of the patient with this id."""
+    _system_only(system)
     with through_the_door():
-        return list(PatientArchive.objects.filter(patient_id=patient_ref))
+        archives = list(PatientArchive.objects.filter(patient_id=patient_ref))
+    record_system_read(system, "archives_of_patient", count=len(archives))
+    return archives
 
 
-def patient_by_ref(patient_ref) -> Patient | None:
+def patient_by_ref(system: SystemActor, patient_ref) -> Patient | None:
     """System use (erasure replay after a restore): the patient with this id, deleted or not."""
+    _system_only(system)
     with through_the_door():
-        return Patient.objects.filter(public_id=patient_ref).select_related("organization").first()
+        patient = (
+            Patient.objects.filter(public_id=patient_ref).select_related("organization").first()
+        )
+    if patient is None:
+        record_system_read(system, "patient_by_ref", count=0)
+    else:
+        record_system_read(system, "patient_by_ref", target=patient, patient=patient)
+    return patient
 
 
 def portal_links_delete(patient: Patient) -> int:

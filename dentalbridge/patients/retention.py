@@ -20,6 +20,7 @@ from dentalbridge.patients.copies import record_content
 from dentalbridge.patients.models import PatientArchive
 from dentalbridge.patients.record_files import record_files
 from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.principal import Purpose, SystemActor
 from dentalbridge.privacy.workflows import Period, workflows
 
 
@@ -69,8 +70,9 @@ def archive_record(patient, *, keep_until, reason: str) -> PatientArchive:
 def patients_purge_due() -> PurgeReport:
     now = timezone.now()
     cutoff = now - timedelta(days=settings.PATIENT_RESTORE_DAYS)
+    system = SystemActor(Purpose.RETENTION)
     purged = 0
-    for patient in access.patients_due_for_purge(cutoff):
+    for patient in access.patients_due_for_purge(system, cutoff):
         archive_record(
             patient,
             keep_until=archive_period(str(patient.organization.country)).after(now.date()),
@@ -78,7 +80,7 @@ def patients_purge_due() -> PurgeReport:
         )
         purged += 1
     removed = 0
-    for archive in access.archives_due_for_removal(now.date()):
+    for archive in access.archives_due_for_removal(system, now.date()):
         with transaction.atomic():
             record(
                 AuditAction.ARCHIVE_PURGED,
