@@ -10,6 +10,7 @@ from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.core.text import search_text
 from dentalbridge.files import access as files_access
 from dentalbridge.orders import models
+from dentalbridge.orders.lab_view import OrderForLab
 from dentalbridge.orders.workflow import LAB_WORK_STATES
 from dentalbridge.organizations.models import Organization
 from dentalbridge.patients.access import patient_and_grant
@@ -18,6 +19,9 @@ from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
 from dentalbridge.privacy.principal import Principal
+
+# The readers below take an order as either side holds it: the row, or an ``OrderForLab``.
+type SeenOrder = models.Order | OrderForLab
 
 # --- Orders (ORD-1…ORD-8): the practice sees its orders; the lab sees what was sent to it, under
 # the pseudonym; a freelance designer sees an order only while assigned to it -----------------
@@ -54,7 +58,7 @@ def orders_query(principal: Principal, *, audit: bool = True):
     orders, side = _orders_of(principal)
     if audit:
         record(AuditAction.ORDER_LISTED, principal=principal, data={"side": side})
-    return orders.select_related("lab", "practice"), side
+    return orders.select_related("lab", "practice", "remake_of"), side
 
 
 def orders_search(orders, side: str, text: str):
@@ -70,9 +74,9 @@ def orders_search(orders, side: str, text: str):
     return orders.filter(found)
 
 
-def order_access(principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW, *, audit=True):
-    """One order the principal's organization may see; ``order.side`` says from which side, and
-    ``order.assigned`` whether the principal's user is assigned to it. Viewing is audited."""
+def _order_row(principal: Principal, order_id, perm: Perm) -> models.Order:
+    """The row of one order the principal's organization may see, with ``side`` (from which side)
+    and ``assigned`` (whether the principal's user is assigned to it) set. Not audited."""
     orders, side = _orders_of(principal)
     related = ["lab", "practice", "remake_of", "created_by"]
     if side == "practice":
@@ -92,17 +96,34 @@ def order_access(principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW, *
         side == "lab"
         and _active_assignments(principal.user, timezone.now()).filter(order=order).exists()
     )
-    if side == "lab":
-        order.patient = None  # the lab works under the pseudonym only
+    return order
+
+
+def order_access(
+    principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW, *, audit=True
+) -> models.Order | OrderForLab:
+    """One order as the principal may see it: its practice gets the row (``side`` "practice"),
+    its lab an ``OrderForLab`` — the prescription under the pseudonym, no way to the patient.
+    For pages and the API; viewing is audited."""
+    order = _order_row(principal, order_id, perm)
     if audit:
         record(
             AuditAction.ORDER_VIEWED,
             principal=principal,
             target=order,
             patient=order_audit_patient(order),
-            data={"side": side},
+            data={"side": order.side},
         )
+    if order.side == "lab":
+        return OrderForLab.of(order, assigned=order.assigned)
     return order
+
+
+def order_row(principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW) -> models.Order:
+    """The row of one order the principal may act on, for this app's services, which write it;
+    not audited (the service audits what it does). Pages and the API never show it: they show
+    what ``order_access`` returns."""
+    return _order_row(principal, order_id, perm)
 
 
 def order_audit_patient(order):
@@ -111,7 +132,7 @@ def order_audit_patient(order):
     return SimpleNamespace(public_id=uuid) if uuid else None
 
 
-def order_locked(order):
+def order_locked(order: models.Order) -> models.Order:
     """The order row again, locked for the rest of the transaction (concurrent steps)."""
     with through_the_door():
         locked = (
@@ -120,9 +141,8 @@ def order_locked(order):
             .get(pk=order.pk)
         )
     locked.side, locked.assigned = order.side, order.assigned
-    locked.patient_uuid = order.patient_uuid
-    if order.side == "lab":
-        locked.patient = None
+    # The patient's public id that _order_row annotated (for the audit log) stays with the row.
+    setattr(locked, "patient_uuid", getattr(order, "patient_uuid", None))  # noqa: B010
     return locked
 
 
@@ -139,37 +159,37 @@ def order_attachment_delete(attachment) -> None:
     attachment.delete()
 
 
-def order_patient(order):
+def order_patient(order: SeenOrder) -> Patient | None:
     """The patient of an order reached from the practice side (None for the lab)."""
-    if getattr(order, "side", None) != "practice" or order.patient_id is None:
+    if not isinstance(order, models.Order) or order.side != "practice" or order.patient_id is None:
         return None
     with through_the_door():
         return Patient.objects.filter(pk=order.patient_id).first()
 
 
-def order_items(order) -> list:
+def order_items(order: SeenOrder) -> list:
     with through_the_door():
-        items = models.OrderItem.objects.filter(order=order)
+        items = models.OrderItem.objects.filter(order_id=order.pk)
     return list(items.select_related("implant_platform__system__manufacturer"))
 
 
-def order_attachments(order) -> list:
+def order_attachments(order: SeenOrder) -> list:
     with through_the_door():
-        attachments = models.OrderAttachment.objects.filter(order=order)
+        attachments = models.OrderAttachment.objects.filter(order_id=order.pk)
     return list(attachments.select_related("item", "share"))
 
 
-def order_assignments(order) -> list:
+def order_assignments(order: SeenOrder) -> list:
     with through_the_door():
-        assignments = models.OrderAssignment.objects.filter(order=order)
+        assignments = models.OrderAssignment.objects.filter(order_id=order.pk)
     return list(assignments.select_related("assignee", "assigned_by"))
 
 
-def order_messages(order) -> list:
+def order_messages(order: SeenOrder) -> list:
     """The thread, oldest first, each message with its read receipts; two queries."""
     with through_the_door():
         reads = models.OrderMessageRead.objects.select_related("reader").order_by("read_at")
-        messages = models.OrderMessage.objects.filter(order=order).prefetch_related(
+        messages = models.OrderMessage.objects.filter(order_id=order.pk).prefetch_related(
             Prefetch("reads", queryset=reads)
         )
     return list(messages.select_related("author", "attachment"))
@@ -247,14 +267,15 @@ def order_assignments_queryset():
         return models.OrderAssignment.objects.select_related("assignee")
 
 
-def order_remakes(order) -> list:
+def order_remakes(order: SeenOrder) -> list:
     """Remakes of an order, seen from the same side (the lab does not see the practice's
     drafts)."""
     with through_the_door():
-        remakes = models.Order.objects.filter(remake_of=order).order_by("created_at")
-    if getattr(order, "side", None) != "practice":
-        remakes = remakes.exclude(state="draft")
-    return list(remakes)
+        remakes = models.Order.objects.filter(remake_of_id=order.pk).order_by("created_at")
+    if order.side == "practice":
+        return list(remakes)
+    remakes = remakes.exclude(state="draft").select_related("practice", "lab", "remake_of")
+    return [OrderForLab.of(remake) for remake in remakes]
 
 
 def orders_of_patient(principal: Principal, patient) -> list:
@@ -272,26 +293,29 @@ def orders_of_patient(principal: Principal, patient) -> list:
         )
 
 
-def lab_upload_target(principal: Principal, order_id):
+def lab_upload_target(principal: Principal, order_id) -> tuple[OrderForLab, Patient]:
     """(order, patient): the order a lab member sends a file for, and its patient's record at the
     practice, where the file goes. The lab's staff, or its designer while assigned; whether the
     order's state allows a file now is the orders app's rule (``file_uploads``), not the door's."""
-    order = order_access(principal, order_id, Perm.ORDER_VIEW, audit=False)
+    order = _order_row(principal, order_id, Perm.ORDER_VIEW)
     if order.side != "lab":
         raise NotFound()
     if not may(principal, Perm.ORDER_WORK, principal.organization):
         raise Forbidden()
     if principal.role == "designer" and not order.assigned:
         raise NotFound()
+    patient_uuid = getattr(order, "patient_uuid", None)
+    if patient_uuid is None:  # the patient was purged: no record left to send a file to
+        raise NotFound()
     with through_the_door():
         patient = (
-            Patient.objects.filter(public_id=order.patient_uuid, deleted_at=None)
+            Patient.objects.filter(public_id=patient_uuid, deleted_at=None)
             .select_related("organization")
             .first()
         )
     if patient is None:
         raise NotFound()
-    return order, patient
+    return OrderForLab.of(order, assigned=order.assigned), patient
 
 
 def order_patient_for_lab_upload(order):

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from dentalbridge.orders import access, selectors, services, workflow
 from dentalbridge.orders import teeth as fdi
+from dentalbridge.orders.lab_view import OrderForLab
 from dentalbridge.orders.models import AttachmentKind
 from dentalbridge.orders.prescription import Arch, Material, RestorationType
 from dentalbridge.orders.workflow import OrderState, Transition
@@ -245,8 +246,9 @@ class OrderListView(APIView):
         page = paginator.paginate_queryset(orders, request, view=self)
         for order in page:
             order.side = side
+        seen = [OrderForLab.of(o) if side == "lab" else o for o in page]
         return paginator.get_paginated_response(
-            [order_out(request.principal, o, detail=False) for o in page]
+            [order_out(request.principal, o, detail=False) for o in seen]
         )
 
     @extend_schema(

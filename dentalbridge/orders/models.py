@@ -239,7 +239,8 @@ class Order(BaseModel):
 
     objects = GuardedManager()
     # Not columns: orders.access sets which side reads the order ("practice" or "lab") and
-    # whether the reader is assigned to it.
+    # whether the reader is assigned to it (and annotates the patient's public id, for the audit
+    # log). A lab is never shown this row: it gets an ``OrderForLab`` (lab_view.py).
     side: str
     assigned: bool
 

@@ -25,6 +25,7 @@ from dentalbridge.orders.models import (
     LabClosure,
     LabProduct,
     LabSettings,
+    Order,
 )
 from dentalbridge.orders.workflow import LAB_WORK_STATES, OPEN_STATES, OrderState, Transition
 from dentalbridge.organizations.models import Membership, Role
@@ -160,8 +161,8 @@ def implant_platform(value, *, lab=None) -> ImplantPlatform:
 # --- Orders ---------------------------------------------------------------------------------
 
 
-def design_files_ready(order) -> bool:
-    """Has the lab uploaded design files that finished processing?"""
+def design_files_ready(order: Order) -> bool:
+    """Has the lab uploaded design files that finished processing? (For the services: the row.)"""
     design = [a.item for a in access.order_attachments(order) if a.kind == AttachmentKind.DESIGN]
     if not design:
         return False

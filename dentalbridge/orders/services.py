@@ -20,6 +20,7 @@ from dentalbridge.messaging import notifications
 from dentalbridge.messaging.models import NotificationEvent
 from dentalbridge.orders import access, selectors, workflow
 from dentalbridge.orders import teeth as fdi
+from dentalbridge.orders.lab_view import OrderForLab
 from dentalbridge.orders.models import (
     DEFAULT_REMAKE_POLICY,
     AssignmentKind,
@@ -89,7 +90,7 @@ def _uuid(value, field: str):
 
 def _practice_order(actor: Principal, order_id, perm: Perm = Perm.ORDER_PRESCRIBE) -> Order:
     """An order of the actor's practice (for the lab, the practice's pages do not exist)."""
-    order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_VIEW)
     if order.side != "practice":
         raise NotFound()
     if not actor.may(perm):
@@ -485,7 +486,7 @@ def _attach_for_message(actor: Principal, order: Order, item) -> OrderAttachment
 def order_file_received(*, actor: Principal, order_id, item, title: str = "") -> OrderMessage:
     """A file the lab uploaded for the practice (a photo of a try-in, a document): it joins the
     order and the thread says so."""
-    order = access.order_access(actor, order_id, Perm.ORDER_WORK, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_WORK)
     patient = access.order_patient_for_lab_upload(order)
     attachment = OrderAttachment(
         order=order, item=item, kind=AttachmentKind.MESSAGE, added_by=actor.user
@@ -507,7 +508,7 @@ def order_file_received(*, actor: Principal, order_id, item, title: str = "") ->
 def order_design_received(*, actor: Principal, order_id, item) -> OrderAttachment:
     """A design file uploaded by the lab became a record item (files pipeline): it joins the
     order as a design and the lab keeps seeing its anonymized copy through a share (ORD-3)."""
-    order = access.order_access(actor, order_id, Perm.ORDER_WORK, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_WORK)
     patient = access.order_patient_for_lab_upload(order)
     attachment = OrderAttachment(
         order=order, item=item, kind=AttachmentKind.DESIGN, added_by=actor.user
@@ -567,7 +568,7 @@ def order_transition(
 ) -> Order:
     """Move an order one step (the table in ``workflow.TRANSITIONS`` decides who may, from
     where). Steps that need a reason refuse without one; the reason goes to the order's thread."""
-    order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_VIEW)
     rule = _check(actor, order, transition)
     reason = (reason or "").strip()
     if rule.needs_reason and not reason:
@@ -711,7 +712,7 @@ def _check_return_date(order: Order, day: date) -> None:
 
 def order_confirm_return_date(*, actor: Principal, order_id, return_date) -> Order:
     """The lab (its manager) promises a return date from its calendar (ORD-7)."""
-    order = access.order_access(actor, order_id, Perm.ORDER_MANAGE, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_MANAGE)
     if order.side != "lab":
         raise NotFound()
     if order.state not in workflow.LAB_WORK_STATES | {OrderState.INFO_REQUESTED}:
@@ -827,7 +828,7 @@ def orders_alert_late(*, today: date | None = None) -> int:
 
 def order_assign(*, actor: Principal, order_id, member_id, ends_at=None) -> OrderAssignment:
     """Give the order to a technician or a freelance designer of the lab."""
-    order = access.order_access(actor, order_id, Perm.ORDER_MANAGE, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_MANAGE)
     if order.side != "lab":
         raise NotFound()
     if order.state not in workflow.LAB_WORK_STATES | {OrderState.INFO_REQUESTED}:
@@ -883,7 +884,7 @@ def order_assign(*, actor: Principal, order_id, member_id, ends_at=None) -> Orde
 
 def order_unassign(*, actor: Principal, order_id, assignment_id) -> OrderAssignment:
     """End an assignment now: a designer loses the order, its files and its thread at once."""
-    order = access.order_access(actor, order_id, Perm.ORDER_MANAGE, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_MANAGE)
     if order.side != "lab":
         raise NotFound()
     assignment = next(
@@ -950,7 +951,7 @@ def mentions_in(order: Order, body: str) -> list:
     return list(found.values())
 
 
-def order_messages_read(*, actor: Principal, order: Order, messages) -> int:
+def order_messages_read(*, actor: Principal, order: Order | OrderForLab, messages) -> int:
     """The actor has seen the thread (the order page shows it): read receipts."""
     return access.order_messages_mark_read(order, actor.user, messages)
 
@@ -959,7 +960,7 @@ def order_message_post(*, actor: Principal, order_id, body: str, item_id=None) -
     """A message on the order's thread; the practice may attach a file of the patient's record
     (the lab receives its anonymized copy through the order's share). The lab sends files with
     the order's uploader (``order_file_received``)."""
-    order = access.order_access(actor, order_id, Perm.ORDER_VIEW, audit=False)
+    order = access.order_row(actor, order_id, Perm.ORDER_VIEW)
     body = (body or "").strip()
     if not body:
         raise ValidationFailed(_("Write a message first."), fields={"body": [_("Required.")]})

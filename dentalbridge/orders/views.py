@@ -17,6 +17,7 @@ from dentalbridge.core.text import search_text
 from dentalbridge.files.models import Jaw
 from dentalbridge.orders import access, forms, selectors, services
 from dentalbridge.orders import teeth as fdi
+from dentalbridge.orders.lab_view import OrderForLab
 from dentalbridge.orders.prescription import (
     NEEDS,
     Arch,
@@ -58,9 +59,16 @@ def order_list(request):
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     now = timezone.now()
+    rows = []
     for order in page:
-        order.summary = _summary(order.items.all())
-        order.assignees = [a.assignee for a in order.assignments.all() if a.is_active_at(now)]
+        summary = _summary(order.items.all())
+        assignees = [a.assignee for a in order.assignments.all() if a.is_active_at(now)]
+        if side == "lab":  # the lab's rows show the pseudonym, with no way to the patient
+            order = OrderForLab.of(order, summary=summary, assignees=assignees)
+        else:
+            order.summary, order.assignees = summary, assignees
+        rows.append(order)
+    page.object_list = rows
     return render(
         request,
         "orders/list.html",

@@ -68,7 +68,7 @@ def test_the_designer_uploads_a_design_the_practice_approves_it(world, patient, 
             actor=designer, order_id=order.public_id, transition="submit_design"
         )
     assert _upload(_client(world.designer, world.lab), order).status_code == 204
-    assert selectors.design_files_ready(access.order_access(designer, order.public_id))
+    assert selectors.design_files_ready(access.order_row(designer, order.public_id))
     services.order_transition(actor=designer, order_id=order.public_id, transition="submit_design")
 
     practice = _client(world.dentist, world.practice)

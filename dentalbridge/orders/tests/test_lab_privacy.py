@@ -13,7 +13,8 @@ from conftest import acting, client_for
 from dentalbridge.files.tests import tus_client as tus
 from dentalbridge.files.tests.conftest import local_files  # noqa: F401 (fixture)
 from dentalbridge.orders import access, services
-from dentalbridge.orders.tests.conftest import draft_order
+from dentalbridge.orders.lab_view import OrderForLab, OrderRef
+from dentalbridge.orders.tests.conftest import draft_order, put_in
 from dentalbridge.organizations.models import Membership
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients import services as patient_services
@@ -113,3 +114,33 @@ def test_the_lab_side_of_an_order_carries_no_patient_identity(world, connected, 
     for secret in SECRETS:
         for form in {secret, secret.upper(), secret.lower()}:
             assert form.encode() not in blob, f"{form!r} reached the lab"
+
+
+def test_the_lab_side_is_handed_an_order_for_lab_never_the_row(world, patient):
+    """The order page, the inbox and the remakes on an order give a lab member ``OrderForLab``s:
+    a template cannot follow ``order.patient`` to the record even by mistake (a row's relation
+    would load it without the door)."""
+    dentist = acting(world.dentist, world.practice)
+    original = put_in(draft_order(world, patient), "delivered")
+    remake = services.order_remake(
+        actor=dentist, order_id=original.public_id, reason="fit", note="Too tight."
+    )
+    put_in(remake, "submitted")
+    manager = _client(world.manager, world.lab)
+    page = manager.get(reverse("order_detail", args=[remake.public_id]))
+    assert page.status_code == 200
+    seen = page.context["order"]
+    assert isinstance(seen, OrderForLab)
+    assert (type(seen.remake_of), seen.remake_of.reference) == (OrderRef, original.reference)
+    lab = acting(world.manager, world.lab)
+    remakes = access.order_remakes(access.order_access(lab, original.public_id, audit=False))
+    assert [(type(r), r.reference) for r in remakes] == [(OrderForLab, remake.reference)]
+    inbox = manager.get(reverse("order_list") + "?view=all")
+    rows = list(inbox.context["page"])
+    assert [type(row) for row in rows] == [OrderForLab, OrderForLab]
+    assert not any(hasattr(row, "patient") for row in rows)
+    assert {row.remake_of.reference for row in rows if row.remake_of} == {original.reference}
+    page = _client(world.dentist, world.practice).get(
+        reverse("order_detail", args=[original.public_id])
+    )
+    assert page.context["order"].patient == patient  # the practice keeps its row

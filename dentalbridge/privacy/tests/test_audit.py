@@ -154,4 +154,4 @@ def test_a_system_actor_takes_only_a_listed_purpose():
     from dentalbridge.privacy.principal import SystemActor
 
     with pytest.raises(ValueError, match="curiosity"):
-        SystemActor("curiosity")  # type: ignore[arg-type]
+        SystemActor("curiosity")
