@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from dentalbridge.core.http import client_of, domain_view
+from dentalbridge.core.refusals import refusal_as_message
 from dentalbridge.core.text import uuid_or_none
 from dentalbridge.gdpr import access, erasure, requests, rights
 from dentalbridge.gdpr.forms import (
@@ -176,13 +177,10 @@ def data_request_extend(request, request_id):
     if not form.is_valid():
         messages.error(request, _("Say why more time is needed: the requester is told."))
         return redirect("data_request_detail", request_id=request_id)
-    try:
+    with refusal_as_message(request, Conflict, ValidationFailed):
         requests.request_extend(
             actor=request.principal, request_id=request_id, reason=form.cleaned_data["reason"]
         )
-    except (Conflict, ValidationFailed) as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, _("The deadline is extended by two months."))
     return redirect("data_request_detail", request_id=request_id)
 
@@ -194,7 +192,7 @@ def data_request_answer(request, request_id):
     if not form.is_valid():
         messages.error(request, _("Write the answer letter: the requester receives it."))
         return redirect("data_request_detail", request_id=request_id)
-    try:
+    with refusal_as_message(request, Conflict, ValidationFailed):
         requests.request_answer(
             actor=request.principal,
             request_id=request_id,
@@ -202,22 +200,26 @@ def data_request_answer(request, request_id):
             refused=form.cleaned_data["refused"],
             send_copy_to=form.cleaned_data.get("send_copy_to") or "",
         )
-    except (Conflict, ValidationFailed) as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, _("The answer is sent."))
     return redirect("data_request_detail", request_id=request_id)
+
+
+def _forwarding_lab(principal):
+    """The acting lab, if the principal may pass on requests for it: only a lab has these pages
+    (404 elsewhere), and only a role that may forward uses them (403)."""
+    organization = principal.organization
+    if organization is None or organization.kind != "lab":
+        raise NotFound()
+    if not principal.may(Perm.DATA_REQUEST_FORWARD):
+        raise Forbidden()
+    return organization
 
 
 @domain_view
 @require_http_methods(["GET", "POST"])
 def data_request_forward(request):
     """A lab passes on a patient's request to the practice that controls the data (PRV-4)."""
-    organization = request.principal.organization
-    if organization is None or organization.kind != "lab":
-        raise NotFound()
-    if not request.principal.may(Perm.DATA_REQUEST_FORWARD):
-        raise Forbidden()
+    _forwarding_lab(request.principal)
     form = ForwardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -255,11 +257,8 @@ def data_request_download(request, token):
 @require_POST
 def data_request_erase(request, request_id):
     """Carry out an erasure request within legal limits; the receipt is the answer."""
-    try:
+    with refusal_as_message(request, Conflict):
         receipt = erasure.erase_for_request(actor=request.principal, request_id=request_id)
-    except Conflict as error:
-        messages.error(request, error.message)
-    else:
         messages.success(request, erasure.receipt_letter(receipt).splitlines()[0])
     return redirect("data_request_detail", request_id=request_id)
 
@@ -269,11 +268,8 @@ def data_request_erase(request, request_id):
 def legal_hold_place(request, patient_id):
     form = LegalHoldForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_as_message(request, ValidationFailed):
             erasure.hold_place(actor=request.principal, patient_id=patient_id, **form.cleaned_data)
-        except ValidationFailed as error:
-            messages.error(request, error.message)
-        else:
             messages.success(request, _("The hold is placed: nothing of this record is erased."))
     else:
         messages.error(request, _("Choose the kind of hold and give the reason."))
@@ -285,16 +281,13 @@ def legal_hold_place(request, patient_id):
 def legal_hold_lift(request, patient_id, hold_id):
     form = LiftHoldForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_as_message(request, Conflict, ValidationFailed):
             erasure.hold_lift(
                 actor=request.principal,
                 patient_id=patient_id,
                 hold_id=hold_id,
                 reason=form.cleaned_data["reason"],
             )
-        except (Conflict, ValidationFailed) as error:
-            messages.error(request, error.message)
-        else:
             messages.success(request, _("The hold is lifted."))
     else:
         messages.error(request, _("Say why the hold ends."))
@@ -306,7 +299,7 @@ def legal_hold_lift(request, patient_id, hold_id):
 def data_request_execute(request, request_id):
     """The buttons of the request page that carry out a right by code."""
     action = request.POST.get("action", "")
-    try:
+    with refusal_as_message(request, Conflict, ValidationFailed):
         if action == "restrict":
             rights.restrict(actor=request.principal, request_id=request_id)
             messages.success(request, _("The record is restricted: it is only stored now."))
@@ -341,8 +334,6 @@ def data_request_execute(request, request_id):
             messages.success(request, _("Corrected; the original values stay on file."))
         else:
             messages.error(request, _("Unknown action."))
-    except (Conflict, ValidationFailed) as error:
-        messages.error(request, error.message)
     return redirect("data_request_detail", request_id=request_id)
 
 
@@ -367,21 +358,14 @@ def close_my_account(request):
 @require_http_methods(["GET", "POST"])
 def deletion_instructions(request):
     """A lab's deletion instructions from its practices (PRV-4), soonest first; confirm each."""
-    organization = request.principal.organization
-    if organization is None or organization.kind != "lab":
-        raise NotFound()
-    if not request.principal.may(Perm.DATA_REQUEST_FORWARD):
-        raise Forbidden()
+    organization = _forwarding_lab(request.principal)
     if request.method == "POST":
-        try:
+        with refusal_as_message(request, Conflict, NotFound):
             erasure.instruction_done(
                 actor=request.principal,
                 instruction_id=request.POST.get("instruction", ""),
                 note=request.POST.get("note", ""),
             )
-        except (Conflict, NotFound) as error:
-            messages.error(request, error.message)
-        else:
             messages.success(request, _("Confirmed: the practice sees it done."))
         return redirect("deletion_instructions")
     instructions = DeletionInstruction.objects.filter(lab=organization).select_related("practice")

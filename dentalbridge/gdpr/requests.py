@@ -322,15 +322,27 @@ def request_forward(
 
 
 # --- Handling ---------------------------------------------------------------------------------
+def _required(text: str | None, message) -> str:
+    """``text`` without surrounding blanks; ``ValidationFailed(message)`` when nothing is left."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(message)
+    return text
+
+
+def _open_locked(actor, request_id, closed_message) -> DataRequest:
+    """The request, locked for the change, while it is open (``Conflict`` ``not_open`` else)."""
+    request = access.data_request_access(actor, request_id, lock=True)
+    if request.status != RequestStatus.OPEN:
+        raise Conflict(closed_message, code="not_open")
+    return request
+
+
 def request_extend(*, actor, request_id, reason: str) -> DataRequest:
     """Extend the clock once by two months (Art. 12(3)), telling the requester why."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say why more time is needed: the requester is told."))
+    reason = _required(reason, _("Say why more time is needed: the requester is told."))
     with transaction.atomic():
-        request = access.data_request_access(actor, request_id, lock=True)
-        if request.status != RequestStatus.OPEN:
-            raise Conflict(_("Only an open request can be extended."), code="not_open")
+        request = _open_locked(actor, request_id, _("Only an open request can be extended."))
         if request.extended:
             raise Conflict(_("The deadline was extended already."), code="extended_already")
         request.due_at += timedelta(days=EXTENSION_DAYS)
@@ -365,13 +377,9 @@ def request_answer(
     """Close the request with the answer letter, sent to the requester. For access and
     portability, the letter carries the link to the copy; ``send_copy_to`` sends the link to
     another controller as well (portability, Art. 20(2))."""
-    answer = (answer or "").strip()
-    if not answer:
-        raise ValidationFailed(_("Write the answer letter: the requester receives it."))
+    answer = _required(answer, _("Write the answer letter: the requester receives it."))
     with transaction.atomic():
-        request = access.data_request_access(actor, request_id, lock=True)
-        if request.status != RequestStatus.OPEN:
-            raise Conflict(_("This request is closed already."), code="not_open")
+        request = _open_locked(actor, request_id, _("This request is closed already."))
         request.status = RequestStatus.REFUSED if refused else RequestStatus.DONE
         request.answer = answer
         request.answered_at = timezone.now()

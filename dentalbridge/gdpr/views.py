@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dentalbridge.core.errors import Conflict, ValidationFailed
 from dentalbridge.core.http import client_of, domain_view
+from dentalbridge.core.refusals import refusal_as_message
 from dentalbridge.core.text import uuid_or_none
 from dentalbridge.gdpr import access, breaches, consent, notice, purposes, services
 from dentalbridge.gdpr.forms import (
@@ -336,7 +337,7 @@ def dpo_breach(request, breach_id):
     breach = breaches.breach_access(request.principal, breach_id)
     form = AuthorityNotifiedForm(request.POST or None)
     if request.method == "POST":
-        try:
+        with refusal_as_message(request, Conflict, ValidationFailed):
             if request.POST.get("action") == "people":
                 count = breaches.people_notify(
                     actor=request.principal,
@@ -355,8 +356,6 @@ def dpo_breach(request, breach_id):
                 )
                 messages.success(request, _("The notification to the authority is recorded."))
                 return redirect("dpo_breach", breach_id=breach_id)
-        except (Conflict, ValidationFailed) as error:
-            messages.error(request, error.message)
     return render(
         request,
         "privacy/dpo_breach.html",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dentalbridge.core.errors import Conflict, NotFound
 from dentalbridge.core.http import client_of, domain_view
+from dentalbridge.core.refusals import refusal_as_message
 from dentalbridge.messaging import newsletters, notifications
 from dentalbridge.messaging.forms import NewsletterForm
 from dentalbridge.messaging.models import Channel, Newsletter, Notification, NotificationEvent
@@ -103,12 +104,9 @@ def _newsletter_staff(principal) -> bool:
 def newsletter_send(request, newsletter_id):
     if not _newsletter_staff(request.principal):
         raise NotFound()
-    try:
+    with refusal_as_message(request, Conflict):
         letter = newsletters.newsletter_send(actor=request.principal, newsletter_id=newsletter_id)
-    except Conflict as error:
-        messages.error(request, error.message)
-        return redirect("newsletter_list")
-    messages.success(request, _("“%(subject)s” is being sent.") % {"subject": letter.subject})
+        messages.success(request, _("“%(subject)s” is being sent.") % {"subject": letter.subject})
     return redirect("newsletter_list")
 
 
