@@ -1,23 +1,14 @@
 """Routes of messaging: notifications, their preferences, product news (COM-3)."""
 
-from django.urls import path
-
+from dentalbridge.core.routes import page
 from dentalbridge.messaging import views
 
 urlpatterns = [
-    path(
-        "accounts/notifications/",
-        views.notification_preferences,
-        name="notification_preferences",
-    ),
-    path("notifications/", views.notification_list, name="notification_list"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    page("accounts/notifications/", views.notification_preferences),
+    page("notifications/", views.notification_list),
+    page("notifications/read/", views.notifications_read),
     # Product news: written by the platform's staff, one-click unsubscribe.
-    path("newsletters/", views.newsletter_list, name="newsletter_list"),
-    path(
-        "newsletters/<uuid:newsletter_id>/send/",
-        views.newsletter_send,
-        name="newsletter_send",
-    ),
-    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    page("newsletters/", views.newsletter_list),
+    page("newsletters/<uuid:newsletter_id>/send/", views.newsletter_send),
+    page("unsubscribe/<str:token>/", views.unsubscribe),
 ]
