@@ -8,12 +8,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Field
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dentalbridge.core.downloads import personal_zip
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from dentalbridge.core.http import client_of, domain_view
 from dentalbridge.core.refusals import refusal_as_message
@@ -247,10 +247,7 @@ def data_request_download(request, token):
         name, stream = requests.export_open(token, ip=ip, user_agent=user_agent)
     except NotFound as error:
         return render(request, "privacy/request_verify.html", {"error": error.message}, status=404)
-    response = StreamingHttpResponse(stream, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return personal_zip(name, stream)
 
 
 @domain_view

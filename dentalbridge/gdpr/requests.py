@@ -147,6 +147,8 @@ def _received(request: DataRequest) -> None:
 def _mail_requester(
     request: DataRequest, subject: str, template: str, *, erase_after_sending=False, **context
 ) -> None:
+    """Mail ``privacy/email/<template>`` to the requester; ``subject`` names the request as
+    ``%(r)s``."""
     from dentalbridge.messaging.models import OutgoingEmail
     from dentalbridge.messaging.notifications import enqueue_after_commit
 
@@ -158,7 +160,7 @@ def _mail_requester(
         context = {"request": request, **context}
         email = OutgoingEmail.objects.create(
             to=to,
-            subject=str(subject),
+            subject=str(subject) % {"r": request.reference},
             text=render_to_string(f"privacy/email/{template}.txt", context),
             html=render_to_string(f"privacy/email/{template}.html", context),
             erase_after_sending=erase_after_sending,
@@ -199,9 +201,7 @@ def request_create(*, actor, kind: str, details: str = "", patient_id=None) -> D
             data={"kind": kind, "via": "self_service"},
         )
         _received(request)
-        _mail_requester(
-            request, _("We received your request %(r)s") % {"r": request.reference}, "received"
-        )
+        _mail_requester(request, _("We received your request %(r)s"), "received")
     return request
 
 
@@ -235,7 +235,7 @@ def request_create_public(*, name: str, email: str, kind: str, details: str, ip)
         url = settings.SITE_URL.rstrip("/") + reverse("data_request_verify", args=[token])
         _mail_requester(
             request,
-            _("Confirm your request %(r)s") % {"r": request.reference},
+            _("Confirm your request %(r)s"),
             "verify",
             url=url,
             hours=VERIFY_HOURS,
@@ -284,9 +284,7 @@ def request_verify(token: str, *, ip=None) -> DataRequest:
             },
         )
         _received(request)
-        _mail_requester(
-            request, _("We received your request %(r)s") % {"r": request.reference}, "received"
-        )
+        _mail_requester(request, _("We received your request %(r)s"), "received")
     return request
 
 
@@ -330,7 +328,7 @@ def _required(text: str | None, message) -> str:
     return text
 
 
-def _open_locked(actor, request_id, closed_message) -> DataRequest:
+def _open_locked(actor, request_id, closed_message):
     """The request, locked for the change, while it is open (``Conflict`` ``not_open`` else)."""
     request = access.data_request_access(actor, request_id, lock=True)
     if request.status != RequestStatus.OPEN:
@@ -358,7 +356,7 @@ def request_extend(*, actor, request_id, reason: str) -> DataRequest:
         )
         _mail_requester(
             request,
-            _("Your request %(r)s: we need more time") % {"r": request.reference},
+            _("Your request %(r)s: we need more time"),
             "extended",
         )
     return request
@@ -397,7 +395,7 @@ def request_answer(
         link = export_url(request) if request.kind in EXPORT_KINDS and not refused else ""
         _mail_requester(
             request,
-            _("The answer to your request %(r)s") % {"r": request.reference},
+            _("The answer to your request %(r)s"),
             "answer",
             erase_after_sending=erase_contact_after_sending,
             download_url=link,
