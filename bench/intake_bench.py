@@ -20,8 +20,6 @@ interpreter importing the parsers) is measured apart, as the first call of the r
 ``rounds`` runs per file and way.
 """
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -163,10 +161,6 @@ def report_lines(result: dict) -> list[str]:
 
 
 if __name__ == "__main__":  # spawned children import this module again
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one round instead of five")
-    parser.add_argument("--json", action="store_true", help="also print the result as JSON")
-    options = parser.parse_args()
-    outcome = main(options.quick)
-    if options.json:
-        print(json.dumps(outcome, indent=2))
+    from bench.measure import command_line
+
+    command_line(main, __doc__, quick="one round instead of five")

@@ -59,6 +59,22 @@ def instance_environment(tmp, **settings: str) -> dict[str, str]:
     return env
 
 
+def command_line(main: Callable[[bool], dict], doc: str, *, quick: str) -> None:
+    """``python bench/<name>.py [--quick] [--json]`` of a benchmark whose ``main(quick)`` prints
+    its report and returns its result; ``--json`` prints the result as JSON too. ``quick`` says
+    what ``--quick`` measures instead."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--json", action="store_true", help="also print the result as JSON")
+    options = parser.parse_args()
+    outcome = main(options.quick)
+    if options.json:
+        print(json.dumps(outcome, indent=2))
+
+
 def run_child(command: list[str], *, cwd, env: dict) -> int:
     """Run a benchmark's child process, its output going straight to ours; on Ctrl-C (which
     reaches the child too) or SIGTERM, give it time to clean up (servers, files, databases)."""

@@ -10,8 +10,6 @@ interpreter importing numpy, scipy, trimesh and pymeshlab); it is measured separ
 public functions on a 20-face mesh. Medians of ``rounds`` runs.
 """
 
-import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -135,10 +133,6 @@ def main(quick: bool) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one ~50k-face mesh only")
-    parser.add_argument("--json", action="store_true", help="also print the result as JSON")
-    options = parser.parse_args()
-    outcome = main(options.quick)
-    if options.json:
-        print(json.dumps(outcome, indent=2))
+    from bench.measure import command_line
+
+    command_line(main, __doc__, quick="one ~50k-face mesh only")

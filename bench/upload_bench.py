@@ -57,6 +57,8 @@ if sys.path and Path(sys.path[0]).resolve() == REPO / "bench":
 elif str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.measure import process_tree  # noqa: E402 — after the path fix
+
 MiB = 2**20
 DEFAULT_OUTPUT = REPO / "bench" / "results" / "upload.json"
 FULL = {"sizes_mb": [300, 2000], "rounds": 3, "encrypt_rounds": 5}
@@ -263,7 +265,7 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """granian's worker processes (descendants of the main process)."""
-        return descendants(self.process.pid)
+        return process_tree(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -278,25 +280,6 @@ class Server:
 
 
 # --- Memory --------------------------------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        parents.setdefault(ppid, []).append(int(entry))
-    found, stack = [], [pid]
-    while stack:
-        for child in parents.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
 
 
 def rss_bytes(pid: int) -> int:
