@@ -193,105 +193,90 @@ PRACTICE_AS_CONTROLLER = _(
 
 
 # --- Data categories --------------------------------------------------------------------------
-# Medical archive periods: defaults to be confirmed by the operator's counsel for each
-# jurisdiction it serves (RETENTION_OVERRIDES). NL: WGBO art. 7:454 BW, 20 years; IT and RO:
-# 10 years for outpatient dental records is common practice.
-_MEDICAL_ARCHIVE = Retention(
-    key="medical_archive",
-    default=Period(years=10),
-    by_country={"NL": Period(years=20), "IT": Period(years=10), "RO": Period(years=10)},
-    starts=_("the end of the restore period after the practice deleted the record"),
-    reason=_("Medical record-keeping law of the practice's country"),
-)
-
-_ORDERS = Retention(
-    key="orders",
-    default=Period(years=10),
-    starts=_("the order's last change (closed, cancelled or declined)"),
-    reason=_("Business records: the relationship plus 10 years (ORD-6)"),
-)
-
-_CLOSED_ACCOUNTS = Retention(
-    key="closed_accounts",
-    default=Period(years=2),
-    starts=_("the closing of the account (invisible to others within 10 days)"),
-    reason=_("Closing an account purges it within 2 years, except what law keeps (ACC-6)"),
-)
-
-_CREDENTIALS = Retention(
-    key="credentials",
-    default=Period(days=0),
-    starts=_("the moment they are replaced, revoked or expire"),
-    reason=_("Only needed while valid"),
-)
-
-_BUSINESS_RECORDS = Retention(
-    key="business_records",
-    default=Period(years=10),
-    by_country={"NL": Period(years=7), "IT": Period(years=10), "RO": Period(years=10)},
-    starts=_("the end of the business relationship"),
-    reason=_("Tax and accounting law of the organization's country"),
-)
-
-_COMMUNICATIONS = Retention(
-    key="communications",
-    default=Period(days=90),
-    starts=_("sending (e-mails) or reading (notifications)"),
-    reason=_("Needed only to deliver and to answer questions about delivery"),
-)
-
-_SECURITY_LOG = Retention(
-    key="security_log",
-    default=Period(years=10),
-    starts=_("the event"),
-    reason=_(
-        "Accountability for access to health records (Art. 5(2), 32 GDPR); the log is "
-        "tamper-evident and contains no names"
-    ),
-)
-
-_CONSENT_PROOF = Retention(
-    key="consent_proof",
-    default=Period(years=3),
-    starts=_("the withdrawal of the consent or the closing of the account"),
-    reason=_("Proof that consent was given (Art. 7(1) GDPR), as long as a claim is possible"),
-)
-
-_REQUEST_RECORDS = Retention(
-    key="request_records",
-    default=Period(years=3),
-    starts=_("the answer to the request"),
-    reason=_("Proof that the request was answered lawfully and in time (Art. 5(2), 12 GDPR)"),
-)
-
-_BROWSING = Retention(
-    key="browsing",
-    default=Period(days=395),
-    starts=_("the visit"),
-    reason=_("Kept by the analytics or marketing service at most 13 months, as regulators advise"),
-)
-
-_WORK_QUEUE = Retention(
-    key="work_queue",
-    default=Period(days=30),
-    starts=_("the end of the task"),
-    reason=_("Needed only to run and retry the work"),
-)
-
+# Each data category's retention rule, by key (DataCategory.retention).
 RETENTION: dict[str, Retention] = {
     rule.key: rule
     for rule in (
-        _MEDICAL_ARCHIVE,
-        _ORDERS,
-        _CLOSED_ACCOUNTS,
-        _CREDENTIALS,
-        _BUSINESS_RECORDS,
-        _COMMUNICATIONS,
-        _SECURITY_LOG,
-        _WORK_QUEUE,
-        _CONSENT_PROOF,
-        _REQUEST_RECORDS,
-        _BROWSING,
+        # Medical archive periods: defaults to be confirmed by the operator's counsel for each
+        # jurisdiction it serves (RETENTION_OVERRIDES). NL: WGBO art. 7:454 BW, 20 years; IT and RO:
+        # 10 years for outpatient dental records is common practice.
+        Retention(
+            key="medical_archive",
+            default=Period(years=10),
+            by_country={"NL": Period(years=20), "IT": Period(years=10), "RO": Period(years=10)},
+            starts=_("the end of the restore period after the practice deleted the record"),
+            reason=_("Medical record-keeping law of the practice's country"),
+        ),
+        Retention(
+            key="orders",
+            default=Period(years=10),
+            starts=_("the order's last change (closed, cancelled or declined)"),
+            reason=_("Business records: the relationship plus 10 years (ORD-6)"),
+        ),
+        Retention(
+            key="closed_accounts",
+            default=Period(years=2),
+            starts=_("the closing of the account (invisible to others within 10 days)"),
+            reason=_("Closing an account purges it within 2 years, except what law keeps (ACC-6)"),
+        ),
+        Retention(
+            key="credentials",
+            default=Period(days=0),
+            starts=_("the moment they are replaced, revoked or expire"),
+            reason=_("Only needed while valid"),
+        ),
+        Retention(
+            key="business_records",
+            default=Period(years=10),
+            by_country={"NL": Period(years=7), "IT": Period(years=10), "RO": Period(years=10)},
+            starts=_("the end of the business relationship"),
+            reason=_("Tax and accounting law of the organization's country"),
+        ),
+        Retention(
+            key="communications",
+            default=Period(days=90),
+            starts=_("sending (e-mails) or reading (notifications)"),
+            reason=_("Needed only to deliver and to answer questions about delivery"),
+        ),
+        Retention(
+            key="security_log",
+            default=Period(years=10),
+            starts=_("the event"),
+            reason=_(
+                "Accountability for access to health records (Art. 5(2), 32 GDPR); the log is "
+                "tamper-evident and contains no names"
+            ),
+        ),
+        Retention(
+            key="work_queue",
+            default=Period(days=30),
+            starts=_("the end of the task"),
+            reason=_("Needed only to run and retry the work"),
+        ),
+        Retention(
+            key="consent_proof",
+            default=Period(years=3),
+            starts=_("the withdrawal of the consent or the closing of the account"),
+            reason=_(
+                "Proof that consent was given (Art. 7(1) GDPR), as long as a claim is possible"
+            ),
+        ),
+        Retention(
+            key="request_records",
+            default=Period(years=3),
+            starts=_("the answer to the request"),
+            reason=_(
+                "Proof that the request was answered lawfully and in time (Art. 5(2), 12 GDPR)"
+            ),
+        ),
+        Retention(
+            key="browsing",
+            default=Period(days=395),
+            starts=_("the visit"),
+            reason=_(
+                "Kept by the analytics or marketing service at most 13 months, as regulators advise"
+            ),
+        ),
     )
 }
 
