@@ -16,7 +16,7 @@ from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.policy import Perm, may, platform_dpo_required
-from dentalbridge.privacy.principal import Principal, SystemActor
+from dentalbridge.privacy.principal import Principal, SystemActor, system_only
 
 
 def platform_audit_for_patient_id(principal: Principal, patient_id):
@@ -195,10 +195,9 @@ def labs_of_patient(system: SystemActor, patient: Patient) -> dict:
     """System use (deletion instructions): {lab: [order references]} of every lab that received
     data of this patient (orders sent to it, files shared with it): where a deletion instruction
     goes."""
-    if not isinstance(system, SystemActor):
-        raise TypeError(f"a system read needs a SystemActor, not {type(system).__name__}")
+    system_only(system)
     labs: dict = {}
-    for lab, reference in orders_access.sent_orders_of_patient(patient):
+    for lab, reference in orders_access.sent_orders_of_patient(system, patient):
         labs.setdefault(lab, []).append(reference)
     for lab in files_access.share_labs_of_patient(system, patient):
         labs.setdefault(lab, [])

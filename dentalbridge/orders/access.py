@@ -3,7 +3,7 @@ sent to it, under the pseudonym; a freelance designer sees an order only while a
 
 from types import SimpleNamespace
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from dentalbridge.core.errors import Forbidden, NotFound
@@ -15,10 +15,10 @@ from dentalbridge.orders.workflow import LAB_WORK_STATES
 from dentalbridge.organizations.models import Organization
 from dentalbridge.patients.access import patient_and_grant
 from dentalbridge.patients.models import Patient
-from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, SystemActor, system_only
 
 # The readers below take an order as either side holds it: the row, or an ``OrderForLab``.
 type SeenOrder = models.Order | OrderForLab
@@ -227,12 +227,6 @@ def prescribing_patient(principal: Principal, patient_id) -> Patient:
     return patient
 
 
-def orders_by_ids(ids) -> list:
-    """System use (tasks): orders by primary key, with both organizations."""
-    with through_the_door():
-        return list(models.Order.objects.filter(pk__in=list(ids)).select_related("lab", "practice"))
-
-
 def orders_due_in_lab(lab, days) -> dict:
     """{day: number of orders the lab works on that are due that day}: capacity planning."""
     with through_the_door():
@@ -246,14 +240,18 @@ def orders_due_in_lab(lab, days) -> dict:
         return {row["confirmed_due_date"]: row["n"] for row in rows}
 
 
-def orders_of_organization(organization, side: str):
-    """System use (aggregate reports that show counts, never a patient): an organization's
-    orders from its side."""
+def orders_counted(principal: Principal) -> tuple[QuerySet[models.Order], str]:
+    """(orders, side): every order of the principal's organization from its side, for figures
+    that show counts only, never an order or a patient (the remake rates, ORD-8). Not audited:
+    nothing of a patient leaves it. The figures are the organization's, whatever the role."""
+    organization = principal.organization
+    if organization is None or not may(principal, Perm.ORDER_VIEW, organization):
+        raise NotFound()
     with through_the_door():
         orders = models.Order.objects.all()
-    if side == "practice":
-        return orders.filter(practice=organization), side
-    return orders.filter(lab=organization).exclude(state="draft"), side
+    if organization.is_practice:
+        return orders.filter(practice=organization), "practice"
+    return orders.filter(lab=organization).exclude(state="draft"), "lab"
 
 
 def order_items_queryset():
@@ -318,20 +316,32 @@ def lab_upload_target(principal: Principal, order_id) -> tuple[OrderForLab, Pati
     return OrderForLab.of(order, assigned=order.assigned), patient
 
 
-def order_patient_for_lab_upload(order):
-    """System use inside a lab's upload already authorized by ``lab_upload_target``."""
+def order_patient_for_lab_upload(system: SystemActor, order: models.Order) -> Patient | None:
+    """System use (``Purpose.LAB_UPLOAD``), inside a lab's upload already authorized by
+    ``lab_upload_target``: the patient whose record the lab's file joins."""
+    system_only(system)
+    patient_uuid = getattr(order, "patient_uuid", None)  # annotated by _order_row
+    if patient_uuid is None:  # purged: the order has no patient any more
+        return None
     with through_the_door():
-        return Patient.objects.filter(public_id=order.patient_uuid).first()
+        patient = Patient.objects.filter(public_id=patient_uuid).first()
+    record_system_read(system, "order_patient_for_lab_upload", target=order, patient=patient)
+    return patient
 
 
-def orders_in_lab_work() -> list:
-    """System use (the late-order alert): orders a lab is working on, with both organizations."""
+def orders_in_lab_work(system: SystemActor) -> list[models.Order]:
+    """System use (``Purpose.ORDER_ALERTS``, the late-order alert): orders a lab is working on,
+    with both organizations."""
+    system_only(system)
     with through_the_door():
-        return list(
+        working = (
             models.Order.objects.filter(state__in=LAB_WORK_STATES)
             .annotate(patient_uuid=F("patient__public_id"))
             .select_related("lab", "practice")
         )
+        orders: list[models.Order] = [order for order in working]
+    record_system_read(system, "orders_in_lab_work", count=len(orders))
+    return orders
 
 
 def orders_of_patient_anonymize(patient: Patient) -> int:
@@ -385,8 +395,10 @@ def request_forward_target(principal: Principal, reference: str):
     return order, order.patient
 
 
-def sent_orders_of_patient(patient: Patient) -> list[tuple[Organization, str]]:
-    """System use (deletion instructions): (lab, reference) of each order sent for a patient."""
+def sent_orders_of_patient(system: SystemActor, patient: Patient) -> list[tuple[Organization, str]]:
+    """System use (``Purpose.DELETION_INSTRUCTIONS``): (lab, reference) of each order sent for a
+    patient."""
+    system_only(system)
     with through_the_door():
         orders = (
             models.Order.objects.filter(patient=patient)
@@ -394,7 +406,9 @@ def sent_orders_of_patient(patient: Patient) -> list[tuple[Organization, str]]:
             .exclude(lab=None)
             .select_related("lab")
         )
-        return [(order.lab, order.reference) for order in orders if order.lab is not None]
+        sent = [(order.lab, order.reference) for order in orders if order.lab is not None]
+    record_system_read(system, "sent_orders_of_patient", patient=patient, count=len(sent))
+    return sent
 
 
 def export_rows(patient: Patient) -> dict[str, list]:

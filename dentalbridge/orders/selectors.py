@@ -295,12 +295,12 @@ def timeline_for(order) -> list[dict]:
     ]
 
 
-def remake_rates(organization, *, side: str) -> list[dict]:
+def remake_rates(principal) -> list[dict]:
     """Remakes per counterpart (ORD-8): orders delivered, remakes asked, rate — per lab for a
     practice, per practice for a lab. Two grouped queries."""
     from django.db.models import Count
 
-    orders, _side = access.orders_of_organization(organization, side)
+    orders, side = access.orders_counted(principal)
     other = "lab" if side == "practice" else "practice"
     totals = (
         orders.exclude(state__in=[OrderState.DRAFT, OrderState.CANCELLED, OrderState.DECLINED])

@@ -49,7 +49,7 @@ from dentalbridge.organizations.models import Membership, Role
 from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
 MAX_ITEMS = 32
 TEXT_LIMITS = {"preparation_notes": 4000, "technical_notes": 4000}
@@ -466,7 +466,7 @@ def _attach_for_message(actor: Principal, order: Order, item) -> OrderAttachment
     existing = next((a for a in access.order_attachments(order) if a.item_id == item.pk), None)
     if existing is not None and existing.share is not None and existing.share.revoked_at is None:
         return existing
-    patient = access.order_patient_for_lab_upload(order)
+    patient = access.order_patient_for_lab_upload(SystemActor(Purpose.LAB_UPLOAD, actor), order)
     attachment = existing or OrderAttachment(
         order=order, item=item, kind=AttachmentKind.MESSAGE, added_by=actor.user
     )
@@ -487,7 +487,7 @@ def order_file_received(*, actor: Principal, order_id, item, title: str = "") ->
     """A file the lab uploaded for the practice (a photo of a try-in, a document): it joins the
     order and the thread says so."""
     order = access.order_row(actor, order_id, Perm.ORDER_WORK)
-    patient = access.order_patient_for_lab_upload(order)
+    patient = access.order_patient_for_lab_upload(SystemActor(Purpose.LAB_UPLOAD, actor), order)
     attachment = OrderAttachment(
         order=order, item=item, kind=AttachmentKind.MESSAGE, added_by=actor.user
     )
@@ -509,7 +509,7 @@ def order_design_received(*, actor: Principal, order_id, item) -> OrderAttachmen
     """A design file uploaded by the lab became a record item (files pipeline): it joins the
     order as a design and the lab keeps seeing its anonymized copy through a share (ORD-3)."""
     order = access.order_row(actor, order_id, Perm.ORDER_WORK)
-    patient = access.order_patient_for_lab_upload(order)
+    patient = access.order_patient_for_lab_upload(SystemActor(Purpose.LAB_UPLOAD, actor), order)
     attachment = OrderAttachment(
         order=order, item=item, kind=AttachmentKind.DESIGN, added_by=actor.user
     )
@@ -800,7 +800,7 @@ def orders_alert_late(*, today: date | None = None) -> int:
     and the promised date is within the lab's alert window (working days). Once per date."""
     today = today or timezone.localdate()
     alerted = 0
-    for order in access.orders_in_lab_work():
+    for order in access.orders_in_lab_work(SystemActor(Purpose.ORDER_ALERTS)):
         day = order.promised_date
         if day is None or order.late_alert_sent_for == day:
             continue

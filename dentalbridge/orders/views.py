@@ -83,9 +83,7 @@ def order_list(request):
                 s for s in OrderState.choices if s[0] != OrderState.DRAFT or side == "practice"
             ],
             "today": timezone.localdate(),
-            "remake_rates": selectors.remake_rates(request.principal.organization, side=side)
-            if view == "done"
-            else None,
+            "remake_rates": selectors.remake_rates(request.principal) if view == "done" else None,
         },
     )
 

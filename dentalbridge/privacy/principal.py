@@ -70,3 +70,11 @@ class SystemActor:
 
     def __post_init__(self) -> None:
         Purpose(self.purpose)  # a closed list: an unknown purpose is a programming error
+
+
+def system_only(system: object) -> SystemActor:
+    """For system-use access functions, which serve the platform itself for a stated purpose: a
+    principal (or nothing) passed by mistake is refused before anything is read."""
+    if not isinstance(system, SystemActor):
+        raise TypeError(f"a system read needs a SystemActor, not {type(system).__name__}")
+    return system

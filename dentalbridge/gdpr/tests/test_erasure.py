@@ -31,7 +31,10 @@ from dentalbridge.patients import services as patient_services
 from dentalbridge.patients.models import PatientAccount
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.models import AuditEvent
-from dentalbridge.privacy.principal import Principal
+from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
+
+# The tests look at what an erasure left as the erasure itself would (system reads, audited).
+ERASURE = SystemActor(Purpose.ERASURE)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +105,7 @@ def _dump() -> str:
 
 def _blobs_of(patient, root: Path) -> list[Path]:
     """The stored objects of the patient's files (originals, previews, the lab's copy)."""
-    assets, _uploads, _keys = files_access.files_of_patient(patient)
+    assets, _uploads, _keys = files_access.files_of_patient(ERASURE, patient)
     names = [part["name"] for asset in assets for part in asset.parts]
     return [path for path in root.rglob("*") if path.is_file() and any(
         str(path).endswith(name) for name in names)]  # fmt: skip
@@ -132,7 +135,7 @@ def test_a_legal_hold_keeps_everything_and_the_letter_says_why(
                        kind="litigation", reason="Claim 2026/17 pending")  # fmt: skip
     receipt = _erase(world, made, django_capture_on_commit_callbacks)
     assert receipt["mode"] == "held" and receipt["erased"] == []
-    assert patients_access.patient_by_ref(patient.public_id) is not None  # nothing touched
+    assert patients_access.patient_by_ref(ERASURE, patient.public_id) is not None  # nothing touched
     done = access.data_request_access(acting(world.owner, world.practice), made.public_id)
     assert done.status == RequestStatus.REFUSED and "Claim 2026/17 pending" in done.answer
     assert "Claim 2026/17 pending" in mail.outbox[-1].body
@@ -165,8 +168,8 @@ def test_within_the_archive_period_the_record_is_archived_and_the_rest_erased(
     patient, made, order, _root = zerlina
     receipt = _erase(world, made, django_capture_on_commit_callbacks)
     assert receipt["mode"] == "archived"
-    assert patients_access.patient_by_ref(patient.public_id) is None  # out of daily use
-    [archive] = patients_access.archives_of_patient(patient.public_id)
+    assert patients_access.patient_by_ref(ERASURE, patient.public_id) is None  # out of daily use
+    [archive] = patients_access.archives_of_patient(ERASURE, patient.public_id)
     expected = erasure.purposes.retention_period("medical_archive", "NL").after(
         timezone.localdate()
     )
@@ -241,7 +244,7 @@ def test_a_backup_restored_after_the_erasure_is_erased_again_by_the_replay(
         with django_capture_on_commit_callbacks(execute=True):
             call_command("replay_erasures", verbosity=0)
     assert _found(_dump()) == []
-    assert patients_access.patient_by_ref(patient.public_id) is None
+    assert patients_access.patient_by_ref(ERASURE, patient.public_id) is None
     assert not any(p.exists() for p in blobs_before)  # the restored files are deleted again
 
 
@@ -287,5 +290,5 @@ def test_the_owner_sees_the_plan_and_erases_from_the_request_page(
     with django_capture_on_commit_callbacks(execute=True):
         done = owner.post(reverse("data_request_erase", args=[made.public_id]))
     assert done.status_code == 302
-    assert patients_access.patient_by_ref(patient.public_id) is not None
+    assert patients_access.patient_by_ref(ERASURE, patient.public_id) is not None
     assert ErasureRecord.objects.get().receipt["mode"] == "held"

@@ -245,11 +245,11 @@ def test_a_remake_links_to_its_original_and_the_lab_policy_decides_the_cost(worl
     )
     with pytest.raises(ValidationFailed):
         services.order_remake(actor=dentist, order_id=order.public_id, reason="moon", note="x")
-    rates = selectors.remake_rates(world.practice, side="practice")
+    rates = selectors.remake_rates(acting(world.dentist, world.practice))
     assert rates == [{"name": "Precision Lab", "orders": 1, "remakes": 0, "rate": 0.0}]
     for remake_order in (remake, shade):
         put_in(remake_order, "delivered")
-    rates = selectors.remake_rates(world.lab, side="lab")
+    rates = selectors.remake_rates(acting(world.manager, world.lab))
     assert rates[0]["remakes"] == 2 and rates[0]["orders"] == 3
 
 
