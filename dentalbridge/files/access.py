@@ -9,6 +9,7 @@ for them)."""
 
 from collections.abc import Callable
 from datetime import datetime
+from uuid import UUID
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -24,7 +25,7 @@ from dentalbridge.files.models import (
 )
 from dentalbridge.organizations.models import Organization
 from dentalbridge.patients.access import patient_and_grant, record_of
-from dentalbridge.patients.models import Patient
+from dentalbridge.patients.models import Patient, RecordItem
 from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
@@ -66,7 +67,9 @@ def files_of_items(patient: Patient, items, *, outside: bool) -> dict:
     return grouped
 
 
-def asset_access(principal: Principal, patient_id, asset_id, perm: Perm):
+def asset_access(
+    principal: Principal, patient_id: UUID | str, asset_id: UUID | str, perm: Perm
+) -> tuple[Asset, bool]:
     """(asset, outside): one stored file of a patient, if the principal may ``perm`` the patient;
     ``outside`` says the principal is not of the practice and sees anonymized copies only."""
     if principal.organization is not None and principal.organization.kind == "lab":
@@ -82,12 +85,12 @@ def asset_access(principal: Principal, patient_id, asset_id, perm: Perm):
     outside = grant is not None
     if outside:
         assets = _files_seen_from_outside(assets)
-    asset = assets.select_related("item", "version", "patient_key__tenant_key", "source").first()
-    if asset is None:
+    found = assets.select_related("item", "version", "patient_key__tenant_key", "source").first()
+    if found is None:
         raise NotFound()
-    asset.patient = patient
-    asset.grant = grant
-    return asset, outside
+    found.patient = patient
+    found.grant = grant
+    return found, outside
 
 
 def upload_target(principal: Principal, patient_id, item_id=None):
@@ -130,7 +133,7 @@ def uploads_expired(system: SystemActor, now) -> list:
     return expired
 
 
-def asset_for_pipeline(system: SystemActor, asset_id):
+def asset_for_pipeline(system: SystemActor, asset_id: int) -> Asset | None:
     """System use (the intake tasks): one asset with what processing it needs."""
     _system_only(system)
     with through_the_door():
@@ -146,7 +149,7 @@ def asset_for_pipeline(system: SystemActor, asset_id):
     return asset
 
 
-def derivatives_of(asset) -> list:
+def derivatives_of(asset: Asset) -> list[Asset]:
     with through_the_door():
         return list(Asset.objects.filter(source=asset).select_related("patient_key__tenant_key"))
 
@@ -162,7 +165,7 @@ def assets_stalled(system: SystemActor, before) -> list:
     return stalled
 
 
-def patient_key_current(patient: Patient):
+def patient_key_current(patient: Patient) -> PatientKey | None:
     with through_the_door():
         return (
             PatientKey.objects.filter(patient=patient, retired_at=None)
@@ -233,7 +236,7 @@ def designer_share_source_register(source: Callable[[object, datetime], QuerySet
         _designer_share_sources.append(source)
 
 
-def _lab_shares(principal: Principal):
+def _lab_shares(principal: Principal) -> QuerySet[Share]:
     """The lab's active shares; a designer's only while an assignment to them runs (to the share
     itself, or through a registered source such as an order's assignment)."""
     lab = _lab_for(principal)
@@ -259,7 +262,7 @@ def lab_shares(principal: Principal) -> list:
     return shares
 
 
-def lab_share_access(principal: Principal, share_id, *, audit: bool = True):
+def lab_share_access(principal: Principal, share_id: UUID | str, *, audit: bool = True) -> Share:
     share = _lab_shares(principal).filter(public_id=share_id).first()
     if share is None:
         raise NotFound()
@@ -292,7 +295,9 @@ def lab_share_assignments(share) -> list:
         )
 
 
-def lab_assignment_access(principal: Principal, share_id, assignment_id):
+def lab_assignment_access(
+    principal: Principal, share_id: UUID | str, assignment_id: UUID | str
+) -> DesignerAssignment:
     share = lab_share_access(principal, share_id, audit=False)
     if not may(principal, Perm.DESIGNER_ASSIGN, principal.organization):
         raise Forbidden()
@@ -303,13 +308,13 @@ def lab_assignment_access(principal: Principal, share_id, assignment_id):
     return assignment
 
 
-def shares_of_item(item) -> list:
+def shares_of_item(item: RecordItem) -> list[Share]:
     """The shares of a record item obtained through the access layer (practice side)."""
     with through_the_door():
         return list(Share.objects.filter(item=item).select_related("lab", "shared_by"))
 
 
-def _asset_via_share(principal: Principal, asset_id):
+def _asset_via_share(principal: Principal, asset_id: UUID | str) -> Asset:
     """An anonymized file reached through an active share with the principal's lab."""
     organization = principal.organization
     if organization is None or organization.kind != "lab":

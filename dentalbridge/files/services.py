@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -11,6 +14,7 @@ from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFa
 from dentalbridge.files import access, formats, mesh, pipeline
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus, DesignerAssignment, Share
 from dentalbridge.files.sandbox import SandboxError
+from dentalbridge.organizations.models import Organization
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItemVersion
 from dentalbridge.privacy.audit import AuditAction, record
@@ -18,7 +22,7 @@ from dentalbridge.privacy.policy import Perm
 from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
 
-def release_held(*, actor: Principal, patient_id, asset_id) -> Asset:
+def release_held(*, actor: Principal, patient_id: UUID | str, asset_id: UUID | str) -> Asset:
     """The practice has looked at a copy held for possible identity in its pixels (burned-in
     annotations) and confirms it may be shared outside the practice."""
     asset, outside = access.asset_access(actor, patient_id, asset_id, Perm.PATIENT_EDIT)
@@ -44,7 +48,7 @@ def release_held(*, actor: Principal, patient_id, asset_id) -> Asset:
     return shared
 
 
-def repair_request(*, actor: Principal, patient_id, asset_id) -> None:
+def repair_request(*, actor: Principal, patient_id: UUID | str, asset_id: UUID | str) -> None:
     asset, outside = access.asset_access(actor, patient_id, asset_id, Perm.PATIENT_EDIT)
     if outside or asset.role not in (AssetRole.ORIGINAL, AssetRole.REPAIRED):
         raise NotFound()
@@ -61,7 +65,7 @@ def repair_request(*, actor: Principal, patient_id, asset_id) -> None:
 
 
 @task(queue_name="files")
-def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
+def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict[str, object]:
     """Repair a scan into a new version of its record item; the original stays as it was."""
     from dentalbridge.accounts.models import User
 
@@ -135,7 +139,7 @@ def repair_asset(asset_pk: int, user_pk: int | None = None) -> dict:
 # --- Sharing with labs ------------------------------------------------------------------------
 
 
-def _connected_lab(practice, lab_id):
+def _connected_lab(practice: Organization, lab_id: UUID | str) -> Organization:
     from dentalbridge.organizations.selectors import connected_lab
 
     lab = connected_lab(practice, lab_id)
@@ -147,7 +151,15 @@ def _connected_lab(practice, lab_id):
     return lab
 
 
-def share_create(*, actor: Principal, patient_id, item_id, lab_id, note: str = "", expires_at=None):
+def share_create(
+    *,
+    actor: Principal,
+    patient_id: UUID | str,
+    item_id: UUID | str,
+    lab_id: UUID | str,
+    note: str = "",
+    expires_at: datetime | None = None,
+) -> Share:
     """Share a record item's anonymized files with a connected lab."""
     item = patients_access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
     patient = item.patient
@@ -191,7 +203,9 @@ def share_create(*, actor: Principal, patient_id, item_id, lab_id, note: str = "
     return share
 
 
-def share_revoke(*, actor: Principal, patient_id, item_id, share_id) -> Share:
+def share_revoke(
+    *, actor: Principal, patient_id: UUID | str, item_id: UUID | str, share_id: UUID | str
+) -> Share:
     item = patients_access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
     if actor.organization is None or actor.organization.pk != item.patient.organization_id:
         raise NotFound()
@@ -214,7 +228,9 @@ def share_revoke(*, actor: Principal, patient_id, item_id, share_id) -> Share:
     return share
 
 
-def designer_assign(*, actor: Principal, share_id, designer_id, ends_at) -> DesignerAssignment:
+def designer_assign(
+    *, actor: Principal, share_id: UUID | str, designer_id: UUID | str, ends_at: datetime | None
+) -> DesignerAssignment:
     """The lab manager gives one share to a freelance designer of the lab, until ``ends_at``."""
     from dentalbridge.organizations.models import Membership, Role
 
@@ -252,7 +268,9 @@ def designer_assign(*, actor: Principal, share_id, designer_id, ends_at) -> Desi
     return assignment
 
 
-def designer_unassign(*, actor: Principal, share_id, assignment_id) -> DesignerAssignment:
+def designer_unassign(
+    *, actor: Principal, share_id: UUID | str, assignment_id: UUID | str
+) -> DesignerAssignment:
     assignment = access.lab_assignment_access(actor, share_id, assignment_id)
     if assignment.revoked_at is None:
         with transaction.atomic():

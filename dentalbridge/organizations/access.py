@@ -3,6 +3,8 @@ connections, each loaded for a principal acting for that organization (ACC-2). S
 "does not exist" and "not yours" (``NotFound``); ``Forbidden`` only when the principal may see the
 object but not do this to it."""
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from dentalbridge.core.errors import Forbidden, NotFound
@@ -11,7 +13,7 @@ from dentalbridge.privacy.policy import Perm, may
 from dentalbridge.privacy.principal import Principal
 
 
-def _acting_organization(principal: Principal, organization_id) -> Organization:
+def _acting_organization(principal: Principal, organization_id: UUID | str) -> Organization:
     """The organization named in a URL, if and only if it is the one the principal acts for."""
     organization = principal.organization
     if organization is None or str(organization.public_id) != str(organization_id):
@@ -19,7 +21,9 @@ def _acting_organization(principal: Principal, organization_id) -> Organization:
     return organization
 
 
-def organization_access(principal: Principal, organization_id, perm: Perm) -> Organization:
+def organization_access(
+    principal: Principal, organization_id: UUID | str, perm: Perm
+) -> Organization:
     organization = _acting_organization(principal, organization_id)
     if not may(principal, Perm.ORGANIZATION_VIEW, organization):
         raise NotFound()
@@ -28,12 +32,14 @@ def organization_access(principal: Principal, organization_id, perm: Perm) -> Or
     return organization
 
 
-def members_query(principal: Principal, organization_id) -> QuerySet[Membership]:
+def members_query(principal: Principal, organization_id: UUID | str) -> QuerySet[Membership]:
     organization = organization_access(principal, organization_id, Perm.MEMBER_VIEW)
     return Membership.objects.filter(organization=organization).select_related("user")
 
 
-def membership_access(principal: Principal, organization_id, membership_id, perm: Perm):
+def membership_access(
+    principal: Principal, organization_id: UUID | str, membership_id: UUID | str, perm: Perm
+) -> Membership:
     organization = organization_access(principal, organization_id, Perm.MEMBER_VIEW)
     membership = (
         Membership.objects.filter(organization=organization, public_id=membership_id)
@@ -47,12 +53,14 @@ def membership_access(principal: Principal, organization_id, membership_id, perm
     return membership
 
 
-def invitations_query(principal: Principal, organization_id) -> QuerySet[Invitation]:
+def invitations_query(principal: Principal, organization_id: UUID | str) -> QuerySet[Invitation]:
     organization = organization_access(principal, organization_id, Perm.INVITATION_MANAGE)
     return Invitation.objects.filter(organization=organization).select_related("invited_by")
 
 
-def invitation_access(principal: Principal, organization_id, invitation_id) -> Invitation:
+def invitation_access(
+    principal: Principal, organization_id: UUID | str, invitation_id: UUID | str
+) -> Invitation:
     invitation = invitations_query(principal, organization_id).filter(public_id=invitation_id)
     found = invitation.select_related("organization").first()
     if found is None:
@@ -60,7 +68,7 @@ def invitation_access(principal: Principal, organization_id, invitation_id) -> I
     return found
 
 
-def connections_query(principal: Principal, organization_id) -> QuerySet[LabConnection]:
+def connections_query(principal: Principal, organization_id: UUID | str) -> QuerySet[LabConnection]:
     """A practice sees its links to labs; a lab sees the practices linked to it."""
     organization = organization_access(principal, organization_id, Perm.CONNECTION_VIEW)
     side = "practice" if organization.is_practice else "lab"
@@ -69,7 +77,9 @@ def connections_query(principal: Principal, organization_id) -> QuerySet[LabConn
     )
 
 
-def connection_access(principal: Principal, organization_id, connection_id, perm: Perm):
+def connection_access(
+    principal: Principal, organization_id: UUID | str, connection_id: UUID | str, perm: Perm
+) -> LabConnection:
     connection = connections_query(principal, organization_id).filter(public_id=connection_id)
     found = connection.first()
     if found is None:

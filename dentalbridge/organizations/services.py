@@ -6,8 +6,11 @@ audit event in the same transaction as the change.
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -33,6 +36,9 @@ from dentalbridge.organizations.selectors import SESSION_KEY
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 from dentalbridge.privacy.policy import Perm
 from dentalbridge.privacy.principal import Principal
+
+if TYPE_CHECKING:
+    from dentalbridge.accounts.models import User
 
 EDITABLE_FIELDS = (
     "name",
@@ -88,7 +94,7 @@ def _validated(organization: Organization) -> None:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
 
 
-def organization_create(*, actor: Principal, kind: str, **fields) -> Organization:
+def organization_create(*, actor: Principal, kind: str, **fields: Any) -> Organization:
     """Any signed-in user may found a practice or a lab and becomes its owner / manager."""
     if not actor.is_authenticated:
         raise Forbidden()
@@ -113,7 +119,9 @@ def organization_create(*, actor: Principal, kind: str, **fields) -> Organizatio
     return organization
 
 
-def organization_update(*, actor: Principal, organization_id, **fields) -> Organization:
+def organization_update(
+    *, actor: Principal, organization_id: UUID | str, **fields: Any
+) -> Organization:
     organization = access.organization_access(actor, organization_id, Perm.ORGANIZATION_EDIT)
     before = {name: str(getattr(organization, name)) for name in EDITABLE_FIELDS}
     for name, value in fields.items():
@@ -135,7 +143,14 @@ def organization_update(*, actor: Principal, organization_id, **fields) -> Organ
     return organization
 
 
-def active_membership_switch(*, user, membership_id, session, ip=None, user_agent="") -> Membership:
+def active_membership_switch(
+    *,
+    user: "User",
+    membership_id: UUID | str,
+    session: SessionBase,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> Membership:
     """Choose the organization a user acts for in this session."""
     membership = (
         Membership.objects.filter(user=user, public_id=membership_id)
@@ -181,7 +196,9 @@ def _lock_admins(
     return current
 
 
-def membership_change_role(*, actor: Principal, organization_id, membership_id, role: str):
+def membership_change_role(
+    *, actor: Principal, organization_id: UUID | str, membership_id: UUID | str, role: str
+) -> Membership:
     membership = access.membership_access(actor, organization_id, membership_id, Perm.MEMBER_MANAGE)
     organization = membership.organization
     if role not in ROLES_BY_KIND[organization.kind]:
@@ -206,7 +223,9 @@ def membership_change_role(*, actor: Principal, organization_id, membership_id, 
     return membership
 
 
-def membership_remove(*, actor: Principal, organization_id, membership_id) -> None:
+def membership_remove(
+    *, actor: Principal, organization_id: UUID | str, membership_id: UUID | str
+) -> None:
     membership = access.membership_access(actor, organization_id, membership_id, Perm.MEMBER_MANAGE)
     organization = membership.organization
     with transaction.atomic():
@@ -224,7 +243,9 @@ def membership_remove(*, actor: Principal, organization_id, membership_id) -> No
         membership.delete()
 
 
-def invitation_create(*, actor: Principal, organization_id, email: str, role: str) -> Invitation:
+def invitation_create(
+    *, actor: Principal, organization_id: UUID | str, email: str, role: str
+) -> Invitation:
     organization = access.organization_access(actor, organization_id, Perm.INVITATION_MANAGE)
     email = (email or "").strip().lower()
     try:
@@ -280,7 +301,9 @@ def invitation_create(*, actor: Principal, organization_id, email: str, role: st
     return invitation
 
 
-def invitation_revoke(*, actor: Principal, organization_id, invitation_id) -> Invitation:
+def invitation_revoke(
+    *, actor: Principal, organization_id: UUID | str, invitation_id: UUID | str
+) -> Invitation:
     invitation = access.invitation_access(actor, organization_id, invitation_id)
     if invitation.accepted_at or invitation.revoked_at:
         raise Conflict(_("This invitation is no longer pending."), code="not_pending")
@@ -355,7 +378,9 @@ def invitation_accept(*, actor: Principal, token: str) -> Membership:
     raise InvitationUnusable(problem)
 
 
-def lab_connection_request(*, actor: Principal, organization_id, lab_id, message: str = ""):
+def lab_connection_request(
+    *, actor: Principal, organization_id: UUID | str, lab_id: UUID | str, message: str = ""
+) -> LabConnection:
     practice = access.organization_access(actor, organization_id, Perm.CONNECTION_REQUEST)
     lab = Organization.objects.filter(public_id=lab_id, kind=OrganizationKind.LAB).first()
     if lab is None:
@@ -382,7 +407,9 @@ def lab_connection_request(*, actor: Principal, organization_id, lab_id, message
     return connection
 
 
-def lab_connection_respond(*, actor: Principal, organization_id, connection_id, accept: bool):
+def lab_connection_respond(
+    *, actor: Principal, organization_id: UUID | str, connection_id: UUID | str, accept: bool
+) -> LabConnection:
     connection = access.connection_access(
         actor, organization_id, connection_id, Perm.CONNECTION_RESPOND
     )
@@ -402,7 +429,9 @@ def lab_connection_respond(*, actor: Principal, organization_id, connection_id, 
     return connection
 
 
-def lab_connection_end(*, actor: Principal, organization_id, connection_id):
+def lab_connection_end(
+    *, actor: Principal, organization_id: UUID | str, connection_id: UUID | str
+) -> LabConnection:
     """Either side may end an accepted link (the practice's owner or the lab's manager)."""
     perm = (
         Perm.CONNECTION_REQUEST

@@ -3,8 +3,9 @@ audits in the same transaction as the change."""
 
 import hashlib
 import secrets
-from datetime import date, timedelta
-from typing import cast
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from dentalbridge.accounts.models import User
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.messaging.services import email_send
-from dentalbridge.organizations.models import Membership, Role
+from dentalbridge.organizations.models import Membership, Organization, Role
 from dentalbridge.patients import access
 from dentalbridge.patients.models import (
     AGE_OF_DIGITAL_CONSENT,
@@ -61,7 +62,7 @@ def new_pseudonym() -> str:
     return f"P-{body}-{secrets.randbelow(100):02d}"
 
 
-def _clean(patient: Patient, practice) -> None:
+def _clean(patient: Patient, practice: Organization) -> None:
     """Collect every problem, each tied to its field, with a message a person can act on."""
     errors: dict[str, list[str]] = {}
 
@@ -111,7 +112,7 @@ def _clean(patient: Patient, practice) -> None:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
 
 
-def patient_create(*, actor: Principal, **fields) -> Patient:
+def patient_create(*, actor: Principal, **fields: Any) -> Patient:
     practice = access.patients_practice(actor, Perm.PATIENT_EDIT)
     patient = Patient(
         organization=practice, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
@@ -133,7 +134,7 @@ def patient_create(*, actor: Principal, **fields) -> Patient:
     raise Conflict(_("Could not allocate a pseudonym; try again."))
 
 
-def patient_update(*, actor: Principal, patient_id, **fields) -> Patient:
+def patient_update(*, actor: Principal, patient_id: UUID | str, **fields: Any) -> Patient:
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_EDIT)
     before = {name: getattr(patient, name) for name in EDITABLE_FIELDS}
     for name, value in fields.items():
@@ -156,7 +157,7 @@ def patient_update(*, actor: Principal, patient_id, **fields) -> Patient:
     return patient
 
 
-def guardian_consent_record(*, actor: Principal, patient_id) -> Patient:
+def guardian_consent_record(*, actor: Principal, patient_id: UUID | str) -> Patient:
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_EDIT)
     if not patient.is_minor:
         raise Conflict(_("Guardian consent is recorded for patients under 16 only."))
@@ -178,7 +179,7 @@ def guardian_consent_record(*, actor: Principal, patient_id) -> Patient:
     return patient
 
 
-def patient_delete(*, actor: Principal, patient_id, reason: str = "") -> Patient:
+def patient_delete(*, actor: Principal, patient_id: UUID | str, reason: str = "") -> Patient:
     """Hidden at once, restorable for 30 days (REC-5); the purge comes with the retention task."""
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_DELETE)
     with transaction.atomic():
@@ -195,7 +196,7 @@ def patient_delete(*, actor: Principal, patient_id, reason: str = "") -> Patient
     return patient
 
 
-def patient_restore(*, actor: Principal, patient_id) -> Patient:
+def patient_restore(*, actor: Principal, patient_id: UUID | str) -> Patient:
     try:
         patient = access.patient_access(actor, patient_id, Perm.PATIENT_DELETE, deleted=True)
     except NotFound:
@@ -211,7 +212,7 @@ def patient_restore(*, actor: Principal, patient_id) -> Patient:
 # --- Care team (REC-3) ---------------------------------------------------------------------------
 
 
-def _physician(email: str):
+def _physician(email: str) -> User | None:
     """A dentist or practice owner, in any practice, by e-mail address."""
     return (
         User.objects.filter(
@@ -224,7 +225,7 @@ def _physician(email: str):
     )
 
 
-def care_grant_allowed(actor: Principal, patient: Patient):
+def care_grant_allowed(actor: Principal, patient: Patient) -> tuple[bool, CareTeamGrant | None]:
     """(may grant?, parent grant). The attending dentist — or, when none is set, the practice's
     owner — grants from the practice; a grantee whose grant allows it grants onwards."""
     acting_in_practice = actor.organization and actor.organization.pk == patient.organization_id
@@ -242,10 +243,10 @@ def care_grant_allowed(actor: Principal, patient: Patient):
 def care_grant_create(
     *,
     actor: Principal,
-    patient_id,
+    patient_id: UUID | str,
     grantee_email: str,
     reason: str,
-    expires_at=None,
+    expires_at: datetime | None = None,
     may_grant_others: bool = False,
 ) -> CareTeamGrant:
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_VIEW, reason="care team")
@@ -271,7 +272,7 @@ def care_grant_create(
         and (expires_at is None or expires_at > parent.expires_at)
     ):
         expires_at = parent.expires_at  # nobody passes on more than they were given
-    if errors:
+    if errors or grantee is None:  # no grantee is one of the errors
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
     outside = not grantee.memberships.filter(organization_id=patient.organization_id).exists()
     if outside and not patient.may_leave_the_practice:
@@ -322,7 +323,9 @@ def care_revoke_allowed(actor: Principal, patient: Patient, grant: CareTeamGrant
     )
 
 
-def care_grant_revoke(*, actor: Principal, patient_id, grant_id) -> CareTeamGrant:
+def care_grant_revoke(
+    *, actor: Principal, patient_id: UUID | str, grant_id: UUID | str
+) -> CareTeamGrant:
     """The physician who granted it, the attending dentist, or the practice's owner revokes; every
     grant made from it stops working with it."""
     grant = access.care_grant_access(actor, patient_id, grant_id)
@@ -365,7 +368,13 @@ def _clean_version(version: RecordItemVersion) -> None:
 
 
 def record_item_create(
-    *, actor: Principal, patient_id, kind: str, title: str, text: str = "", taken_on=None
+    *,
+    actor: Principal,
+    patient_id: UUID | str,
+    kind: str,
+    title: str,
+    text: str = "",
+    taken_on: date | None = None,
 ) -> RecordItem:
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_EDIT)
     if kind not in RecordItemKind.values:
@@ -391,7 +400,13 @@ def record_item_create(
 
 
 def record_item_update(
-    *, actor: Principal, patient_id, item_id, title=None, text=None, taken_on=None
+    *,
+    actor: Principal,
+    patient_id: UUID | str,
+    item_id: UUID | str,
+    title: str | None = None,
+    text: str | None = None,
+    taken_on: date | None = None,
 ) -> RecordItemVersion:
     """A new version; the previous ones stay as they were (REC-6)."""
     item = access.record_item_access(actor, patient_id, item_id, Perm.PATIENT_EDIT)
@@ -434,7 +449,7 @@ def _token_hash(token: str) -> str:
 
 
 def patient_invitation_create(
-    *, actor: Principal, patient_id, email: str = ""
+    *, actor: Principal, patient_id: UUID | str, email: str = ""
 ) -> PatientInvitation:
     """Invite the patient (or, for a minor, the guardian's address) to see the record."""
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_EDIT)
