@@ -29,16 +29,7 @@ from dentalbridge.patients.models import Patient, RecordItem
 from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
-from dentalbridge.privacy.principal import Principal, SystemActor
-
-
-def _system_only(system: object) -> SystemActor:
-    """System-use functions serve the platform itself, for a stated purpose: a principal (or
-    nothing) passed by mistake is refused before anything is read."""
-    if not isinstance(system, SystemActor):
-        raise TypeError(f"a system read needs a SystemActor, not {type(system).__name__}")
-    return system
-
+from dentalbridge.privacy.principal import Principal, SystemActor, system_only
 
 # --- Files (FIL-1…FIL-7): stored files of the record ---------------------------------------------
 #
@@ -126,7 +117,7 @@ def upload_access(principal: Principal, upload_id):
 
 def uploads_expired(system: SystemActor, now) -> list:
     """System use (the clean-up task): unfinished uploads past their expiry."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         expired = list(Upload.objects.filter(status="receiving", expires_at__lt=now))
     record_system_read(system, "uploads_expired", count=len(expired))
@@ -135,7 +126,7 @@ def uploads_expired(system: SystemActor, now) -> list:
 
 def asset_for_pipeline(system: SystemActor, asset_id: int) -> Asset | None:
     """System use (the intake tasks): one asset with what processing it needs."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         asset = (
             Asset.objects.filter(pk=asset_id)
@@ -156,7 +147,7 @@ def derivatives_of(asset: Asset) -> list[Asset]:
 
 def assets_stalled(system: SystemActor, before) -> list:
     """System use: assets still processing with no progress since ``before``."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         stalled = list(
             Asset.objects.filter(status="processing", updated_at__lt=before, source=None)
@@ -186,7 +177,7 @@ def patient_keys_of_organization(organization) -> list:
 
 def files_of_patient(system: SystemActor, patient: Patient) -> tuple[list, list, list]:
     """(assets, uploads, keys) of a patient: system use, for retention and erasure."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         assets = list(
             Asset.objects.filter(patient=patient).select_related("item", "version", "patient_key")
@@ -338,7 +329,7 @@ def _asset_via_share(principal: Principal, asset_id: UUID | str) -> Asset:
 def destroy_archived_keys(system: SystemActor, patient_public_id) -> int:
     """System use (retention, erasure): delete the keys kept for a purged patient's archive. The
     caller audits the destruction against the archive; this audits the read of the keys."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         deleted, _by_model = PatientKey.objects.filter(
             archived_patient_id=patient_public_id, patient=None
@@ -382,7 +373,7 @@ def assets_delete(assets) -> int:
 
 def share_labs_of_patient(system: SystemActor, patient: Patient) -> list[Organization]:
     """System use (deletion instructions): the labs a patient's files were shared with."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         labs = [share.lab for share in Share.objects.filter(patient=patient).select_related("lab")]
     record_system_read(system, "share_labs_of_patient", target=patient, patient=patient)

@@ -24,16 +24,7 @@ from dentalbridge.patients.models import (
 from dentalbridge.privacy.audit import AuditAction, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, is_platform_dpo, may
-from dentalbridge.privacy.principal import Principal, SystemActor
-
-
-def _system_only(system: object) -> SystemActor:
-    """System-use functions serve the platform itself, for a stated purpose: a principal (or
-    nothing) passed by mistake is refused before anything is read."""
-    if not isinstance(system, SystemActor):
-        raise TypeError(f"a system read needs a SystemActor, not {type(system).__name__}")
-    return system
-
+from dentalbridge.privacy.principal import Principal, SystemActor, system_only
 
 # --- Patients (REC-1): the only place that opens the door to patient rows ---------------------
 
@@ -316,7 +307,7 @@ def patient_account_exists(patient: Patient, user) -> bool:
 
 def patients_due_for_purge(system: SystemActor, cutoff) -> list[Patient]:
     """System use only (the retention task): patients deleted before ``cutoff``."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         due = list(
             Patient.objects.filter(deleted_at__lt=cutoff).select_related(
@@ -330,7 +321,7 @@ def patients_due_for_purge(system: SystemActor, cutoff) -> list[Patient]:
 def archives_due_for_removal(system: SystemActor, today) -> list[PatientArchive]:
     """System use only (the retention task): archives whose archive period ended before
     ``today``."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         due = list(PatientArchive.objects.filter(keep_until__lt=today))
     record_system_read(system, "archives_due_for_removal", count=len(due))
@@ -427,7 +418,7 @@ def user_is_only_a_patient_of(user, patient: Patient) -> bool:
 
 def archives_of_patient(system: SystemActor, patient_ref) -> list[PatientArchive]:
     """System use (erasure): the archive copies kept of the patient with this id."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         archives = list(PatientArchive.objects.filter(patient_id=patient_ref))
     record_system_read(system, "archives_of_patient", count=len(archives))
@@ -436,7 +427,7 @@ def archives_of_patient(system: SystemActor, patient_ref) -> list[PatientArchive
 
 def patient_by_ref(system: SystemActor, patient_ref) -> Patient | None:
     """System use (erasure replay after a restore): the patient with this id, deleted or not."""
-    _system_only(system)
+    system_only(system)
     with through_the_door():
         patient = (
             Patient.objects.filter(public_id=patient_ref).select_related("organization").first()

@@ -188,6 +188,7 @@ def test_an_erasure_reads_for_the_person_who_carries_it_out(
     owner = world.owner.public_id
     assert reads == {
         ("labs_of_patient", "deletion_instructions", owner),
+        ("sent_orders_of_patient", "deletion_instructions", owner),  # the orders app's part
         ("share_labs_of_patient", "deletion_instructions", owner),
         ("files_of_patient", "erasure", owner),
         ("archives_of_patient", "erasure", owner),
