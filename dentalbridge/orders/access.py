@@ -1,11 +1,16 @@
 """The orders' door keeper (ORD-1…ORD-8): the practice sees its orders; the lab sees what was
 sent to it, under the pseudonym; a freelance designer sees an order only while assigned to it."""
 
+from collections.abc import Iterable
+from datetime import date
 from types import SimpleNamespace
+from typing import cast
+from uuid import UUID
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from dentalbridge.accounts.models import User
 from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.core.text import search_text
 from dentalbridge.files import access as files_access
@@ -34,7 +39,7 @@ def _active_assignments(user, now):
         )
 
 
-def _orders_of(principal: Principal):
+def _orders_of(principal: Principal) -> tuple[QuerySet[models.Order], str]:
     """(orders the principal's organization may see, side). Not audited: callers audit."""
     organization = principal.organization
     if organization is None or principal.user is None or not may(principal, Perm.ORDER_VIEW):
@@ -74,7 +79,7 @@ def orders_search(orders, side: str, text: str):
     return orders.filter(found)
 
 
-def _order_row(principal: Principal, order_id, perm: Perm) -> models.Order:
+def _order_row(principal: Principal, order_id: UUID | str, perm: Perm) -> models.Order:
     """The row of one order the principal's organization may see, with ``side`` (from which side)
     and ``assigned`` (whether the principal's user is assigned to it) set. Not audited."""
     orders, side = _orders_of(principal)
@@ -100,7 +105,7 @@ def _order_row(principal: Principal, order_id, perm: Perm) -> models.Order:
 
 
 def order_access(
-    principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW, *, audit=True
+    principal: Principal, order_id: UUID | str, perm: Perm = Perm.ORDER_VIEW, *, audit: bool = True
 ) -> models.Order | OrderForLab:
     """One order as the principal may see it: its practice gets the row (``side`` "practice"),
     its lab an ``OrderForLab`` — the prescription under the pseudonym, no way to the patient.
@@ -119,17 +124,22 @@ def order_access(
     return order
 
 
-def order_row(principal: Principal, order_id, perm: Perm = Perm.ORDER_VIEW) -> models.Order:
+def order_row(
+    principal: Principal, order_id: UUID | str, perm: Perm = Perm.ORDER_VIEW
+) -> models.Order:
     """The row of one order the principal may act on, for this app's services, which write it;
     not audited (the service audits what it does). Pages and the API never show it: they show
     what ``order_access`` returns."""
     return _order_row(principal, order_id, perm)
 
 
-def order_audit_patient(order):
+def order_audit_patient(order: models.Order) -> Model | None:
     """What the audit log keeps of an order's patient: the random public id, for either side."""
     uuid = getattr(order, "patient_uuid", None)
-    return SimpleNamespace(public_id=uuid) if uuid else None
+    # cast: ``audit.record`` takes its ``patient`` as a model but reads nothing of it except
+    # ``public_id`` (getattr); the stand-in carries that alone, so no patient row is loaded — and
+    # the lab side, which may not hold the patient, never gets one.
+    return cast(Model, SimpleNamespace(public_id=uuid)) if uuid else None
 
 
 def order_locked(order: models.Order) -> models.Order:
@@ -146,7 +156,7 @@ def order_locked(order: models.Order) -> models.Order:
     return locked
 
 
-def order_items_replace(order, items) -> None:
+def order_items_replace(order: models.Order, items: list[models.OrderItem]) -> None:
     """The order's items become ``items`` (a draft being edited); one delete, one insert."""
     for position, item in enumerate(items, start=1):
         item.order, item.position = order, position
@@ -155,7 +165,7 @@ def order_items_replace(order, items) -> None:
         models.OrderItem.objects.bulk_create(items)
 
 
-def order_attachment_delete(attachment) -> None:
+def order_attachment_delete(attachment: models.OrderAttachment) -> None:
     attachment.delete()
 
 
@@ -167,25 +177,25 @@ def order_patient(order: SeenOrder) -> Patient | None:
         return Patient.objects.filter(pk=order.patient_id).first()
 
 
-def order_items(order: SeenOrder) -> list:
+def order_items(order: SeenOrder) -> list[models.OrderItem]:
     with through_the_door():
         items = models.OrderItem.objects.filter(order_id=order.pk)
     return list(items.select_related("implant_platform__system__manufacturer"))
 
 
-def order_attachments(order: SeenOrder) -> list:
+def order_attachments(order: SeenOrder) -> list[models.OrderAttachment]:
     with through_the_door():
         attachments = models.OrderAttachment.objects.filter(order_id=order.pk)
     return list(attachments.select_related("item", "share"))
 
 
-def order_assignments(order: SeenOrder) -> list:
+def order_assignments(order: SeenOrder) -> list[models.OrderAssignment]:
     with through_the_door():
         assignments = models.OrderAssignment.objects.filter(order_id=order.pk)
     return list(assignments.select_related("assignee", "assigned_by"))
 
 
-def order_messages(order: SeenOrder) -> list:
+def order_messages(order: SeenOrder) -> list[models.OrderMessage]:
     """The thread, oldest first, each message with its read receipts; two queries."""
     with through_the_door():
         reads = models.OrderMessageRead.objects.select_related("reader").order_by("read_at")
@@ -195,7 +205,9 @@ def order_messages(order: SeenOrder) -> list:
     return list(messages.select_related("author", "attachment"))
 
 
-def order_messages_mark_read(order, user, messages) -> int:
+def order_messages_mark_read(
+    order: SeenOrder, user: User, messages: Iterable[models.OrderMessage]
+) -> int:
     """Receipts for the messages ``user`` has not written nor read yet; one insert."""
     unread = [
         m for m in messages
@@ -216,7 +228,7 @@ def order_reference_taken(reference: str) -> bool:
         return models.Order.objects.filter(reference=reference).exists()
 
 
-def prescribing_patient(principal: Principal, patient_id) -> Patient:
+def prescribing_patient(principal: Principal, patient_id: UUID | str) -> Patient:
     """A patient of the principal's own practice, for whom it may prescribe (a care-team grant
     does not let another practice order work for the patient)."""
     patient, grant = patient_and_grant(principal, patient_id, Perm.PATIENT_VIEW)
@@ -227,7 +239,7 @@ def prescribing_patient(principal: Principal, patient_id) -> Patient:
     return patient
 
 
-def orders_due_in_lab(lab, days) -> dict:
+def orders_due_in_lab(lab: Organization, days: Iterable[date]) -> dict[date, int]:
     """{day: number of orders the lab works on that are due that day}: capacity planning."""
     with through_the_door():
         rows = (
@@ -237,7 +249,8 @@ def orders_due_in_lab(lab, days) -> dict:
             .values("confirmed_due_date")
             .annotate(n=Count("pk"))
         )
-        return {row["confirmed_due_date"]: row["n"] for row in rows}
+        # ``__in`` leaves out orders without a date; the test below only says so to the type.
+        return {day: row["n"] for row in rows if (day := row["confirmed_due_date"]) is not None}
 
 
 def orders_counted(principal: Principal) -> tuple[QuerySet[models.Order], str]:

@@ -6,6 +6,8 @@ hanging from it) are read only through the access layer. The lab side sees the `
 copied onto the order, never the patient.
 """
 
+from datetime import date, datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -117,7 +119,7 @@ class CostBearer(models.TextChoices):
 
 # What a lab's policy says when it has not set its own: the lab answers for its own work within
 # the warranty; what starts at the chair is the practice's.
-DEFAULT_REMAKE_POLICY = {
+DEFAULT_REMAKE_POLICY: dict[str, str] = {
     RemakeReason.FIT: CostBearer.LAB,
     RemakeReason.SHADE: CostBearer.SHARED,
     RemakeReason.FRACTURE: CostBearer.LAB,
@@ -258,7 +260,7 @@ class Order(BaseModel):
         return self.reference
 
     @property
-    def promised_date(self):
+    def promised_date(self) -> date | None:
         return self.confirmed_due_date or self.due_date
 
 
@@ -347,7 +349,7 @@ class OrderAssignment(BaseModel):
     def __str__(self) -> str:
         return str(self.public_id)
 
-    def is_active_at(self, when) -> bool:
+    def is_active_at(self, when: datetime) -> bool:
         return self.ended_at is None and (self.ends_at is None or self.ends_at > when)
 
 
@@ -373,6 +375,9 @@ class OrderMessage(BaseModel):
     )
 
     objects = GuardedManager()
+    # Not a column: the order page (selectors.order_page) sets the link to the attached file as
+    # the reading side may open it, or None.
+    file_link: str | None
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -3,9 +3,10 @@ inbox and list pages, an order's timeline. Patient-bearing rows come through the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from dentalbridge.core.errors import NotFound
 from dentalbridge.files import access as files_access
 from dentalbridge.files import delivery
 from dentalbridge.orders import access, workflow
+from dentalbridge.orders.access import SeenOrder
 from dentalbridge.orders.calendar import Closure, WorkingCalendar
 from dentalbridge.orders.models import (
     AssignmentKind,
@@ -26,9 +28,10 @@ from dentalbridge.orders.models import (
     LabProduct,
     LabSettings,
     Order,
+    OrderItem,
 )
 from dentalbridge.orders.workflow import LAB_WORK_STATES, OPEN_STATES, OrderState, Transition
-from dentalbridge.organizations.models import Membership, Role
+from dentalbridge.organizations.models import Membership, Organization, Role
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import RecordItemKind
 from dentalbridge.privacy.models import AuditEvent
@@ -37,20 +40,20 @@ from dentalbridge.privacy.policy import Perm
 # --- The lab's settings, calendar and catalogue -----------------------------------------------
 
 
-def lab_settings(lab) -> LabSettings:
+def lab_settings(lab: Organization) -> LabSettings:
     """The lab's settings; an unsaved default until the manager saves its own."""
     found = LabSettings.objects.filter(lab=lab).first()
     return found or LabSettings(lab=lab, weekdays=[0, 1, 2, 3, 4])
 
 
-def lab_closures(lab, *, upcoming_only: bool = False):
+def lab_closures(lab: Organization, *, upcoming_only: bool = False) -> QuerySet[LabClosure]:
     closures = LabClosure.objects.filter(lab=lab)
     if upcoming_only:
         closures = closures.filter(last_day__gte=timezone.localdate())
     return closures
 
 
-def lab_calendar(lab) -> WorkingCalendar:
+def lab_calendar(lab: Organization) -> WorkingCalendar:
     settings = lab_settings(lab)
     return WorkingCalendar(
         country=str(lab.country or ""),
@@ -63,11 +66,11 @@ def lab_calendar(lab) -> WorkingCalendar:
     )
 
 
-def lab_products(lab):
+def lab_products(lab: Organization) -> QuerySet[LabProduct]:
     return LabProduct.objects.filter(lab=lab)
 
 
-def lab_materials(lab, restoration_type: str) -> set[str] | None:
+def lab_materials(lab: Organization, restoration_type: str) -> set[str] | None:
     """The materials the lab offers for a type, or None when it keeps no catalogue (any)."""
     products = list(
         lab_products(lab).filter(active=True).values_list("restoration_type", "material")
@@ -77,7 +80,7 @@ def lab_materials(lab, restoration_type: str) -> set[str] | None:
     return {material for kind, material in products if kind == restoration_type}
 
 
-def lead_days(lab, items) -> int:
+def lead_days(lab: Organization, items: Iterable[OrderItem]) -> int:
     """Working days the lab needs for these items: the longest of their catalogue lead times."""
     settings = lab_settings(lab)
     products = {
@@ -90,24 +93,33 @@ def lead_days(lab, items) -> int:
     return max(days, default=settings.default_lead_days)
 
 
-def propose_return_date(order, *, today: date | None = None) -> date:
+def order_lab(order: SeenOrder) -> Organization:
+    """The lab of an order past its draft: sending needs one (``prescription.order_missing``) and
+    it does not change after, so the steps, the return date and the remake policy rely on it."""
+    if order.lab is None:
+        raise RuntimeError(f"order {order.reference} is past its draft without a lab")
+    return order.lab
+
+
+def propose_return_date(order: SeenOrder, *, today: date | None = None) -> date:
     """The first day the lab can promise (ORD-7): today plus the lead time in working days,
     moved on past days already full (orders due per day)."""
     today = today or timezone.localdate()
-    calendar = lab_calendar(order.lab)
-    day = calendar.add_working_days(today, lead_days(order.lab, access.order_items(order)))
+    lab = order_lab(order)
+    calendar = lab_calendar(lab)
+    day = calendar.add_working_days(today, lead_days(lab, access.order_items(order)))
     if order.due_date and order.due_date > day and calendar.is_open(order.due_date):
         day = order.due_date  # no need to promise earlier than the practice asked
-    capacity = lab_settings(order.lab).daily_capacity
+    capacity = lab_settings(lab).daily_capacity
     if capacity:
         window = [day + timedelta(days=n) for n in range(60)]
-        load = access.orders_due_in_lab(order.lab, window)
+        load = access.orders_due_in_lab(lab, window)
         while load.get(day, 0) >= capacity and day < window[-1]:
             day = calendar.next_open(day + timedelta(days=1))
     return day
 
 
-def open_days(lab, start: date, days: int = 60) -> list[tuple[date, str | None]]:
+def open_days(lab: Organization, start: date, days: int = 60) -> list[tuple[date, str | None]]:
     calendar = lab_calendar(lab)
     return [
         (start + timedelta(n), calendar.closed_because(start + timedelta(n))) for n in range(days)
@@ -117,14 +129,14 @@ def open_days(lab, start: date, days: int = 60) -> list[tuple[date, str | None]]
 # --- The implant library (ORD-5) ------------------------------------------------------------------
 
 
-def _visible(lab):
+def _visible(lab: Organization | None) -> Q:
     """Shared rows, and a lab's own additions when a lab is given."""
     if lab is None:
         return Q(organization=None)
     return Q(organization=None) | Q(organization=lab)
 
 
-def implant_library(lab=None) -> list[ImplantManufacturer]:
+def implant_library(lab: Organization | None = None) -> list[ImplantManufacturer]:
     """Manufacturers with their systems and platforms, as one lab sees them; three queries."""
     from django.db.models import Prefetch
 
@@ -141,7 +153,7 @@ def implant_library(lab=None) -> list[ImplantManufacturer]:
     )
 
 
-def implant_platform(value, *, lab=None) -> ImplantPlatform:
+def implant_platform(value: object, *, lab: Organization | None = None) -> ImplantPlatform:
     import uuid
 
     try:
@@ -176,8 +188,7 @@ def design_files_ready(order: Order) -> bool:
     )
 
 
-def delivered_on(order) -> date | None:
-
+def delivered_on(order: SeenOrder) -> date | None:
     event = (
         AuditEvent.objects.filter(
             target_type="orders.order",
@@ -398,16 +409,15 @@ def order_page(principal, order) -> dict:
     shares = {a.item_id: a.share for a in attachments}
     for message in thread:
         message.file_link = None
-        if message.attachment_id is None:
+        if message.attachment is None:  # loaded with the thread (select_related)
             continue
+        share = shares.get(message.attachment.pk)
         if order.side == "practice" and order.patient is not None:
             message.file_link = reverse(
                 "record_item_detail", args=[order.patient.public_id, message.attachment.public_id]
             )
-        elif shares.get(message.attachment_id) is not None:
-            message.file_link = reverse(
-                "lab_share_detail", args=[shares[message.attachment_id].public_id]
-            )
+        elif share is not None:
+            message.file_link = reverse("lab_share_detail", args=[share.public_id])
     record_files = []
     if order.side == "practice" and order.patient is not None:
         record_files = [(item, title) for item, title in _record_titles(order.patient)]
