@@ -5,14 +5,19 @@ through the access layer and records what it did in the audit log, in one transa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from dentalbridge.accounts.models import User
 from dentalbridge.core.codes import random_code
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from dentalbridge.core.text import Text
@@ -26,7 +31,12 @@ from dentalbridge.orders.models import (
     AssignmentKind,
     AttachmentKind,
     CostBearer,
+    ImplantManufacturer,
     ImplantPlatform,
+    ImplantSystem,
+    LabClosure,
+    LabProduct,
+    LabSettings,
     MessageKind,
     Order,
     OrderAssignment,
@@ -45,8 +55,9 @@ from dentalbridge.orders.prescription import (
 )
 from dentalbridge.orders.workflow import OrderState, Transition
 from dentalbridge.organizations import selectors as org_selectors
-from dentalbridge.organizations.models import Membership, Role
+from dentalbridge.organizations.models import Membership, Organization, Role
 from dentalbridge.patients import access as patients_access
+from dentalbridge.patients.models import Patient, RecordItem
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm
 from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
@@ -65,7 +76,7 @@ def _new_reference() -> str:
     raise RuntimeError("could not find a free order reference")
 
 
-def _connected_lab(practice, lab_id):
+def _connected_lab(practice: Organization, lab_id: object) -> Organization | None:
     if lab_id in (None, ""):
         return None
     lab = org_selectors.connected_lab(practice, _uuid(lab_id, "lab"))
@@ -77,18 +88,18 @@ def _connected_lab(practice, lab_id):
     return lab
 
 
-def _uuid(value, field: str):
-    import uuid
-
+def _uuid(value: object, field: str) -> UUID:
     try:
-        return uuid.UUID(str(value))
+        return UUID(str(value))
     except ValueError:
         raise ValidationFailed(
             _("Please correct the highlighted fields."), fields={field: [_("Not an id.")]}
         ) from None
 
 
-def _practice_order(actor: Principal, order_id, perm: Perm = Perm.ORDER_PRESCRIBE) -> Order:
+def _practice_order(
+    actor: Principal, order_id: UUID | str, perm: Perm = Perm.ORDER_PRESCRIBE
+) -> Order:
     """An order of the actor's practice (for the lab, the practice's pages do not exist)."""
     order = access.order_row(actor, order_id, Perm.ORDER_VIEW)
     if order.side != "practice":
@@ -98,7 +109,7 @@ def _practice_order(actor: Principal, order_id, perm: Perm = Perm.ORDER_PRESCRIB
     return order
 
 
-def practice_draft(*, actor: Principal, order_id) -> Order:
+def practice_draft(*, actor: Principal, order_id: UUID | str) -> Order:
     """An order of the actor's practice, for the editor (which sends a sent order to its page)."""
     return _practice_order(actor, order_id)
 
@@ -106,7 +117,13 @@ def practice_draft(*, actor: Principal, order_id) -> Order:
 # --- Drafting (ORD-1) ---------------------------------------------------------------------------
 
 
-def order_create(*, actor: Principal, patient_id, lab_id=None, remake_of=None) -> Order:
+def order_create(
+    *,
+    actor: Principal,
+    patient_id: UUID | str,
+    lab_id: UUID | str | None = None,
+    remake_of: Order | None = None,
+) -> Order:
     """A new draft order for a patient of the practice (optionally for a lab already)."""
     patient = access.prescribing_patient(actor, patient_id)
     lab = _connected_lab(patient.organization, lab_id)
@@ -131,7 +148,7 @@ def order_create(*, actor: Principal, patient_id, lab_id=None, remake_of=None) -
     return order
 
 
-def _due_date(value) -> date | None:
+def _due_date(value: object) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -150,7 +167,13 @@ def _due_date(value) -> date | None:
     return parsed
 
 
-def _platform(value, system_value, errors: dict, key: str, lab) -> ImplantPlatform | None:
+def _platform(
+    value: object,
+    system_value: object,
+    errors: dict[str, list[str]],
+    key: str,
+    lab: Organization | None,
+) -> ImplantPlatform | None:
     if value in (None, ""):
         if system_value not in (None, ""):
             errors[f"{key}.implant_platform"] = [_("Choose the platform of the implant system.")]
@@ -169,7 +192,9 @@ def _platform(value, system_value, errors: dict, key: str, lab) -> ImplantPlatfo
     return platform
 
 
-def _clean_items(raw_items, lab) -> tuple[list[OrderItem], dict]:
+def _clean_items(
+    raw_items: object, lab: Organization | None
+) -> tuple[list[OrderItem], dict[str, list[str]]]:
     """Order items from input dicts: each value checked (FDI numbers, vocabularies, the implant
     library), but not yet for completeness — a draft may be half-filled."""
     if not isinstance(raw_items, list | tuple):
@@ -237,7 +262,9 @@ def _clean_items(raw_items, lab) -> tuple[list[OrderItem], dict]:
     return items, errors
 
 
-def order_save_draft(*, actor: Principal, order_id, data: dict) -> Order:
+def order_save_draft(
+    *, actor: Principal, order_id: UUID | str, data: Mapping[str, object]
+) -> Order:
     """Save what the prescription says so far (drafts are saved as one types). Every value is
     checked; nothing is saved unless all are valid. Completeness is checked on sending.
 
@@ -250,7 +277,7 @@ def order_save_draft(*, actor: Principal, order_id, data: dict) -> Order:
         return _save_draft(actor, access.order_locked(order), data)
 
 
-def _save_draft(actor: Principal, order: Order, data: dict) -> Order:
+def _save_draft(actor: Principal, order: Order, data: Mapping[str, object]) -> Order:
     if order.state != OrderState.DRAFT:
         raise Conflict(_("Only a draft can be edited; this order was sent."), code="not_draft")
     errors: dict[str, list[str]] = {}
@@ -288,7 +315,7 @@ def _save_draft(actor: Principal, order: Order, data: dict) -> Order:
         if wanted != order.requires_approval:
             order.requires_approval = wanted
             changed.append("requires_approval")
-    items = None
+    items: list[OrderItem] | None = None
     if "items" in data:
         items, item_errors = _clean_items(data.get("items"), lab)
         errors.update(item_errors)
@@ -323,8 +350,8 @@ class DraftUpdate:
 def order_draft_update(
     *,
     actor: Principal,
-    order_id,
-    data: dict,
+    order_id: UUID | str,
+    data: Mapping[str, object],
     attachments: list[str] | None = None,
     submit: bool = False,
 ) -> DraftUpdate:
@@ -368,7 +395,7 @@ def _attachments_set(actor: Principal, order: Order, wanted: list[str]) -> None:
         order_attach(actor=actor, order_id=order.public_id, item_id=item_id)
 
 
-def order_attach(*, actor: Principal, order_id, item_id) -> OrderAttachment:
+def order_attach(*, actor: Principal, order_id: UUID | str, item_id: UUID | str) -> OrderAttachment:
     """Send a record item's files with the order (the patient's scans, photos, CBCT)."""
     order = _practice_order(actor, order_id)
     if order.state not in (OrderState.DRAFT, OrderState.INFO_REQUESTED):
@@ -406,7 +433,7 @@ def order_attach(*, actor: Principal, order_id, item_id) -> OrderAttachment:
     return attachment
 
 
-def order_detach(*, actor: Principal, order_id, attachment_id) -> None:
+def order_detach(*, actor: Principal, order_id: UUID | str, attachment_id: UUID | str) -> None:
     order = _practice_order(actor, order_id)
     if order.state != OrderState.DRAFT:
         raise Conflict(_("Files of a sent order stay with it."), code="attachments_closed")
@@ -427,7 +454,7 @@ def order_detach(*, actor: Principal, order_id, attachment_id) -> None:
         )
 
 
-def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient) -> None:
+def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient: Patient) -> None:
     """The lab receives the attachment's anonymized files through a share tied to the order."""
     from dentalbridge.files.models import Share
 
@@ -462,12 +489,22 @@ def _share(actor: Principal, order: Order, attachment: OrderAttachment, patient)
     )
 
 
-def _attach_for_message(actor: Principal, order: Order, item) -> OrderAttachment:
+def _record_patient(actor: Principal, order: Order) -> Patient:
+    """The patient whose record a file on the order joins (a system read on the actor's behalf).
+    None only if the patient was purged since the file was let in: then no record is left for
+    it, which ``access.lab_upload_target`` answers with NotFound too."""
+    patient = access.order_patient_for_lab_upload(SystemActor(Purpose.LAB_UPLOAD, actor), order)
+    if patient is None:
+        raise NotFound()
+    return patient
+
+
+def _attach_for_message(actor: Principal, order: Order, item: RecordItem) -> OrderAttachment:
     """The item goes with the order (once) and the lab receives it through a share."""
     existing = next((a for a in access.order_attachments(order) if a.item_id == item.pk), None)
     if existing is not None and existing.share is not None and existing.share.revoked_at is None:
         return existing
-    patient = access.order_patient_for_lab_upload(SystemActor(Purpose.LAB_UPLOAD, actor), order)
+    patient = _record_patient(actor, order)
     attachment = existing or OrderAttachment(
         order=order, item=item, kind=AttachmentKind.MESSAGE, added_by=actor.user
     )
@@ -484,11 +521,13 @@ def _attach_for_message(actor: Principal, order: Order, item) -> OrderAttachment
     return attachment
 
 
-def order_file_received(*, actor: Principal, order_id, item, title: str = "") -> OrderMessage:
+def order_file_received(
+    *, actor: Principal, order_id: UUID | str, item: RecordItem, title: str = ""
+) -> OrderMessage:
     """A file the lab uploaded for the practice (a photo of a try-in, a document): it joins the
     order and the thread says so."""
     order = access.order_row(actor, order_id, Perm.ORDER_WORK)
-    patient = access.order_patient_for_lab_upload(SystemActor(Purpose.LAB_UPLOAD, actor), order)
+    patient = _record_patient(actor, order)
     attachment = OrderAttachment(
         order=order, item=item, kind=AttachmentKind.MESSAGE, added_by=actor.user
     )
@@ -506,11 +545,13 @@ def order_file_received(*, actor: Principal, order_id, item, title: str = "") ->
     return message
 
 
-def order_design_received(*, actor: Principal, order_id, item) -> OrderAttachment:
+def order_design_received(
+    *, actor: Principal, order_id: UUID | str, item: RecordItem
+) -> OrderAttachment:
     """A design file uploaded by the lab became a record item (files pipeline): it joins the
     order as a design and the lab keeps seeing its anonymized copy through a share (ORD-3)."""
     order = access.order_row(actor, order_id, Perm.ORDER_WORK)
-    patient = access.order_patient_for_lab_upload(SystemActor(Purpose.LAB_UPLOAD, actor), order)
+    patient = _record_patient(actor, order)
     attachment = OrderAttachment(
         order=order, item=item, kind=AttachmentKind.DESIGN, added_by=actor.user
     )
@@ -535,7 +576,7 @@ def _end_shares(order: Order) -> None:
             share.save(update_fields=["revoked_at", "updated_at"])
 
 
-def submit_problems(order: Order, items=None) -> dict[str, str]:
+def submit_problems(order: Order, items: list[OrderItem] | None = None) -> dict[str, str]:
     """What stops this draft from being sent: incomplete fields, a closed or past due date."""
     items = access.order_items(order) if items is None else items
     missing = order_missing(order, items)
@@ -565,7 +606,12 @@ def _check(actor: Principal, order: Order, transition: str) -> workflow.Rule:
 
 
 def order_transition(
-    *, actor: Principal, order_id, transition: str, reason: str = "", return_date=None
+    *,
+    actor: Principal,
+    order_id: UUID | str,
+    transition: str,
+    reason: str = "",
+    return_date: date | str | None = None,
 ) -> Order:
     """Move an order one step (the table in ``workflow.TRANSITIONS`` decides who may, from
     where). Steps that need a reason refuse without one; the reason goes to the order's thread."""
@@ -611,13 +657,19 @@ def order_transition(
     return order
 
 
-def _patient_of(order: Order):
+def _patient_of(order: Order) -> Model | None:
     """The patient reference the audit log keeps (a random id, never identity) — for the lab's
     actions too, so the DPO can answer "who touched this patient's data?"."""
     return access.order_audit_patient(order)
 
 
-def _guard(actor: Principal, order: Order, transition: str, return_date, fields: list) -> None:
+def _guard(
+    actor: Principal,
+    order: Order,
+    transition: str,
+    return_date: date | str | None,
+    fields: list[str],
+) -> None:
     """What a step needs besides the table: a complete prescription, a design to approve, the
     approval before manufacturing, a return date the lab can keep."""
     if transition == Transition.SUBMIT:
@@ -686,7 +738,7 @@ def _after(actor: Principal, order: Order, transition: str) -> None:
         _end_shares(order)
 
 
-def _date_or_none(value, field: str) -> date | None:
+def _date_or_none(value: object, field: str) -> date | None:
     try:
         return _due_date(value)
     except ValidationFailed:
@@ -711,7 +763,9 @@ def _check_return_date(order: Order, day: date) -> None:
         )
 
 
-def order_confirm_return_date(*, actor: Principal, order_id, return_date) -> Order:
+def order_confirm_return_date(
+    *, actor: Principal, order_id: UUID | str, return_date: date | str | None
+) -> Order:
     """The lab (its manager) promises a return date from its calendar (ORD-7)."""
     order = access.order_row(actor, order_id, Perm.ORDER_MANAGE)
     if order.side != "lab":
@@ -749,7 +803,7 @@ PRACTICE_RECIPIENTS = (Role.OWNER, Role.DENTIST, Role.ASSISTANT)
 LAB_RECIPIENTS = (Role.MANAGER, Role.TECHNICIAN)
 
 
-def recipients(order: Order, side: str) -> list:
+def recipients(order: Order, side: str) -> list[User]:
     """Who hears about an order on one side: the practice's team; the lab's manager and
     technicians, and whoever is assigned to it now (a freelance designer only then)."""
     organization = order.practice if side == "practice" else order.lab
@@ -828,7 +882,13 @@ def orders_alert_late(*, today: date | None = None) -> int:
 # --- Assignments (ORD-2) --------------------------------------------------------------------------
 
 
-def order_assign(*, actor: Principal, order_id, member_id, ends_at=None) -> OrderAssignment:
+def order_assign(
+    *,
+    actor: Principal,
+    order_id: UUID | str,
+    member_id: UUID | str,
+    ends_at: datetime | None = None,
+) -> OrderAssignment:
     """Give the order to a technician or a freelance designer of the lab."""
     order = access.order_row(actor, order_id, Perm.ORDER_MANAGE)
     if order.side != "lab":
@@ -884,7 +944,9 @@ def order_assign(*, actor: Principal, order_id, member_id, ends_at=None) -> Orde
     return assignment
 
 
-def order_unassign(*, actor: Principal, order_id, assignment_id) -> OrderAssignment:
+def order_unassign(
+    *, actor: Principal, order_id: UUID | str, assignment_id: UUID | str
+) -> OrderAssignment:
     """End an assignment now: a designer loses the order, its files and its thread at once."""
     order = access.order_row(actor, order_id, Perm.ORDER_MANAGE)
     if order.side != "lab":
@@ -917,10 +979,10 @@ def _post(
     order: Order,
     body: str,
     *,
-    kind=MessageKind.MESSAGE,
-    transition="",
-    attachment=None,
-):
+    kind: str = MessageKind.MESSAGE,
+    transition: str = "",
+    attachment: RecordItem | None = None,
+) -> OrderMessage:
     message = OrderMessage(
         order=order,
         kind=kind,
@@ -937,14 +999,14 @@ def _post(
 MENTION = re.compile(r"@([\w.+-]{2,64})")
 
 
-def mentions_in(order: Order, body: str) -> list:
+def mentions_in(order: Order, body: str) -> list[User]:
     """The people of the order a message mentions: ``@`` and a first name, last name or the
     part of their e-mail address before the ``@`` (anyone of either side who follows it, an
     unassigned designer not)."""
     handles = {handle.lower().rstrip(".") for handle in MENTION.findall(body)}
     if not handles:
         return []
-    found = {}
+    found: dict[int, User] = {}
     for user in recipients(order, "practice") + recipients(order, "lab"):
         names = {user.email.split("@")[0].lower()}
         names |= {part.lower() for part in (user.full_name or "").split()}
@@ -953,14 +1015,18 @@ def mentions_in(order: Order, body: str) -> list:
     return list(found.values())
 
 
-def order_messages_read(*, actor: Principal, order: Order | OrderForLab, messages) -> int:
+def order_messages_read(
+    *, actor: Principal, order: Order | OrderForLab, messages: Iterable[OrderMessage]
+) -> int:
     """The actor has seen the thread (the order page shows it): read receipts."""
     if actor.user is None:  # no reader, no receipt (order_access lets no one in unsigned)
         return 0
     return access.order_messages_mark_read(order, actor.user, messages)
 
 
-def order_message_post(*, actor: Principal, order_id, body: str, item_id=None) -> OrderMessage:
+def order_message_post(
+    *, actor: Principal, order_id: UUID | str, body: str, item_id: UUID | str | None = None
+) -> OrderMessage:
     """A message on the order's thread; the practice may attach a file of the patient's record
     (the lab receives its anonymized copy through the order's share). The lab sends files with
     the order's uploader (``order_file_received``)."""
@@ -1029,7 +1095,7 @@ def remake_cost_bearer(order: Order, reason: str) -> str:
     """Who pays for a remake, by the lab's policy: its table per reason, and the lab always
     within its warranty for its own faults; after the warranty, the practice."""
     settings = selectors.lab_settings(selectors.order_lab(order))
-    policy = {**DEFAULT_REMAKE_POLICY, **(settings.remake_policy or {})}
+    policy: dict[str, str] = {**DEFAULT_REMAKE_POLICY, **(settings.remake_policy or {})}
     bearer = policy.get(reason, CostBearer.PRACTICE)
     delivered = selectors.delivered_on(order)
     warranty = timedelta(days=settings.remake_warranty_days)
@@ -1038,7 +1104,7 @@ def remake_cost_bearer(order: Order, reason: str) -> str:
     return bearer
 
 
-def order_remake(*, actor: Principal, order_id, reason: str, note: str) -> Order:
+def order_remake(*, actor: Principal, order_id: UUID | str, reason: str, note: str) -> Order:
     """A new draft linked to a delivered order, with the same prescription and files, a
     structured reason and the cost bearer from the lab's policy."""
     original = _practice_order(actor, order_id)
@@ -1078,7 +1144,7 @@ def order_remake(*, actor: Principal, order_id, reason: str, note: str) -> Order
             state_changed_at=timezone.now(),
         )
         remake.save(force_insert=True)
-        copies = []
+        copies: list[OrderItem] = []
         for item in access.order_items(original):
             item.pk, item.id, item.order = None, None, remake
             item.public_id = OrderItem._meta.get_field("public_id").get_default()
@@ -1118,7 +1184,7 @@ def explain(error: DomainError) -> Text:
 # --- The lab's calendar, catalogue and remake policy (ORD-7, ORD-8) ---------------------------
 
 
-def lab_for_settings(actor: Principal):
+def lab_for_settings(actor: Principal) -> Organization:
     organization = actor.organization
     if organization is None or organization.kind != "lab" or not actor.may(Perm.ORDER_VIEW):
         raise NotFound()
@@ -1127,7 +1193,7 @@ def lab_for_settings(actor: Principal):
     return organization
 
 
-def _changed(actor: Principal, lab, what: str, **data) -> None:
+def _changed(actor: Principal, lab: Organization, what: str, **data: object) -> None:
     record(
         AuditAction.LAB_SETTINGS_CHANGED,
         principal=actor,
@@ -1139,14 +1205,14 @@ def _changed(actor: Principal, lab, what: str, **data) -> None:
 def lab_settings_update(
     *,
     actor: Principal,
-    weekdays,
+    weekdays: Iterable[int | str],
     holiday_region: str,
     default_lead_days: int,
     daily_capacity: int | None,
     late_alert_days: int,
     remake_warranty_days: int,
-    remake_policy: dict,
-):
+    remake_policy: Mapping[str, str],
+) -> LabSettings:
     lab = lab_for_settings(actor)
     errors: dict[str, list[str]] = {}
     days = sorted({int(d) for d in weekdays if str(d).isdigit() and 0 <= int(d) <= 6})
@@ -1169,7 +1235,7 @@ def lab_settings_update(
             ]
     if daily_capacity is not None and (not isinstance(daily_capacity, int) or daily_capacity < 1):
         errors["daily_capacity"] = [_("At least 1, or empty for no limit.")]
-    policy = {}
+    policy: dict[str, str] = {}
     for reason, bearer in (remake_policy or {}).items():
         if reason not in RemakeReason.values or bearer not in CostBearer.values:
             errors["remake_policy"] = [_("Choose who pays for each remake reason.")]
@@ -1197,9 +1263,13 @@ def _known_region(country: str, region: str) -> bool:
     return region in holidays.list_supported_countries().get(country, [])
 
 
-def lab_closure_add(*, actor: Principal, first_day, last_day=None, reason: str = ""):
-    from dentalbridge.orders.models import LabClosure
-
+def lab_closure_add(
+    *,
+    actor: Principal,
+    first_day: date | str | None,
+    last_day: date | str | None = None,
+    reason: str = "",
+) -> LabClosure:
     lab = lab_for_settings(actor)
     first = _date_or_none(first_day, "first_day")
     last = _date_or_none(last_day, "last_day") or first
@@ -1224,9 +1294,7 @@ def lab_closure_add(*, actor: Principal, first_day, last_day=None, reason: str =
     return closure
 
 
-def lab_closure_remove(*, actor: Principal, closure_id) -> None:
-    from dentalbridge.orders.models import LabClosure
-
+def lab_closure_remove(*, actor: Principal, closure_id: UUID | str) -> None:
     lab = lab_for_settings(actor)
     closure = LabClosure.objects.filter(lab=lab, public_id=_uuid(closure_id, "closure")).first()
     if closure is None:
@@ -1236,12 +1304,12 @@ def lab_closure_remove(*, actor: Principal, closure_id) -> None:
         _changed(actor, lab, "closure_removed")
 
 
-def lab_product_save(*, actor: Principal, restoration_type: str, material: str, lead_days):
+def lab_product_save(
+    *, actor: Principal, restoration_type: str, material: str, lead_days: int
+) -> LabProduct:
     """Add a line to the lab's catalogue, or change its lead time."""
-    from dentalbridge.orders.models import LabProduct
-
     lab = lab_for_settings(actor)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if restoration_type not in RestorationType.values:
         errors["restoration_type"] = [_("Choose a type from the list.")]
     if material not in Material.values:
@@ -1263,9 +1331,7 @@ def lab_product_save(*, actor: Principal, restoration_type: str, material: str, 
     return product
 
 
-def lab_product_remove(*, actor: Principal, product_id) -> None:
-    from dentalbridge.orders.models import LabProduct
-
+def lab_product_remove(*, actor: Principal, product_id: UUID | str) -> None:
     lab = lab_for_settings(actor)
     product = LabProduct.objects.filter(lab=lab, public_id=_uuid(product_id, "product")).first()
     if product is None:
@@ -1278,7 +1344,7 @@ def lab_product_remove(*, actor: Principal, product_id) -> None:
 # --- The implant library (ORD-5): shared rows kept by the platform, each lab's own additions ---
 
 
-def _library_scope(actor: Principal):
+def _library_scope(actor: Principal) -> Organization | None:
     """(organization or None for the shared library) the actor edits: a lab its own additions,
     the platform's staff the shared library."""
     organization = actor.organization
@@ -1291,22 +1357,25 @@ def _library_scope(actor: Principal):
     raise Forbidden()
 
 
-def implant_add(*, actor: Principal, manufacturer: str, system: str, platform: str, diameter=None):
+def implant_add(
+    *,
+    actor: Principal,
+    manufacturer: str,
+    system: str,
+    platform: str,
+    diameter: Decimal | str | None = None,
+) -> ImplantPlatform:
     """Add a platform (and its system and manufacturer, if new) to the library: a lab adds to
     its own list (it may extend a shared system), the platform to the shared one."""
-    from decimal import Decimal, InvalidOperation
-
-    from dentalbridge.orders.models import ImplantManufacturer, ImplantPlatform, ImplantSystem
-
     scope = _library_scope(actor)
     names = {"manufacturer": manufacturer, "system": system, "platform": platform}
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for field, value in names.items():
         value = " ".join(str(value or "").split())
         if not value or len(value) > 80:
             errors[field] = [_("Give a name of at most 80 characters.")]
         names[field] = value
-    size = None
+    size: Decimal | None = None
     if diameter not in (None, ""):
         try:
             size = Decimal(str(diameter).replace(",", "."))
@@ -1337,12 +1406,13 @@ def implant_add(*, actor: Principal, manufacturer: str, system: str, platform: s
     return item
 
 
-def _find_or_create(model, scope, **fields):
+def _find_or_create[R: (ImplantManufacturer, ImplantSystem, ImplantPlatform)](
+    model: type[R], scope: Organization | None, *, name: str, **fields: Model
+) -> tuple[R, bool]:
     """A row of the library with these fields, shared or the scope's own (shared first; names
     compared case-folded in Python, as SQLite folds only ASCII); else a new one in the scope."""
     from django.db.models import Q
 
-    name = fields.pop("name")
     rows = [
         row
         for row in model.objects.filter(Q(organization=None) | Q(organization=scope), **fields)
@@ -1354,12 +1424,10 @@ def _find_or_create(model, scope, **fields):
     return model.objects.create(organization=scope, name=name, **fields), True
 
 
-def implant_platform_remove(*, actor: Principal, platform_id) -> None:
+def implant_platform_remove(*, actor: Principal, platform_id: UUID | str) -> None:
     """Remove a platform from the library (one's own, or the shared one for the platform), if
     no order uses it."""
     from django.db.models import ProtectedError
-
-    from dentalbridge.orders.models import ImplantPlatform
 
     scope = _library_scope(actor)
     platform = (
