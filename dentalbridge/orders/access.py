@@ -3,11 +3,9 @@ sent to it, under the pseudonym; a freelance designer sees an order only while a
 
 from collections.abc import Iterable
 from datetime import date
-from types import SimpleNamespace
-from typing import cast
 from uuid import UUID
 
-from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from dentalbridge.accounts.models import User
@@ -20,7 +18,7 @@ from dentalbridge.orders.workflow import LAB_WORK_STATES
 from dentalbridge.organizations.models import Organization
 from dentalbridge.patients.access import patient_and_grant
 from dentalbridge.patients.models import Patient
-from dentalbridge.privacy.audit import AuditAction, record, record_system_read
+from dentalbridge.privacy.audit import AuditAction, PatientRef, record, record_system_read
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.policy import Perm, may
 from dentalbridge.privacy.principal import Principal, SystemActor, system_only
@@ -133,13 +131,11 @@ def order_row(
     return _order_row(principal, order_id, perm)
 
 
-def order_audit_patient(order: models.Order) -> Model | None:
-    """What the audit log keeps of an order's patient: the random public id, for either side."""
+def order_audit_patient(order: models.Order) -> PatientRef | None:
+    """What the audit log keeps of an order's patient: the random public id, for either side —
+    no patient row is loaded, and the lab side, which may not hold the patient, never gets one."""
     uuid = getattr(order, "patient_uuid", None)
-    # cast: ``audit.record`` takes its ``patient`` as a model but reads nothing of it except
-    # ``public_id`` (getattr); the stand-in carries that alone, so no patient row is loaded — and
-    # the lab side, which may not hold the patient, never gets one.
-    return cast(Model, SimpleNamespace(public_id=uuid)) if uuid else None
+    return PatientRef(uuid) if uuid else None
 
 
 def order_locked(order: models.Order) -> models.Order:

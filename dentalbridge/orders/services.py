@@ -58,7 +58,7 @@ from dentalbridge.organizations import selectors as org_selectors
 from dentalbridge.organizations.models import Membership, Organization, Role
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.models import Patient, RecordItem
-from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.audit import AuditAction, PatientRef, record
 from dentalbridge.privacy.policy import Perm
 from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
@@ -657,7 +657,7 @@ def order_transition(
     return order
 
 
-def _patient_of(order: Order) -> Model | None:
+def _patient_of(order: Order) -> PatientRef | None:
     """The patient reference the audit log keeps (a random id, never identity) — for the lab's
     actions too, so the DPO can answer "who touched this patient's data?"."""
     return access.order_audit_patient(order)

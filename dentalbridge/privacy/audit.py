@@ -17,7 +17,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
@@ -191,6 +192,21 @@ def _clean_data(data: Mapping[str, object] | None) -> dict[str, str | int | bool
     return clean
 
 
+class Identified(Protocol):
+    """What the log keeps of a patient: the random public id (a ``Patient``, or a stand-in that
+    holds only the id, such as ``PatientRef``, when the caller may not hold the patient)."""
+
+    @property
+    def public_id(self) -> UUID: ...
+
+
+@dataclass(frozen=True)
+class PatientRef:
+    """A patient named by public id alone, for callers that must not load the patient."""
+
+    public_id: UUID
+
+
 def record(
     action: AuditAction,
     *,
@@ -198,7 +214,7 @@ def record(
     actor: models.Model | None = None,
     organization: models.Model | None = None,
     target: models.Model | None = None,
-    patient: models.Model | None = None,
+    patient: Identified | None = None,
     reason: str = "",
     outcome: AuditOutcome = AuditOutcome.SUCCESS,
     data: Mapping[str, object] | None = None,
@@ -251,7 +267,7 @@ def record_system_read(
     what: str,
     *,
     target: models.Model | None = None,
-    patient: models.Model | None = None,
+    patient: Identified | None = None,
     count: int | None = None,
 ) -> AuditEvent:
     """Audit one read by the platform itself: which access function (``what``), for which
