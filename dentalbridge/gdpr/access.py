@@ -4,6 +4,8 @@ answer gathers from every app (PRV-3, PRV-4, PRV-5)."""
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from dentalbridge.core.errors import Forbidden, NotFound
 from dentalbridge.files import access as files_access
 from dentalbridge.gdpr.models import DataRequest, LegalHold
@@ -81,14 +83,21 @@ def data_requests_of_user(user, *, limit: int | None = 50) -> list:
         return list(mine[:limit] if limit else mine)
 
 
-def data_request_for_export(request_id):
-    """The request a download link names (the link's signature was checked by the caller)."""
+def data_request_for_export(system: SystemActor, request_id) -> DataRequest | None:
+    """System use (``Purpose.DATA_REQUESTS``): the request a download link names (the link's
+    signature was checked by the caller; whoever holds it is nobody the platform knows)."""
+    system_only(system)
     with through_the_door():
-        return (
+        found = (
             DataRequest.objects.filter(public_id=request_id)
             .select_related("patient", "patient__organization", "user", "controller")
             .first()
         )
+    if found is None:
+        record_system_read(system, "data_request_for_export", count=0)
+    else:
+        record_system_read(system, "data_request_for_export", target=found, patient=found.patient)
+    return found
 
 
 def data_request_by_verification(token_hash: str):
@@ -100,14 +109,18 @@ def data_request_by_verification(token_hash: str):
         )
 
 
-def data_requests_open_due_by(moment) -> list:
-    """Open requests due by ``moment`` (for the reminders), across controllers."""
+def data_requests_open_due_by(system: SystemActor, moment) -> list:
+    """System use (``Purpose.DATA_REQUESTS``, the reminders task): open requests due by
+    ``moment``, across controllers."""
+    system_only(system)
     with through_the_door():
-        return list(
+        due = list(
             DataRequest.objects.filter(status="open", due_at__lte=moment).select_related(
                 "controller"
             )
         )
+    record_system_read(system, "data_requests_open_due_by", count=len(due))
+    return due
 
 
 def data_requests_recent_from(email: str, since) -> int:
@@ -115,28 +128,60 @@ def data_requests_recent_from(email: str, since) -> int:
         return DataRequest.objects.filter(email__iexact=email, created_at__gte=since).count()
 
 
-# --- Erasure and legal holds (PRV-3, PRV-5): system use, after the caller checked who acts ------
-def patient_export_sections(patient: Patient) -> dict[str, list]:
-    """Every row that holds data of one patient, by section, for an access or portability
-    request the controller's handler has opened (``data_request_access``, which audits). Each app
-    gives its own rows; the sections are what ``gdpr.portability`` serializes field by field
-    from the register."""
+# --- Copies, erasure and legal holds (PRV-3, PRV-5) --------------------------------------------
+def patient_export_sections(system: SystemActor, patient: Patient) -> dict[str, list]:
+    """System use (``Purpose.DATA_REQUESTS``): every row that holds data of one patient, by
+    section, for the copy an access or portability request was answered with (the download
+    link's request, ``data_request_for_export``). Each app gives its own rows; the sections are
+    what ``gdpr.portability`` serializes field by field from the register."""
+    system_only(system)
     with through_the_door():
         own: dict[str, list[Any]] = {
             "data_requests": list(DataRequest.objects.filter(patient=patient)),
             "legal_holds": list(LegalHold.objects.filter(patient=patient)),
         }
-    access_log = AuditEvent.objects.filter(patient_id=patient.public_id).order_by("seq")
-    return {
+    sections = {
         **patients_access.export_rows(patient),
         **files_access.export_rows(patient),
         **orders_access.export_rows(patient),
         **own,
-        "access_log": list(access_log),
     }
+    # Audited before the access log is read, so the copy shows this read too.
+    record_system_read(system, "patient_export_sections", target=patient, patient=patient)
+    access_log = AuditEvent.objects.filter(patient_id=patient.public_id).order_by("seq")
+    return {**sections, "access_log": list(access_log)}
 
 
-def legal_holds_of(patient: Patient, *, active: bool = True) -> list:
+def keeps_legal_holds(principal: Principal, patient: Patient) -> bool:
+    """Does the principal keep the legal holds of this patient's practice (its owner)?"""
+    practice = principal.organization
+    return (
+        practice is not None
+        and practice.pk == patient.organization_id
+        and may(principal, Perm.DATA_REQUEST_HANDLE, practice)
+    )
+
+
+def legal_holds_of(principal: Principal, patient: Patient, *, active: bool = True) -> list:
+    """The legal holds of a patient the principal is seeing (the patient's page, an erasure
+    request's page): for whoever keeps the holds of the patient's practice, ``Forbidden`` for
+    anyone else. Not audited: the page that shows them audited the patient or request it
+    shows."""
+    if not keeps_legal_holds(principal, patient):
+        raise Forbidden()
+    return _legal_holds(patient, active=active)
+
+
+def active_holds_of_patient(system: SystemActor, patient: Patient) -> list:
+    """System use (``Purpose.ERASURE``): the active legal holds of a patient, which keep
+    everything from an erasure or its replay."""
+    system_only(system)
+    holds = _legal_holds(patient, active=True)
+    record_system_read(system, "active_holds_of_patient", target=patient, patient=patient)
+    return holds
+
+
+def _legal_holds(patient: Patient, *, active: bool) -> list:
     with through_the_door():
         holds = LegalHold.objects.filter(patient=patient)
         if active:
@@ -164,28 +209,42 @@ def data_requests_of_patient_anonymize(patient: Patient, *, except_request=None)
 
 
 def data_request_anonymize(request) -> None:
+    """Blank the requester's details on a request the caller holds (``data_request_access``): a
+    write, audited by the action that makes it (an erasure's answer, ``patient.erased``)."""
     with through_the_door():
         DataRequest.objects.filter(pk=request.pk).update(name="", email="", details="", user=None)
 
 
 # --- Retention (PRV-5): system use by the retention engine ----------------------------------------
-def data_requests_answered_before(cutoff, statuses):
+def data_requests_answered_before(system: SystemActor, cutoff, statuses) -> QuerySet[DataRequest]:
+    """System use (``Purpose.RETENTION``): the requests answered (with one of ``statuses``)
+    before ``cutoff``, as a query the engine counts and deletes in batches (the run's report and
+    its ``privacy.retention_run`` event say how many)."""
+    system_only(system)
     with through_the_door():
-        return DataRequest.objects.filter(status__in=statuses, answered_at__lt=cutoff)
+        answered = DataRequest.objects.filter(status__in=statuses, answered_at__lt=cutoff)
+    record_system_read(system, "data_requests_answered_before")
+    return answered
 
 
-def held_patient_ids() -> list[int]:
+def held_patient_ids(system: SystemActor) -> list[int]:
+    """System use (``Purpose.RETENTION``): the patients an active legal hold keeps (their row
+    ids), whose data the retention engine skips."""
+    system_only(system)
     with through_the_door():
-        return list(
+        held = list(
             LegalHold.objects.filter(lifted_at=None, patient__isnull=False).values_list(
                 "patient_id", flat=True
             )
         )
+    record_system_read(system, "held_patient_ids", count=len(held))
+    return held
 
 
 def delete_matching(rows) -> int:
     """Delete a batch of the retention engine; returns the rows of the batch's own model (rows
-    of other models deleted with them by cascade are not counted)."""
+    of other models deleted with them by cascade are not counted). A write, not a read: the
+    run's ``privacy.retention_run`` event and report say what each rule deleted."""
     with through_the_door():
         _total, by_model = rows.order_by().delete()
     return by_model.get(rows.model._meta.label, 0)

@@ -56,8 +56,10 @@ class Plan:
     archive_until: object = None  # a date, for ARCHIVED
 
 
-def plan(patient) -> Plan:
-    holds = access.legal_holds_of(patient)
+def plan(patient, holds: list) -> Plan:
+    """What an erasure of ``patient`` does, given its active legal ``holds`` (as the caller may
+    read them: ``access.legal_holds_of`` for the person handling the request, or the erasure's
+    own ``access.active_holds_of_patient``)."""
     if holds:
         return Plan(mode=HELD, holds=holds)
     period = purposes.retention_period("medical_archive", str(patient.organization.country))
@@ -421,7 +423,8 @@ def erase_for_request(*, actor, request_id) -> dict:
             raise Conflict(
                 _("This request names no patient record: answer it in words."), code="no_patient"
             )
-        decided = plan(patient)
+        system = SystemActor(Purpose.ERASURE, on_behalf_of=actor)
+        decided = plan(patient, access.active_holds_of_patient(system, patient))
         organization = patient.organization
         patient_ref = patient.public_id
         if decided.mode == HELD:
@@ -436,7 +439,7 @@ def erase_for_request(*, actor, request_id) -> dict:
             }
         else:
             receipt = _execute(
-                SystemActor(Purpose.ERASURE, on_behalf_of=actor),
+                system,
                 patient,
                 decided.mode,
                 archive_until=decided.archive_until,
@@ -511,7 +514,7 @@ def replay(since=None) -> dict:
                     continue
                 until = None
                 if mode == ARCHIVED:
-                    decided = plan(patient)
+                    decided = plan(patient, access.active_holds_of_patient(system, patient))
                     mode = decided.mode if decided.mode != HELD else ARCHIVED
                     until = decided.archive_until
                 _execute(system, patient, mode, archive_until=until)

@@ -143,6 +143,7 @@ def data_request_detail(request, request_id):
     found = access.data_request_access(request.principal, request_id)
     copy = found.kind in requests.EXPORT_KINDS and found.status != RequestStatus.REFUSED
     erasable = found.kind == "erasure" and found.status == RequestStatus.OPEN and found.patient
+    holds = access.legal_holds_of(request.principal, found.patient) if erasable else []
     return render(
         request,
         "privacy/request_detail.html",
@@ -151,7 +152,7 @@ def data_request_detail(request, request_id):
             "extend_form": ExtendForm(),
             "answer_form": AnswerForm(portability=found.kind == "portability"),
             "copy_url": requests.export_url(found) if copy else "",
-            "erasure_plan": erasure.plan(found.patient) if erasable else None,
+            "erasure_plan": erasure.plan(found.patient, holds) if erasable else None,
             "practices": Organization.objects.filter(kind="practice").order_by("name")
             if found.controller.kind == "platform" and found.status == RequestStatus.OPEN
             else [],

@@ -43,6 +43,7 @@ from dentalbridge.organizations.models import Membership, Organization
 from dentalbridge.patients import access as patients_access
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.policy import Perm, role_may
+from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
 ANSWER_DAYS = 30
 EXTENSION_DAYS = 60
@@ -260,7 +261,9 @@ def request_verify(token: str, *, ip=None) -> DataRequest:
                 _("This confirmation link has expired. Please send the request again."),
                 code="link_expired",
             )
-        patients = patients_access.patients_with_email(request.email)
+        # The requester is nobody the platform knows yet: the platform routes on its own.
+        routing = SystemActor(Purpose.DATA_REQUESTS)
+        patients = patients_access.patients_with_email(routing, request.email)
         practices = {p.organization_id: p.organization for p in patients}
         if len(practices) == 1:
             # The address is in one practice's records: its patient asks; the practice decides.
@@ -433,7 +436,7 @@ def reminders_due(now=None) -> int:
     now = now or timezone.now()
     sent = 0
     horizon = now + REMINDERS[0][1]
-    for request in access.data_requests_open_due_by(horizon):
+    for request in access.data_requests_open_due_by(SystemActor(Purpose.DATA_REQUESTS), horizon):
         stage = next(
             (name for name, before in reversed(REMINDERS) if request.due_at - before <= now),
             None,
@@ -489,7 +492,8 @@ def export_open(token: str, *, ip=None, user_agent: str = ""):
         payload = signing.loads(token, salt=_EXPORT_SALT, max_age=EXPORT_LINK_DAYS * 86400)
     except signing.BadSignature as exc:
         raise NotFound(_("This download link is not valid or has expired.")) from exc
-    request = access.data_request_for_export(payload.get("r"))
+    # Whoever holds the link is nobody the platform knows; the copy is made for the requester.
+    request = access.data_request_for_export(SystemActor(Purpose.DATA_REQUESTS), payload.get("r"))
     if request is None or request.kind not in EXPORT_KINDS:
         raise NotFound(_("This download link is not valid or has expired."))
     if request.status not in (RequestStatus.OPEN, RequestStatus.DONE):
@@ -510,7 +514,9 @@ def export_open(token: str, *, ip=None, user_agent: str = ""):
         )
     data: dict = {"request": request.reference}
     if patient is not None:
-        sections = access.patient_export_sections(patient)
+        requester = Principal(user=request.user) if request.user_id else None
+        copying = SystemActor(Purpose.DATA_REQUESTS, on_behalf_of=requester)
+        sections = access.patient_export_sections(copying, patient)
         versions, assets = sections["record_item_versions"], sections["files"]
         data["patient"] = portability.patient_sections(sections)
     if request.user_id and patient is None:
@@ -540,7 +546,9 @@ def request_route(*, actor, request_id, practice_id) -> DataRequest:
             raise ValidationFailed(_("Choose a practice."))
         matches = [
             p
-            for p in patients_access.patients_with_email(request.email)
+            for p in patients_access.patients_with_email(
+                SystemActor(Purpose.DATA_REQUESTS, on_behalf_of=actor), request.email
+            )
             if p.organization_id == practice.pk
         ]
         request.controller = practice

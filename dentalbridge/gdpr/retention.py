@@ -25,6 +25,7 @@ from dentalbridge.gdpr import access, purposes
 from dentalbridge.gdpr.models import RetentionRun
 from dentalbridge.orders import access as orders_access
 from dentalbridge.privacy.audit import AuditAction, record
+from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
 BATCH = 5000
 
@@ -41,7 +42,9 @@ NOT_RUN_HERE = {
 class Executor:
     rule: str
     what: str
-    expired: Callable[[object], QuerySet]  # today → rows past the period (country-blind rules)
+    # (the run's actor, today) → rows past the period (country-blind rules); the actor is for the
+    # rules whose rows only a door keeper hands out
+    expired: Callable[[SystemActor, object], QuerySet]
     by_country: bool = False
 
 
@@ -52,42 +55,44 @@ def _cutoff(rule: str, today, country: str = ""):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _emails(today) -> QuerySet:
+def _emails(_system: SystemActor, today) -> QuerySet:
     from dentalbridge.messaging.models import EmailStatus, OutgoingEmail
 
     cutoff = _cutoff("communications", today)
     return OutgoingEmail.objects.exclude(status=EmailStatus.PENDING).filter(created_at__lt=cutoff)
 
 
-def _notifications(today) -> QuerySet:
+def _notifications(_system: SystemActor, today) -> QuerySet:
     from dentalbridge.messaging.models import Notification
 
     cutoff = _cutoff("communications", today)
     return Notification.objects.filter(read_at__lt=cutoff)
 
 
-def _task_results(today) -> QuerySet:
+def _task_results(_system: SystemActor, today) -> QuerySet:
     from django_tasks_db.models import DBTaskResult
 
     cutoff = _cutoff("work_queue", today)
     return DBTaskResult.objects.filter(finished_at__lt=cutoff)
 
 
-def _closed_accounts(today) -> QuerySet:
+def _closed_accounts(_system: SystemActor, today) -> QuerySet:
     from django.contrib.auth import get_user_model
 
     cutoff = _cutoff("closed_accounts", today)
     return get_user_model().objects.filter(is_active=False, closed_at__lt=cutoff)
 
 
-def _answered_requests(today) -> QuerySet:
+def _answered_requests(system: SystemActor, today) -> QuerySet:
     from dentalbridge.gdpr.models import RequestStatus
 
     cutoff = _cutoff("request_records", today)
-    return access.data_requests_answered_before(cutoff, (RequestStatus.DONE, RequestStatus.REFUSED))
+    return access.data_requests_answered_before(
+        system, cutoff, (RequestStatus.DONE, RequestStatus.REFUSED)
+    )
 
 
-def _superseded_consents(today) -> QuerySet:
+def _superseded_consents(_system: SystemActor, today) -> QuerySet:
     """Ledger lines older than the proof period that a later line for the same subject and
     purpose replaced (the latest line of each stays: it is the state)."""
     from dentalbridge.gdpr.models import ConsentRecord
@@ -101,11 +106,11 @@ def _superseded_consents(today) -> QuerySet:
     return ConsentRecord.objects.filter(created_at__lt=cutoff).exclude(pk__in=latest)
 
 
-def _orders(today) -> QuerySet:
+def _orders(system: SystemActor, today) -> QuerySet:
     """Finished orders past the business-records period (ORD-6), except those of a patient
     under a legal hold."""
     return orders_access.orders_expired(
-        lambda country: _cutoff("orders", today, country), held=access.held_patient_ids()
+        lambda country: _cutoff("orders", today, country), held=access.held_patient_ids(system)
     )
 
 
@@ -138,13 +143,14 @@ def _delete_in_batches(rows: QuerySet) -> int:
         last = ids[-1]
 
 
-def run(*, dry_run: bool = False, actor=None) -> RetentionRun:
+def run(*, dry_run: bool = False, actor: Principal | None = None) -> RetentionRun:
     """One pass over every rule; the report lists each rule's cut-off, rows found and deleted."""
     today = timezone.localdate()
     started = timezone.now()
+    system = SystemActor(Purpose.RETENTION, on_behalf_of=actor)  # the DPO's dry run, or nobody
     report: list[dict[str, Any]] = []
     for executor in EXECUTORS:
-        rows = executor.expired(today)
+        rows = executor.expired(system, today)
         found = rows.count()
         deleted = 0 if dry_run else _delete_in_batches(rows)
         rule = purposes.RETENTION[executor.rule]
@@ -180,10 +186,12 @@ def run(*, dry_run: bool = False, actor=None) -> RetentionRun:
     return done
 
 
-def expired_counts() -> dict[str, int]:
+def expired_counts(*, actor: Principal | None = None) -> dict[str, int]:
     """For the DPO workspace: what tonight's run would delete, rule by rule (no report)."""
     today = timezone.localdate()
+    system = SystemActor(Purpose.RETENTION, on_behalf_of=actor)  # the DPO whose page asks
     counts: dict[str, int] = {}
     for executor in EXECUTORS:
-        counts[executor.rule] = counts.get(executor.rule, 0) + executor.expired(today).count()
+        found = executor.expired(system, today).count()
+        counts[executor.rule] = counts.get(executor.rule, 0) + found
     return counts

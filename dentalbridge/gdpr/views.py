@@ -63,7 +63,7 @@ def dpo_home(request):
             "breaches": Breach.objects.filter(closed_at=None).order_by("-detected_at")[:10],
             "consents": consent.statistics(),
             "runs": RetentionRun.objects.all()[:5],
-            "expired": retention.expired_counts(),
+            "expired": retention.expired_counts(actor=request.principal),
             "now": now,
         },
     )

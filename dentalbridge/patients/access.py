@@ -382,15 +382,19 @@ def record_item_titles(items) -> dict:
         return {v.item_id: v.title for v in versions}
 
 
-def patients_with_email(email: str) -> list[Patient]:
-    """Patients (not deleted) whose record holds this e-mail address, in any practice: where a
-    verified public request is routed. The routing is audited by the caller."""
+def patients_with_email(system: SystemActor, email: str) -> list[Patient]:
+    """System use (``Purpose.DATA_REQUESTS``): patients (not deleted) whose record holds this
+    e-mail address, in any practice: where a verified public request is routed. The read names
+    how many matched, never the address; the routing itself is audited by the caller."""
+    system_only(system)
     with through_the_door():
-        return list(
+        found = list(
             Patient.objects.filter(email__iexact=email.strip(), deleted_at=None).select_related(
                 "organization"
             )
         )
+    record_system_read(system, "patients_with_email", count=len(found))
+    return found
 
 
 def patient_last_change(patient: Patient):

@@ -56,6 +56,7 @@ class Purpose(StrEnum):
     LAB_UPLOAD = "lab_upload"  # filing a lab's authorized upload in the patient's record
     ORDER_ALERTS = "order_alerts"  # late-order alerts and order notifications
     REPORTS = "reports"  # aggregate counts that show no patient
+    DATA_REQUESTS = "data_requests"  # routing, reminding and copying data-subject requests (PRV-3)
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,7 @@ def test_an_erasure_reads_for_the_person_who_carries_it_out(
     reads = {(e.data["read"], e.data["purpose"], e.actor_id) for e in _system_reads()}
     owner = world.owner.public_id
     assert reads == {
+        ("active_holds_of_patient", "erasure", owner),  # what the erasure may do
         ("labs_of_patient", "deletion_instructions", owner),
         ("sent_orders_of_patient", "deletion_instructions", owner),  # the orders app's part
         ("share_labs_of_patient", "deletion_instructions", owner),

@@ -27,6 +27,7 @@ def patient(world):
         given_name="Dario",
         family_name="Delete",
         date_of_birth=date(1950, 6, 6),
+        email="dario.delete@patient.example",
         attending_dentist=world.dentist,
     )
 
@@ -51,12 +52,17 @@ CALLS = {
         lambda system, patient: access.patient_by_ref(system, patient.public_id),
         "patient",
     ),
+    "patients_with_email": (
+        lambda system, patient: access.patients_with_email(system, " Dario.Delete@patient.example"),
+        "count",
+    ),
 }
 PURPOSES = {
     "patients_due_for_purge": Purpose.RETENTION,
     "archives_due_for_removal": Purpose.RETENTION,
     "archives_of_patient": Purpose.ERASURE,
     "patient_by_ref": Purpose.ERASURE,
+    "patients_with_email": Purpose.DATA_REQUESTS,
 }
 
 
@@ -90,6 +96,18 @@ def test_a_system_read_is_audited_with_its_purpose(world, patient, name):
         assert (event.target_type, event.target_id) == ("patients.patient", str(patient.public_id))
         assert event.patient_id == patient.public_id
     assert "Dario" not in str(event.data) and "Delete" not in str(event.data)
+    assert "dario.delete" not in str(event.data).lower()  # the address looked for, neither
+
+
+def test_the_address_finds_the_patients_it_did_before(world, patient):
+    """Behaviour unchanged: any case, surrounding blanks, not a deleted patient."""
+    system = SystemActor(Purpose.DATA_REQUESTS)
+    assert access.patients_with_email(system, " DARIO.delete@patient.example ") == [patient]
+    services.patient_delete(
+        actor=acting(world.owner, world.practice), patient_id=patient.public_id, reason="moved"
+    )
+    assert access.patients_with_email(system, "dario.delete@patient.example") == []
+    assert [e.data["count"] for e in _system_reads("patients_with_email")] == [1, 0]
 
 
 def test_the_person_who_started_the_work_is_named(world, patient):
