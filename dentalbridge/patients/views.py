@@ -15,7 +15,7 @@ from dentalbridge.core.errors import Conflict, NotFound, ValidationFailed
 from dentalbridge.core.http import domain_view
 from dentalbridge.core.pages import page_context
 from dentalbridge.organizations.forms import apply_errors
-from dentalbridge.patients import access, services
+from dentalbridge.patients import access, selectors, services
 from dentalbridge.patients.copies import record_copy
 from dentalbridge.patients.forms import (
     ArchivePurposeForm,
@@ -27,7 +27,6 @@ from dentalbridge.patients.forms import (
     RecordItemForm,
 )
 from dentalbridge.patients.models import RecordItemKind
-from dentalbridge.patients.selectors import audit_events_for_patient
 from dentalbridge.privacy.audit import AuditAction, record
 from dentalbridge.privacy.exports import events_csv, events_json
 from dentalbridge.privacy.policy import Perm
@@ -76,30 +75,14 @@ def patient_create(request):
 
 
 def _detail(request, patient, grant_form=None, status=200):
-    principal = request.principal
-    grants = [
-        (grant, services.care_revoke_allowed(principal, patient, grant))
-        for grant in access.care_grants_of(patient)
-    ]
-    allowed, _parent = services.care_grant_allowed(principal, patient)
-    return render(
-        request,
-        "patients/detail.html",
-        {
-            "patient": patient,
-            # A physician on the care team reads the record; only the practice changes it.
-            "in_practice": principal.organization.pk == patient.organization_id,
-            "delete_form": DeleteForm(),
-            "grants": grants,
-            "grant_form": (grant_form or CareGrantForm()) if allowed else None,
-            "record": access.record_of(patient),
-            "portal_form": PortalInviteForm(initial={"email": patient.email}),
-            "kinds": RecordItemKind.choices,
-            # Orders, legal holds and the uploader are sections of the apps above (core.pages).
-            **page_context("patients.detail", request, patient=patient),
-        },
-        status=status,
+    """The patient's page: its one selector, and the forms of what the principal may do."""
+    context = selectors.patient_page(request, patient)
+    context.update(
+        delete_form=DeleteForm(),
+        grant_form=(grant_form or CareGrantForm()) if context.pop("may_grant") else None,
+        portal_form=PortalInviteForm(initial={"email": patient.email}),
     )
+    return render(request, "patients/detail.html", context, status=status)
 
 
 @domain_view
@@ -215,7 +198,7 @@ def guardian_consent(request, patient_id):
 @domain_view
 @require_GET
 def patient_audit(request, patient_id):
-    patient, events = audit_events_for_patient(
+    patient, events = selectors.audit_events_for_patient(
         request.principal, patient_id, action=request.GET.get("action", "")
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -227,7 +210,7 @@ def patient_audit(request, patient_id):
 def patient_audit_export(request, patient_id, fmt):
     if fmt not in ("csv", "json"):
         raise NotFound()
-    patient, events = audit_events_for_patient(
+    patient, events = selectors.audit_events_for_patient(
         request.principal, patient_id, action=request.GET.get("action", "")
     )
     events = list(events.order_by("seq"))
