@@ -12,16 +12,13 @@ from django.db import transaction
 from dentalbridge.files import access, blobs
 from dentalbridge.files.models import AssetRole, UploadStatus
 from dentalbridge.privacy.audit import AuditAction, record
-from dentalbridge.privacy.principal import Purpose, SystemActor
-
-# ``patients.record_files.RecordFiles.archive``/``shred`` pass no actor: they serve the retention
-# run, and an erasure within the archive period, which closes the record the same way.
-RETENTION = SystemActor(Purpose.RETENTION)
+from dentalbridge.privacy.principal import SystemActor
 
 
-def archive_files(patient, *, system: SystemActor = RETENTION) -> list[dict]:
+def archive_files(patient, *, system: SystemActor) -> list[dict]:
     """Before the patient row goes: what the archive must list, and keys kept for it. Uploads
-    never finished are deleted now (they were never part of the record)."""
+    never finished are deleted now (they were never part of the record). ``system`` is the
+    caller's: the retention run's purge, or an erasure within the archive period."""
     assets, uploads, keys = access.files_of_patient(system, patient)
     for upload in uploads:
         if upload.status == UploadStatus.RECEIVING:
@@ -66,8 +63,9 @@ def delete_previews(listing: list[dict]) -> list[dict]:
     return kept
 
 
-def shred_archived_files(archive, *, system: SystemActor = RETENTION) -> int:
-    """The archive period is over: delete its files' blobs and destroy its keys."""
+def shred_archived_files(archive, *, system: SystemActor) -> int:
+    """The archive period is over (the retention run), or an erasure ends the archive: delete
+    its files' blobs and destroy its keys, read for ``system``'s purpose."""
     files = (archive.content or {}).get("files", [])
     for entry in files:
         storage = blobs.region_storage(entry["region"])

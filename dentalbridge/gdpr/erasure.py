@@ -333,7 +333,7 @@ def _execute(system: SystemActor, patient, mode: str, *, archive_until=None, req
             }
         )
     if mode == ARCHIVED:
-        archive_record(patient, keep_until=archive_until, reason="erasure request")
+        archive_record(patient, keep_until=archive_until, reason="erasure request", system=system)
         receipt["erased"].append(_("the record from the practice's daily use"))
         receipt["kept"].append(
             {

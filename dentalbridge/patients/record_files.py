@@ -12,19 +12,23 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 
+from dentalbridge.privacy.principal import SystemActor
+
 
 class RecordFiles(Protocol):
-    def archive(self, patient: Any) -> list[dict]:
+    def archive(self, patient: Any, system: SystemActor) -> list[dict]:
         """Before the patient row goes: what the archive lists (entries marked ``delete`` are
-        derived previews deleted after the commit)."""
+        derived previews deleted after the commit). The files are read for ``system``'s purpose:
+        the retention run's, or an erasure's."""
         ...
 
     def archive_done(self, listing: list[dict]) -> None:
         """After the commit of the purge: delete what ``archive`` marked for deletion."""
         ...
 
-    def shred(self, archive: Any) -> None:
-        """The archive period is over: delete the archived files and destroy their keys."""
+    def shred(self, archive: Any, system: SystemActor) -> None:
+        """The archive period is over: delete the archived files and destroy their keys (read
+        for ``system``'s purpose)."""
         ...
 
     def copy_entries(self, patient: Any, items: list) -> list[tuple[str, Any]]:

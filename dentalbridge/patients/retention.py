@@ -36,13 +36,14 @@ def archive_period(country_code: str) -> Period:
     return workflows().retention_period("medical_archive", country_code)
 
 
-def archive_record(patient, *, keep_until, reason: str) -> PatientArchive:
+def archive_record(patient, *, keep_until, reason: str, system: SystemActor) -> PatientArchive:
     """Close a patient's record into the archive copy the law requires (kept until
     ``keep_until``), and delete the live record: the purge after the restore period, and an
-    erasure request within the archive period, end the same way."""
+    erasure request within the archive period, end the same way (``system`` says which: its
+    files are read for that purpose)."""
     items = list(access.record_of(patient))
     with transaction.atomic():
-        listing = record_files().archive(patient)
+        listing = record_files().archive(patient, system)
         content = record_content(patient, items)
         content["files"] = [entry for entry in listing if "delete" not in entry]
         archive = PatientArchive(
@@ -77,6 +78,7 @@ def patients_purge_due() -> PurgeReport:
             patient,
             keep_until=archive_period(str(patient.organization.country)).after(now.date()),
             reason="retention: restore period over",
+            system=system,
         )
         purged += 1
     removed = 0
@@ -89,7 +91,7 @@ def patients_purge_due() -> PurgeReport:
                 reason="retention: archive period over",
                 data={"patient": str(archive.patient_id)},
             )
-            record_files().shred(archive)
+            record_files().shred(archive, system)
             archive.delete()
         removed += 1
     return PurgeReport(purged=purged, archives_removed=removed)

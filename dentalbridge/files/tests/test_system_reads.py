@@ -202,3 +202,31 @@ def test_an_erasure_reads_for_the_person_who_carries_it_out(
         None,
         0,
     )
+
+
+def test_an_erasure_within_the_archive_period_reads_the_files_for_the_erasure(
+    world, scan, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The record goes into the archive the way the retention run's purge puts it there, but
+    the files it lists are read for the erasure, on behalf of the person carrying it out."""
+    from dentalbridge.gdpr import erasure, requests
+
+    settings.ERASURE_LOG = tmp_path / "erasure-log.jsonl"
+    patient = scan.patient
+    user = make_user("jane.doe@patient.example", "Jane Doe")
+    with through_the_door():
+        PatientAccount.objects.create(patient=patient, user=user)
+    made = requests.request_create(
+        actor=Principal(user=user), kind="erasure", patient_id=patient.public_id
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = erasure.erase_for_request(
+            actor=acting(world.owner, world.practice), request_id=made.public_id
+        )
+    assert receipt["mode"] == "archived"
+    owner = world.owner.public_id
+    assert [(e.data["purpose"], e.actor_id) for e in _system_reads("files_of_patient")] == [
+        ("erasure", owner),  # what goes now: previews, lab copies, unfinished uploads
+        ("erasure", owner),  # what the archive lists (the retention run's purpose before)
+    ]
+    assert "retention" not in {e.data["purpose"] for e in _system_reads()}

@@ -1,7 +1,7 @@
 """Reads by the platform itself (issue 12, item 1): the patients' system-use access functions take
 a ``SystemActor`` — a closed purpose, and the person whose action started the work, if any —
 refuse anything else before reading, and audit the read as ``system.read`` on the system channel.
-The retention run names its purpose."""
+The retention run names its purpose, and the erasure its own."""
 
 from datetime import date, timedelta
 
@@ -143,4 +143,29 @@ def test_the_retention_run_reads_for_retention(world, patient):
         ("patients_due_for_purge", "retention", 0),
         ("archives_due_for_removal", "retention", 1),
         ("destroy_archived_keys", "retention", 0),  # the keys kept for the archive
+    ]
+
+
+def test_the_record_files_are_read_for_the_callers_purpose(world, patient):
+    """``RecordFiles.archive``/``shred`` read the files for the actor they are handed: the
+    retention run's, or an erasure's on behalf of the person carrying it out."""
+    from dentalbridge.patients.record_files import record_files
+
+    owner = acting(world.owner, world.practice)
+    erasing = SystemActor(Purpose.ERASURE, on_behalf_of=owner)
+    assert record_files().archive(patient, erasing) == []
+    services.patient_delete(actor=owner, patient_id=patient.public_id, reason="moved")
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        patients_purge_due()
+    [archive] = access.archives_of_patient(SystemActor(Purpose.ERASURE), patient.public_id)
+    record_files().shred(archive, erasing)
+    reads = [
+        (e.data["read"], e.data["purpose"], e.actor_id)
+        for e in _system_reads()
+        if e.data["read"] in ("files_of_patient", "destroy_archived_keys")
+    ]
+    assert reads == [
+        ("files_of_patient", "erasure", world.owner.public_id),
+        ("files_of_patient", "retention", None),  # the purge's own
+        ("destroy_archived_keys", "erasure", world.owner.public_id),
     ]
