@@ -12,7 +12,7 @@ from django.db import transaction
 from dentalbridge.files import access, blobs
 from dentalbridge.files.models import AssetRole, UploadStatus
 from dentalbridge.privacy.audit import AuditAction, record
-from dentalbridge.privacy.principal import SystemActor
+from dentalbridge.privacy.principal import Purpose, SystemActor
 
 
 def archive_files(patient, *, system: SystemActor) -> list[dict]:
@@ -78,7 +78,9 @@ def shred_archived_files(archive, *, system: SystemActor) -> int:
                 AuditAction.FILE_KEYS_DESTROYED,
                 organization=archive.organization,
                 target=archive,
-                reason="retention: archive period over",
+                reason="erasure: the archive ends with the erasure"
+                if system.purpose == Purpose.ERASURE
+                else "retention: archive period over",
                 data={"patient": str(archive.patient_id), "keys": destroyed, "files": len(files)},
             )
     return destroyed

@@ -123,3 +123,29 @@ def test_purge_keeps_files_for_the_archive_then_shreds_them(world, local_files, 
         keys.identity_of(None)
     event = AuditEvent.objects.filter(action="file.keys_destroyed").get()
     assert event.data["keys"] == 1
+    assert event.reason == "retention: archive period over"
+
+
+def test_an_erasure_that_ends_an_archive_says_so_when_it_destroys_the_keys(
+    world, local_files, settings
+):
+    from dentalbridge.files.retention import shred_archived_files
+    from dentalbridge.privacy.principal import Purpose, SystemActor
+
+    dentist = acting(world.dentist, world.practice)
+    patient = patient_services.patient_create(
+        actor=dentist,
+        given_name="Dario",
+        family_name="Delete",
+        date_of_birth=date(1950, 6, 6),
+        attending_dentist=world.dentist,
+    )
+    stored_scan(dentist, patient)
+    patient_services.patient_delete(actor=dentist, patient_id=patient.public_id, reason="moved")
+    with time_machine.travel(timezone.now() + timedelta(days=settings.PATIENT_RESTORE_DAYS + 1)):
+        patients_purge_due()
+    with through_the_door():
+        archive = PatientArchive.objects.get(patient_id=patient.public_id)
+    assert shred_archived_files(archive, system=SystemActor(Purpose.ERASURE)) == 1
+    event = AuditEvent.objects.filter(action="file.keys_destroyed").get()
+    assert event.reason == "erasure: the archive ends with the erasure"
