@@ -504,12 +504,14 @@ def explain_plans() -> dict:
     from django.utils import timezone
 
     from dentalbridge.gdpr import retention
+    from dentalbridge.privacy.principal import Purpose, SystemActor
 
     today = timezone.localdate()
+    system = SystemActor(Purpose.RETENTION)
     plans = {}
     for what, rows in (
-        ("sent e-mails", retention._emails(today)),
-        ("read notifications", retention._notifications(today)),
+        ("sent e-mails", retention._emails(system, today)),
+        ("read notifications", retention._notifications(system, today)),
     ):
         # The engine's batch query, as _delete_in_batches builds it (keyset on the primary key).
         batch = rows.order_by("pk").values_list("pk", flat=True)[: retention.BATCH]

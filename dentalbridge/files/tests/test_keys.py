@@ -79,7 +79,7 @@ def test_a_misconfigured_master_key_is_refused_loudly(settings):
         keys.master_ring()
 
 
-def test_purge_keeps_files_for_the_archive_then_shreds_them(world, local_files, settings):
+def _patient_with_a_scan(world):
     dentist = acting(world.dentist, world.practice)
     patient = patient_services.patient_create(
         actor=dentist,
@@ -88,7 +88,11 @@ def test_purge_keeps_files_for_the_archive_then_shreds_them(world, local_files, 
         date_of_birth=date(1950, 6, 6),
         attending_dentist=world.dentist,
     )
-    asset = stored_scan(dentist, patient)
+    return dentist, patient, stored_scan(dentist, patient)
+
+
+def test_purge_keeps_files_for_the_archive_then_shreds_them(world, local_files, settings):
+    dentist, patient, asset = _patient_with_a_scan(world)
     storage = blobs.region_storage(asset.region)
     names = [part["name"] for part in asset.parts]
     backup = {name: storage.open(name, "rb").read() for name in names}  # an operator's backup
@@ -132,15 +136,7 @@ def test_an_erasure_that_ends_an_archive_says_so_when_it_destroys_the_keys(
     from dentalbridge.files.retention import shred_archived_files
     from dentalbridge.privacy.principal import Purpose, SystemActor
 
-    dentist = acting(world.dentist, world.practice)
-    patient = patient_services.patient_create(
-        actor=dentist,
-        given_name="Dario",
-        family_name="Delete",
-        date_of_birth=date(1950, 6, 6),
-        attending_dentist=world.dentist,
-    )
-    stored_scan(dentist, patient)
+    dentist, patient, _asset = _patient_with_a_scan(world)
     patient_services.patient_delete(actor=dentist, patient_id=patient.public_id, reason="moved")
     with time_machine.travel(timezone.now() + timedelta(days=settings.PATIENT_RESTORE_DAYS + 1)):
         patients_purge_due()

@@ -17,8 +17,12 @@ from dentalbridge.gdpr import access as gdpr_access
 from dentalbridge.organizations.models import ConnectionStatus, LabConnection
 from dentalbridge.patients.models import PatientAccount
 from dentalbridge.privacy.door import through_the_door
-from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
+from dentalbridge.privacy.tests.system_reads import (
+    assert_refuses_all_but_a_system_actor,
+    system_reads,
+    the_system_read,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,28 +93,19 @@ PURPOSES = {
 }
 
 
-def _system_reads(read: str | None = None) -> list[AuditEvent]:
-    events = AuditEvent.objects.filter(action="system.read").order_by("seq")
-    return [e for e in events if read is None or e.data.get("read") == read]
-
-
 @pytest.mark.parametrize("name", CALLS)
 def test_a_system_read_refuses_a_principal_or_nothing(world, scan, name):
     call, _subject = CALLS[name]
-    before = AuditEvent.objects.count()
-    for wrong in (acting(world.owner, world.practice), None, Purpose.RETENTION):
-        with pytest.raises(TypeError, match="SystemActor"):
-            call(wrong, scan)
-    assert AuditEvent.objects.count() == before  # refused before anything was read
+    assert_refuses_all_but_a_system_actor(
+        lambda actor: call(actor, scan), acting(world.owner, world.practice)
+    )
 
 
 @pytest.mark.parametrize("name", CALLS)
 def test_a_system_read_is_audited_with_its_purpose(world, scan, name):
     call, subject = CALLS[name]
     result = call(SystemActor(PURPOSES[name]), scan)
-    [event] = _system_reads(name)
-    assert (event.via, event.actor_id, event.organization_id) == ("system", None, None)
-    assert event.data["purpose"] == str(PURPOSES[name])
+    event = the_system_read(name, PURPOSES[name])
     if subject == "count":
         assert event.data["count"] == (result if isinstance(result, int) else len(result))
         assert event.patient_id is None
@@ -131,7 +126,7 @@ def test_the_reads_find_what_they_did_before(world, scan):
     ]
     assert access.asset_for_pipeline(system, scan.pk) == scan
     assert access.asset_for_pipeline(system, -1) is None
-    assert _system_reads("asset_for_pipeline")[-1].data["count"] == 0
+    assert system_reads("asset_for_pipeline")[-1].data["count"] == 0
     assets, found_uploads, keys = access.files_of_patient(system, scan.patient)
     assert scan in assets and len(found_uploads) == 2 and len(keys) == 1
     assert access.share_labs_of_patient(system, scan.patient) == [world.lab]
@@ -141,7 +136,7 @@ def test_the_reads_find_what_they_did_before(world, scan):
 def test_the_person_who_started_the_work_is_named(world, scan):
     owner = acting(world.owner, world.practice)
     access.files_of_patient(SystemActor(Purpose.ERASURE, on_behalf_of=owner), scan.patient)
-    [event] = _system_reads("files_of_patient")
+    [event] = system_reads("files_of_patient")
     assert (event.actor_id, event.organization_id) == (
         world.owner.public_id,
         world.practice.public_id,
@@ -156,7 +151,7 @@ def test_the_tasks_name_their_purpose(world, scan, settings):
         tasks.resume_stalled_assets.call()
     pipeline.process_asset.call(scan.pk)  # ready already: skipped, but read
     services.repair_asset.call(-1)  # no such asset: nothing to repair, but looked up
-    purposes = [(e.data["read"], e.data["purpose"]) for e in _system_reads()]
+    purposes = [(e.data["read"], e.data["purpose"]) for e in system_reads()]
     assert purposes == [
         ("uploads_expired", "upload_cleanup"),
         ("assets_stalled", "stalled_files"),
@@ -184,7 +179,7 @@ def test_an_erasure_reads_for_the_person_who_carries_it_out(
             actor=acting(world.owner, world.practice), request_id=made.public_id
         )
     assert receipt["mode"] == "erased"
-    reads = {(e.data["read"], e.data["purpose"], e.actor_id) for e in _system_reads()}
+    reads = {(e.data["read"], e.data["purpose"], e.actor_id) for e in system_reads()}
     owner = world.owner.public_id
     assert reads == {
         ("active_holds_of_patient", "erasure", owner),  # what the erasure may do
@@ -196,7 +191,7 @@ def test_an_erasure_reads_for_the_person_who_carries_it_out(
     }
     # A replay after a restore is the platform's own: nobody is behind it.
     erasure.replay()
-    [replayed] = _system_reads("patient_by_ref")
+    [replayed] = system_reads("patient_by_ref")
     assert (replayed.data["purpose"], replayed.actor_id, replayed.data["count"]) == (
         "erasure",
         None,
@@ -225,8 +220,8 @@ def test_an_erasure_within_the_archive_period_reads_the_files_for_the_erasure(
         )
     assert receipt["mode"] == "archived"
     owner = world.owner.public_id
-    assert [(e.data["purpose"], e.actor_id) for e in _system_reads("files_of_patient")] == [
+    assert [(e.data["purpose"], e.actor_id) for e in system_reads("files_of_patient")] == [
         ("erasure", owner),  # what goes now: previews, lab copies, unfinished uploads
         ("erasure", owner),  # what the archive lists (the retention run's purpose before)
     ]
-    assert "retention" not in {e.data["purpose"] for e in _system_reads()}
+    assert "retention" not in {e.data["purpose"] for e in system_reads()}

@@ -21,6 +21,11 @@ from dentalbridge.patients.models import PatientAccount
 from dentalbridge.privacy.door import through_the_door
 from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
+from dentalbridge.privacy.tests.system_reads import (
+    assert_refuses_all_but_a_system_actor,
+    system_reads,
+    the_system_read,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,16 +96,11 @@ def _link(message) -> str:
     return re.search(r"/privacy/request/confirm/([^/\s]+)/", message.body).group(1)
 
 
-def _system_reads(read: str | None = None) -> list[AuditEvent]:
-    events = AuditEvent.objects.filter(action="system.read").order_by("seq")
-    return [e for e in events if read is None or e.data.get("read") == read]
-
-
 def _reads(*names: str) -> list[tuple]:
     """(read, purpose, actor) of the system reads of ``names``, in order."""
     return [
         (e.data["read"], e.data["purpose"], e.actor_id)
-        for e in _system_reads()
+        for e in system_reads()
         if e.data["read"] in names
     ]
 
@@ -108,11 +108,9 @@ def _reads(*names: str) -> list[tuple]:
 @pytest.mark.parametrize("name", CALLS)
 def test_a_system_read_refuses_a_principal_or_nothing(world, rosa, name):
     call, _subject = CALLS[name]
-    before = AuditEvent.objects.count()
-    for wrong in (acting(world.owner, world.practice), None, Purpose.RETENTION):
-        with pytest.raises(TypeError, match="SystemActor"):
-            call(wrong, rosa[2])
-    assert AuditEvent.objects.count() == before  # refused before anything was read
+    assert_refuses_all_but_a_system_actor(
+        lambda actor: call(actor, rosa[2]), acting(world.owner, world.practice)
+    )
 
 
 @pytest.mark.parametrize("name", CALLS)
@@ -120,9 +118,7 @@ def test_a_system_read_is_audited_with_its_purpose(world, rosa, name):
     patient, _user, made = rosa
     call, subject = CALLS[name]
     result = call(SystemActor(PURPOSES[name]), made)
-    [event] = _system_reads(name)
-    assert (event.via, event.actor_id, event.organization_id) == ("system", None, None)
-    assert event.data["purpose"] == str(PURPOSES[name])
+    event = the_system_read(name, PURPOSES[name])
     if subject == "count":
         assert event.data["count"] == len(result) == 1
         assert event.patient_id is None
@@ -144,7 +140,7 @@ def test_the_reads_find_what_they_did_before(world, rosa):
     patient, _user, made = rosa
     system = SystemActor(Purpose.DATA_REQUESTS)
     assert access.data_request_for_export(system, "0" * 32) is None
-    assert _system_reads("data_request_for_export")[-1].data["count"] == 0
+    assert system_reads("data_request_for_export")[-1].data["count"] == 0
     assert access.data_requests_open_due_by(system, timezone.now()) == []
     assert access.data_requests_open_due_by(system, timezone.now() + LATER) == [made]
     sections = access.patient_export_sections(system, patient)
@@ -169,7 +165,7 @@ def test_the_reads_find_what_they_did_before(world, rosa):
 def test_the_person_who_started_the_work_is_named(world, rosa):
     owner = acting(world.owner, world.practice)
     access.active_holds_of_patient(SystemActor(Purpose.ERASURE, on_behalf_of=owner), rosa[0])
-    [event] = _system_reads("active_holds_of_patient")
+    [event] = system_reads("active_holds_of_patient")
     assert (event.actor_id, event.organization_id) == (
         world.owner.public_id,
         world.practice.public_id,
@@ -242,7 +238,7 @@ def test_routing_a_request_reads_for_the_data_requests(
         ("patients_with_email", "data_requests", None),
         ("patients_with_email", "data_requests", world.dpo.public_id),  # the DPO routing it
     ]
-    assert [e.data["count"] for e in _system_reads("patients_with_email")] == [1, 0, 0]
+    assert [e.data["count"] for e in system_reads("patients_with_email")] == [1, 0, 0]
 
 
 def test_the_retention_engine_reads_for_retention(world, rosa):

@@ -8,8 +8,12 @@ from django.utils import timezone
 from conftest import acting
 from dentalbridge.orders import access, services
 from dentalbridge.orders.tests.conftest import draft_order, put_in
-from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.principal import Purpose, SystemActor
+from dentalbridge.privacy.tests.system_reads import (
+    assert_refuses_all_but_a_system_actor,
+    system_reads,
+    the_system_read,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,26 +49,19 @@ def order(world, patient):
     return put_in(draft_order(world, patient), "in_production")
 
 
-def _reads(name: str) -> list[AuditEvent]:
-    events = AuditEvent.objects.filter(action="system.read").order_by("seq")
-    return [e for e in events if e.data.get("read") == name]
-
-
 @pytest.mark.parametrize("name", CALLS)
 def test_an_orders_system_read_refuses_a_principal_or_nothing(world, order, name):
     call, _purpose, _subject = CALLS[name]
-    for wrong in (acting(world.manager, world.lab), None, Purpose.ORDER_ALERTS):
-        with pytest.raises(TypeError, match="SystemActor"):
-            call(wrong, world, order)
-    assert _reads(name) == []  # refused before anything was read
+    assert_refuses_all_but_a_system_actor(
+        lambda actor: call(actor, world, order), acting(world.manager, world.lab)
+    )
 
 
 @pytest.mark.parametrize("name", CALLS)
 def test_an_orders_system_read_is_audited_with_its_purpose(world, order, patient, name):
     call, purpose, subject = CALLS[name]
     call(SystemActor(purpose), world, order)
-    [event] = _reads(name)
-    assert (event.via, event.data["purpose"]) == ("system", str(purpose))
+    event = the_system_read(name, purpose)
     if subject == "patient":
         assert event.patient_id == patient.public_id
     else:
@@ -74,7 +71,7 @@ def test_an_orders_system_read_is_audited_with_its_purpose(world, order, patient
 def test_the_late_order_alert_reads_for_its_purpose(world, order):
     put_in(order, "in_production", confirmed_due_date=timezone.localdate())
     assert services.orders_alert_late() == 1
-    [event] = _reads("orders_in_lab_work")
+    [event] = system_reads("orders_in_lab_work")
     assert (event.data["purpose"], event.actor_id) == ("order_alerts", None)
 
 

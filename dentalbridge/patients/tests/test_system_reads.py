@@ -12,8 +12,12 @@ from django.utils import timezone
 from conftest import acting
 from dentalbridge.patients import access, services
 from dentalbridge.patients.retention import patients_purge_due
-from dentalbridge.privacy.models import AuditEvent
 from dentalbridge.privacy.principal import Purpose, SystemActor
+from dentalbridge.privacy.tests.system_reads import (
+    assert_refuses_all_but_a_system_actor,
+    system_reads,
+    the_system_read,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,28 +70,19 @@ PURPOSES = {
 }
 
 
-def _system_reads(read: str | None = None) -> list[AuditEvent]:
-    events = AuditEvent.objects.filter(action="system.read").order_by("seq")
-    return [e for e in events if read is None or e.data.get("read") == read]
-
-
 @pytest.mark.parametrize("name", CALLS)
 def test_a_system_read_refuses_a_principal_or_nothing(world, patient, name):
     call, _subject = CALLS[name]
-    before = AuditEvent.objects.count()
-    for wrong in (acting(world.owner, world.practice), None, Purpose.RETENTION):
-        with pytest.raises(TypeError, match="SystemActor"):
-            call(wrong, patient)
-    assert AuditEvent.objects.count() == before  # refused before anything was read
+    assert_refuses_all_but_a_system_actor(
+        lambda actor: call(actor, patient), acting(world.owner, world.practice)
+    )
 
 
 @pytest.mark.parametrize("name", CALLS)
 def test_a_system_read_is_audited_with_its_purpose(world, patient, name):
     call, subject = CALLS[name]
     result = call(SystemActor(PURPOSES[name]), patient)
-    [event] = _system_reads(name)
-    assert (event.via, event.actor_id, event.organization_id) == ("system", None, None)
-    assert event.data["purpose"] == str(PURPOSES[name])
+    event = the_system_read(name, PURPOSES[name])
     if subject == "count":
         assert event.data["count"] == len(result)
         assert event.patient_id is None
@@ -107,13 +102,13 @@ def test_the_address_finds_the_patients_it_did_before(world, patient):
         actor=acting(world.owner, world.practice), patient_id=patient.public_id, reason="moved"
     )
     assert access.patients_with_email(system, "dario.delete@patient.example") == []
-    assert [e.data["count"] for e in _system_reads("patients_with_email")] == [1, 0]
+    assert [e.data["count"] for e in system_reads("patients_with_email")] == [1, 0]
 
 
 def test_the_person_who_started_the_work_is_named(world, patient):
     owner = acting(world.owner, world.practice)
     access.patient_by_ref(SystemActor(Purpose.ERASURE, on_behalf_of=owner), patient.public_id)
-    [event] = _system_reads("patient_by_ref")
+    [event] = system_reads("patient_by_ref")
     assert (event.actor_id, event.organization_id) == (
         world.owner.public_id,
         world.practice.public_id,
@@ -123,7 +118,7 @@ def test_the_person_who_started_the_work_is_named(world, patient):
 
 def test_an_unknown_patient_is_a_read_of_nothing(world):
     assert access.patient_by_ref(SystemActor(Purpose.ERASURE), "0" * 32) is None
-    [event] = _system_reads("patient_by_ref")
+    [event] = system_reads("patient_by_ref")
     assert (event.data["count"], event.patient_id, event.target_id) == (0, None, "")
 
 
@@ -135,7 +130,7 @@ def test_the_retention_run_reads_for_retention(world, patient):
         assert patients_purge_due().purged == 1
     with time_machine.travel(timezone.now() + LATER):
         assert patients_purge_due().archives_removed == 1
-    reads = [(e.data["read"], e.data["purpose"], e.data.get("count")) for e in _system_reads()]
+    reads = [(e.data["read"], e.data["purpose"], e.data.get("count")) for e in system_reads()]
     assert reads == [
         ("patients_due_for_purge", "retention", 1),
         ("files_of_patient", "retention", None),  # the files the archive lists
@@ -161,7 +156,7 @@ def test_the_record_files_are_read_for_the_callers_purpose(world, patient):
     record_files().shred(archive, erasing)
     reads = [
         (e.data["read"], e.data["purpose"], e.actor_id)
-        for e in _system_reads()
+        for e in system_reads()
         if e.data["read"] in ("files_of_patient", "destroy_archived_keys")
     ]
     assert reads == [
