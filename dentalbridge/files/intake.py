@@ -44,7 +44,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dentalbridge.core.errors import DomainError
-from dentalbridge.core.text import Text
+from dentalbridge.core.text import Text, hidden_character
 from dentalbridge.files.sandbox import SandboxError, run_limited
 
 logger = logging.getLogger(__name__)
@@ -262,11 +262,6 @@ MP4_CONTAINERS = frozenset(
     {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex", b"udta"}
 )
 
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
-_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
-
 
 # --- 1. names -------------------------------------------------------------------------------
 
@@ -276,10 +271,7 @@ def check_name(filename: str) -> str:
     if not isinstance(filename, str) or not filename.strip():
         raise Refused(_("The file has no name."), code="name_invalid")
     name = unicodedata.normalize("NFC", filename)
-    if any(
-        unicodedata.category(ch) in _FORBIDDEN_CATEGORIES or ch in _BIDI_CONTROLS or ch == "\ufeff"
-        for ch in name
-    ):
+    if hidden_character(name) is not None:
         raise Refused(
             _("The file name contains control characters; rename the file and try again."),
             code="name_invalid",

@@ -3,6 +3,7 @@ audits in the same transaction as the change."""
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from dentalbridge.accounts.models import User
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from dentalbridge.core.text import hidden_character
 from dentalbridge.messaging.services import email_send
 from dentalbridge.organizations.models import Membership, Organization, Role
 from dentalbridge.patients import access
@@ -70,12 +72,23 @@ def _clean(patient: Patient, practice: Organization) -> None:
         errors.setdefault(field, []).append(message)
 
     for name, limit in (("given_name", 100), ("family_name", 100)):
-        value = (getattr(patient, name) or "").strip()
+        value = unicodedata.normalize("NFC", (getattr(patient, name) or "").strip())
         setattr(patient, name, value)
         if not value:
             problem(name, _("This field is required."))
         elif len(value) > limit:
             problem(name, _("At most %(limit)d characters.") % {"limit": limit})
+    # A name is read and trusted like a file name: the same rule (no right-to-left override, no
+    # invisible character making two patients look alike).
+    for name in ("given_name", "family_name", "guardian_name"):
+        if hidden_character(getattr(patient, name) or "") is not None:
+            problem(
+                name,
+                _(
+                    "The name contains an invisible or text-direction character (such as a "
+                    "right-to-left override); type it again."
+                ),
+            )
     born = patient.date_of_birth
     if not isinstance(born, date):
         problem("date_of_birth", _("Enter the date of birth as YYYY-MM-DD."))
