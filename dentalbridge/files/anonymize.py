@@ -37,6 +37,13 @@ Decisions
   (LZW) from the decoded pixels and the decoded pixels of the output are checked equal to the
   input's, else :class:`AnonymizationFailed`. The ICC profile, resolution and orientation are
   kept. JPEG and PNG are rewritten segment by segment / chunk by chunk, never re-encoded.
+* Allow-lists, not deny-lists (issue 13, finding 4): a copy is rebuilt from the parts a viewer
+  needs to show the same pixels or mesh; anything not on the list — unknown segments, chunks,
+  tags, properties, bytes after the end — is left out, whatever it holds. JPEG: SOI, the
+  decoding segments (DQT, SOF, DHT, DAC, DRI, SOS with its scan data, DNL) and EOI as they
+  were; a fresh JFIF APP0 (density only) and Adobe APP14 (colour transform only) where the
+  original had one; a minimal EXIF holding only the orientation; the ICC profile reduced to its
+  rendering tags with a fixed description and copyright (``files/icc.py``).
 * HEIC: Pillow here cannot open it (no HEIF plugin); it is treated like PDF (below).
 * PDF and MP4 (and the other ids intake knows but this module cannot clean: ``heic``, ``3mf``,
   ``zip``, ``glb``): nothing installed strips their metadata so that the old bytes are gone
@@ -83,6 +90,8 @@ REMOVED_LABELS = {
     "timestamps": "Timestamps",
     "other_metadata": "Other embedded metadata",
     "trailing_data": "Data after the end of the file",
+    "icc_text": "Texts and private tags of the colour profile",
+    "icc_profile": "An unreadable colour profile",
     "stl_header": "STL header text",
     "stl_solid_name": "STL solid names",
     "ply_comments": "PLY comments",
@@ -627,18 +636,23 @@ def _jpeg_segments(data: bytes) -> Iterable[tuple[int, bytes, bytes]]:
             pos = ff
 
 
-def _jpeg_drop_code(marker: int, payload: bytes) -> str | None:
-    """None to keep the segment, else the report code it is removed under."""
+# The segments a decoder needs for the pixels: quantization and Huffman tables, arithmetic
+# conditioning, restart interval, frame and scan headers (and the scan data after SOS), DNL.
+_JPEG_KEPT = frozenset(
+    {0xDB, 0xC4, 0xCC, 0xDD, 0xDA, 0xDC, 0xD9}
+    | {marker for marker in range(0xC0, 0xD0) if marker not in (0xC4, 0xC8, 0xCC)}
+)
+_ICC_CHUNK = 65533 - 14  # an APP2 payload's room after "ICC_PROFILE\0", number, count
+
+
+def _jpeg_segment(marker: int, payload: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def _jpeg_dropped_code(marker: int, payload: bytes) -> str:
+    """The report code a segment outside the allow-list is removed under."""
     if marker == 0xFE:
         return "comments"
-    if not 0xE0 <= marker <= 0xEF:
-        return None
-    if marker == 0xE0 and payload.startswith(b"JFIF\0"):
-        return None
-    if marker == 0xE2 and payload.startswith(b"ICC_PROFILE\0"):
-        return None  # colour accuracy matters for tooth shade
-    if marker == 0xEE and payload.startswith(b"Adobe"):
-        return None  # tells the decoder the colour transform
     if marker == 0xE1 and payload.startswith(b"http://ns.adobe.com/"):
         return "xmp"
     if marker == 0xED:
@@ -646,34 +660,88 @@ def _jpeg_drop_code(marker: int, payload: bytes) -> str | None:
     return "other_metadata"
 
 
+def reduced_icc(profile: bytes, report: _Report) -> bytes | None:
+    """The profile reduced to its rendering tags (``icc.reduce_profile``), or None (and
+    reported) when it cannot be read: the colours then fall back to sRGB, the pixels stay."""
+    from PIL import ImageCms
+
+    from dentalbridge.files import icc
+
+    try:
+        reduced, dropped = icc.reduce_profile(profile)
+        ImageCms.ImageCmsProfile(io.BytesIO(reduced))  # a colour engine still reads it
+    except Exception:
+        report.add("icc_profile")
+        return None
+    report.add("icc_text", dropped)
+    return reduced
+
+
+def _jfif(payload: bytes) -> bytes:
+    """A JFIF APP0 with the original density and nothing else (no thumbnail, no extra bytes)."""
+    units, density = (payload[7], payload[8:12]) if len(payload) >= 12 else (0, b"\0\1\0\1")
+    return b"JFIF\0\x01\x02" + bytes([units if units <= 2 else 0]) + density + b"\0\0"
+
+
+def _adobe(payload: bytes) -> bytes:
+    """An Adobe APP14 with only the colour transform flag decoders read (version 100)."""
+    transform = payload[11] if len(payload) >= 12 and payload[11] <= 2 else 0
+    return b"Adobe\0\x64\0\0\0\0" + bytes([transform])
+
+
 def _photo_jpeg(src: str, dst: str, report: _Report) -> None:
+    """Rebuild the JPEG from an allow-list: SOI, a fresh JFIF APP0 (density only) if the
+    original had one, a minimal EXIF with only the orientation, the reduced ICC profile, a
+    fresh Adobe APP14 (colour transform only) if the original had one, then the decoding
+    segments and scan data as they were, and EOI. Nothing else is copied."""
     data = Path(src).read_bytes()
-    out: list[bytes] = []
+    kept: list[bytes] = []
     orientation: int | None = 1
     saw_exif = False
+    jfif: bytes | None = None
+    adobe: bytes | None = None
+    icc_chunks: dict[int, bytes] = {}
     for marker, segment, payload in _jpeg_segments(data):
         if marker == -1:
             report.add("trailing_data")
+        elif marker == 0xD8:
             continue
-        if marker == 0xE1 and payload.startswith(b"Exif\x00\x00"):
+        elif marker == 0 or marker in _JPEG_KEPT:
+            kept.append(segment)
+        elif marker == 0xE0 and payload.startswith(b"JFIF\0") and jfif is None:
+            jfif = _jfif(payload)
+            if jfif != payload:
+                report.add("other_metadata")
+        elif marker == 0xEE and payload.startswith(b"Adobe") and adobe is None:
+            adobe = _adobe(payload)
+            if adobe != payload:
+                report.add("other_metadata")
+        elif marker == 0xE2 and payload.startswith(b"ICC_PROFILE\0") and len(payload) > 14:
+            icc_chunks.setdefault(payload[12], payload[14:])
+        elif marker == 0xE1 and payload.startswith(b"Exif\x00\x00"):
             found = _classify_exif(payload[6:], report)
             if not saw_exif:
                 orientation, saw_exif = found, True
-            continue
-        code = _jpeg_drop_code(marker, payload)
-        if code:
-            report.add(code)
         else:
-            out.append(segment)
+            report.add(_jpeg_dropped_code(marker, payload))
+    out = [b"\xff\xd8"]
+    if jfif is not None:
+        out.append(_jpeg_segment(0xE0, jfif))
     if orientation is None:
         report.note("orientation_unknown")
     elif orientation != 1:
-        exif = _orientation_exif(orientation)
-        app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
-        after = 2 if len(out) > 1 and out[1].startswith(b"\xff\xe0") else 1  # after SOI/APP0
-        out.insert(after, app1)
+        out.append(_jpeg_segment(0xE1, _orientation_exif(orientation)))
         report.note("orientation_kept")
-    Path(dst).write_bytes(b"".join(out))
+    whole = b"".join(icc_chunks[number] for number in sorted(icc_chunks))
+    profile = reduced_icc(whole, report) if whole else None
+    if profile:
+        chunks = [profile[i : i + _ICC_CHUNK] for i in range(0, len(profile), _ICC_CHUNK)]
+        for number, chunk in enumerate(chunks, start=1):
+            header = b"ICC_PROFILE\0" + bytes([number, len(chunks)])
+            out.append(_jpeg_segment(0xE2, header + chunk))
+    if adobe is not None:
+        out.append(_jpeg_segment(0xEE, adobe))
+    Path(dst).write_bytes(b"".join(out + kept))
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

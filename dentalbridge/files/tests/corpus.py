@@ -548,3 +548,189 @@ def build(label: str, directory: Path | str) -> tuple[Path, str, int]:
     path = Path(directory) / f"{label}.sample"
     declared = builder(path)
     return path, filename, declared if declared is not None else path.stat().st_size
+
+
+# --- identity planted in every place a format allows (issue 13, finding 4) -------------------
+#
+# ``PLANTED[fmt]`` maps each place to a builder ``(path, text) -> None`` that writes a valid file
+# of that format (its pixels or mesh decode as usual) with ``text`` (bytes, in whatever encoding
+# the test chose) hidden in that place. The anonymized copy must not contain it.
+
+IDENTITY = "Henrietta Vanderbilt 1961-11-29"
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes((0xFF, marker)) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def _plain_jpeg(**options) -> bytes:
+    from PIL import Image
+
+    image = Image.new("RGB", (48, 32), (200, 180, 170))
+    for x in range(48):
+        image.putpixel((x, x % 32), (x * 5, 40, 255 - x * 5))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, **options)
+    return out.getvalue()
+
+
+def _after_soi(data: bytes, *segments: bytes) -> bytes:
+    return data[:2] + b"".join(segments) + data[2:]
+
+
+def _icc_with(tags: dict[bytes, bytes], header_reserved: bytes = b"") -> bytes:
+    """Pillow's sRGB profile with ``tags`` added or replaced (and text in the reserved bytes
+    of the header, if given)."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    count = int.from_bytes(profile[128:132], "big")
+    entries = {}
+    for index in range(count):
+        sig, offset, size = struct.unpack_from(">4sII", profile, 132 + 12 * index)
+        entries[sig] = profile[offset : offset + size]
+    entries.update(tags)
+    header = bytearray(profile[:128])
+    header[100 : 100 + len(header_reserved)] = header_reserved[:28]
+    start = 132 + 12 * len(entries)
+    table, body = b"", b""
+    for sig, data in entries.items():
+        table += struct.pack(">4sII", sig, start + len(body), len(data))
+        body += data + bytes(-len(data) % 4)
+    out = header + struct.pack(">I", len(entries)) + table + body
+    out[0:4] = struct.pack(">I", len(out))
+    return bytes(out)
+
+
+def _icc_text(text: bytes) -> bytes:
+    return b"text" + bytes(4) + text + b"\0"
+
+
+def _icc_mluc(text: bytes) -> bytes:
+    return b"mluc" + bytes(4) + struct.pack(">II2s2sII", 1, 12, b"en", b"US", len(text), 28) + text
+
+
+def _jpeg_icc(path: Path, profile: bytes) -> None:
+    path.write_bytes(_plain_jpeg(icc_profile=profile))
+
+
+def _jpeg_app(marker: int, prefix: bytes = b"") -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        path.write_bytes(_after_soi(_plain_jpeg(), _segment(marker, prefix + text)))
+
+    return build
+
+
+def _jpeg_jfif_tail(path: Path, text: bytes) -> None:
+    data = _plain_jpeg()
+    assert data[2:4] == b"\xff\xe0"  # Pillow writes JFIF first
+    length = int.from_bytes(data[4:6], "big")
+    payload = data[6 : 4 + length] + text
+    path.write_bytes(data[:2] + _segment(0xE0, payload) + data[4 + length :])
+
+
+def _jpeg_jfif_thumbnail(path: Path, text: bytes) -> None:
+    pixels = text + bytes(-len(text) % 3)
+    payload = b"JFIF\0\x01\x02\x00\x00\x01\x00\x01" + bytes([len(pixels) // 3, 1]) + pixels
+    data = _plain_jpeg()
+    length = int.from_bytes(data[4:6], "big")
+    path.write_bytes(data[:2] + _segment(0xE0, payload) + data[4 + length :])
+
+
+def _jpeg_adobe_tail(path: Path, text: bytes) -> None:
+    adobe = b"Adobe\x00\x64\x80\x00\x00\x00\x01"  # YCbCr transform, as Photoshop writes it
+    path.write_bytes(_after_soi(_plain_jpeg(), _segment(0xEE, adobe + text)))
+
+
+def _jpeg_exif(field: int, ifd: int | None = None) -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        from PIL import Image
+
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        value = text.decode("latin-1") if field in (0x010E, 0x013B, 0x010F, 0x8298) else text
+        if ifd is None:
+            exif[field] = value
+        else:
+            exif[ifd] = {field: value}
+        path.write_bytes(_plain_jpeg(exif=exif.tobytes()))
+
+    return build
+
+
+def _jpeg_xmp(path: Path, text: bytes) -> None:
+    packet = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>' + text + b"</dc:creator></x:xmpmeta>"
+    )
+    path.write_bytes(_plain_jpeg(xmp=packet))
+
+
+def _jpeg_iptc(path: Path, text: bytes) -> None:
+    record = bytes([0x1C, 2, 5]) + struct.pack(">H", len(text)) + text
+    record += bytes(len(record) % 2)
+    resource = b"8BIM\x04\x04\0\0" + struct.pack(">I", len(record)) + record
+    path.write_bytes(_after_soi(_plain_jpeg(), _segment(0xED, b"Photoshop 3.0\0" + resource)))
+
+
+def _jpeg_com(path: Path, text: bytes) -> None:
+    path.write_bytes(_plain_jpeg(comment=text))
+
+
+def _jpeg_trailing(path: Path, text: bytes) -> None:
+    path.write_bytes(_plain_jpeg() + text)
+
+
+def _jpeg_icc_tag(sig: bytes, kind: str = "text") -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        data = _icc_mluc(text) if kind == "mluc" else _icc_text(text)
+        _jpeg_icc(path, _icc_with({sig: data}))
+
+    return build
+
+
+def _jpeg_icc_header(path: Path, text: bytes) -> None:
+    _jpeg_icc(path, _icc_with({}, header_reserved=text))
+
+
+def _jpeg_icc_xyz_tail(path: Path, text: bytes) -> None:
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    count = int.from_bytes(profile[128:132], "big")
+    for index in range(count):
+        sig, offset, size = struct.unpack_from(">4sII", profile, 132 + 12 * index)
+        if sig == b"wtpt":
+            _jpeg_icc(path, _icc_with({b"wtpt": profile[offset : offset + size] + text}))
+            return
+
+
+PLANTED_JPEG: dict[str, Callable[[Path, bytes], None]] = {
+    **{f"app{n}": _jpeg_app(0xE0 + n) for n in range(16)},
+    "app0_jfif_tail": _jpeg_jfif_tail,
+    "app0_jfif_thumbnail": _jpeg_jfif_thumbnail,
+    "app0_jfxx": _jpeg_app(0xE0, b"JFXX\0\x10"),
+    "app1_exif_prefix": _jpeg_app(0xE1, b"Exif\0\0"),
+    "app2_icc_prefix": _jpeg_app(0xE2, b"ICC_PROFILE\0\x01\x01"),
+    "app14_adobe_tail": _jpeg_adobe_tail,
+    "app14_adobe_prefix": _jpeg_app(0xEE, b"Adobe"),
+    "com": _jpeg_com,
+    "exif_image_description": _jpeg_exif(0x010E),
+    "exif_artist": _jpeg_exif(0x013B),
+    "exif_make": _jpeg_exif(0x010F),
+    "exif_copyright": _jpeg_exif(0x8298),
+    "exif_xp_comment": _jpeg_exif(0x9C9C),
+    "exif_private_tag": _jpeg_exif(0xC7A1),
+    "exif_user_comment": _jpeg_exif(0x9286, ifd=0x8769),
+    "exif_maker_note": _jpeg_exif(0x927C, ifd=0x8769),
+    "exif_gps_processing_method": _jpeg_exif(0x1B, ifd=0x8825),
+    "xmp": _jpeg_xmp,
+    "iptc": _jpeg_iptc,
+    "icc_desc": _jpeg_icc_tag(b"desc", "mluc"),
+    "icc_cprt": _jpeg_icc_tag(b"cprt", "mluc"),
+    "icc_dmnd": _jpeg_icc_tag(b"dmnd", "mluc"),
+    "icc_dmdd": _jpeg_icc_tag(b"dmdd", "mluc"),
+    "icc_private_tag": _jpeg_icc_tag(b"zHen"),
+    "icc_header_reserved": _jpeg_icc_header,
+    "icc_bytes_after_a_rendering_tag": _jpeg_icc_xyz_tail,
+    "trailing_data": _jpeg_trailing,
+}

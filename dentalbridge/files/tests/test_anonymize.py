@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from dentalbridge.files import anonymize as anon
+from dentalbridge.files import icc
 from dentalbridge.files.sandbox import SandboxError
 from dentalbridge.files.tests import samples
 
@@ -212,6 +213,23 @@ def png_chunk_types(data: bytes) -> list[bytes]:
     return types
 
 
+def icc_tags(profile: bytes) -> dict[bytes, bytes]:
+    count = int.from_bytes(profile[128:132], "big")
+    tags = {}
+    for index in range(count):
+        sig, offset, size = struct.unpack_from(">4sII", profile, 132 + 12 * index)
+        tags[sig] = profile[offset : offset + size]
+    return tags
+
+
+def assert_same_colour_tags(after: bytes, before: bytes) -> None:
+    old, new = icc_tags(before), icc_tags(after)
+    assert icc.RENDERING_TAGS & old.keys()
+    for sig in icc.RENDERING_TAGS & old.keys():
+        assert new[sig] == old[sig], sig
+    assert after[8:24] == before[8:24] and after[64:80] == before[64:80]  # version, spaces
+
+
 def test_jpeg_loses_its_metadata_but_not_its_pixels_colour_or_orientation(tmp_path):
     source = samples.write_jpeg(tmp_path / "in.jpg")
     report = anon.anonymize_photo(source, tmp_path / "out.jpg", fmt="jpeg")
@@ -225,7 +243,9 @@ def test_jpeg_loses_its_metadata_but_not_its_pixels_colour_or_orientation(tmp_pa
         exif = im.getexif()
         assert dict(exif) == {0x0112: 6}
         assert not exif.get_ifd(0x8825)
-        assert im.info["icc_profile"] == samples.srgb_profile()
+        # The colour profile, reduced to what rendering needs: its colour tags are unchanged.
+        assert im.info["icc_profile"] == icc.reduce_profile(samples.srgb_profile())[0]
+        assert_same_colour_tags(im.info["icc_profile"], samples.srgb_profile())
     removed = codes(report)
     assert removed["gps"] == 4 and removed["maker_notes"] == 1
     for code in ("exif", "xmp", "iptc", "comments", "trailing_data"):

@@ -1,0 +1,102 @@
+"""Issue 13, finding 4: identity planted in every place a format allows never reaches the lab.
+
+Each file is anonymized through ``anonymize.anonymize`` — the function the intake pipeline
+calls to make the copy everyone outside the practice receives — and that copy is searched byte
+by byte for the planted name and birth date, in UTF-8 and UTF-16 (both byte orders), whole and
+in parts. The decoded pixels (or the mesh) of the copy are compared with the original's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageSequence
+
+from dentalbridge.files import anonymize as anon
+from dentalbridge.files.tests import corpus
+
+PARTS = [corpus.IDENTITY, *corpus.IDENTITY.split()]
+ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be")
+
+
+def needles() -> list[bytes]:
+    return [part.encode(encoding) for part in PARTS for encoding in ENCODINGS]
+
+
+def hits(data: bytes) -> list[bytes]:
+    lowered = data.lower()
+    return [n for n in needles() if n in data or n.lower() in lowered]
+
+
+def frames(path) -> list[tuple[str, tuple[int, int], bytes]]:
+    with Image.open(path) as im:
+        return [(f.mode, f.size, f.tobytes()) for f in ImageSequence.Iterator(im)]
+
+
+def lab_copy(tmp_path, fmt: str, build, encoding: str) -> tuple[bytes, dict]:
+    """Plant the identity with ``build``, anonymize as the pipeline does; (copy, report)."""
+    source, out = tmp_path / "original", tmp_path / "shared"
+    build(source, corpus.IDENTITY.encode(encoding))
+    assert hits(source.read_bytes()), "the plant did not take"
+    report = anon.anonymize(source, out, fmt=fmt)
+    return out.read_bytes(), report
+
+
+# --- JPEG ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("place", sorted(corpus.PLANTED_JPEG))
+def test_finding_4_identity_planted_anywhere_in_a_jpeg_is_gone(tmp_path, place, encoding):
+    data, report = lab_copy(tmp_path, "jpeg", corpus.PLANTED_JPEG[place], encoding)
+    assert hits(data) == []
+    assert frames(tmp_path / "shared") == frames(tmp_path / "original")
+    assert not report["held"]
+    if place.startswith("exif"):
+        with Image.open(tmp_path / "shared") as im:
+            assert dict(im.getexif()) == {0x0112: 6}  # the orientation, and only it
+
+
+@pytest.mark.parametrize("place", ["app0_jfif_tail", "app0_jfif_thumbnail", "app14_adobe_tail"])
+def test_finding_4_identity_planted_in_jpeg_app0_and_app14_is_gone(tmp_path, place):
+    data, report = lab_copy(tmp_path, "jpeg", corpus.PLANTED_JPEG[place], "utf-8")
+    assert hits(data) == []
+    assert frames(tmp_path / "shared") == frames(tmp_path / "original")
+    with Image.open(tmp_path / "shared") as im:
+        if place.startswith("app0"):
+            assert im.info["jfif"] and "adobe" not in im.info  # the JFIF marker, rebuilt
+        else:
+            assert im.info["adobe_transform"] == 1  # the colour transform flag, kept
+    assert {item["code"] for item in report["removed"]} == {"other_metadata"}
+
+
+def jpeg_markers(data: bytes) -> list[int]:
+    markers, pos = [], 2
+    while pos < len(data):
+        marker = data[pos + 1]
+        markers.append(marker)
+        if marker == 0xDA or marker == 0xD9:
+            break
+        pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+    return markers
+
+
+def test_finding_4_a_jpeg_is_rebuilt_from_the_allow_list_only(tmp_path):
+    data, _ = lab_copy(tmp_path, "jpeg", corpus.PLANTED_JPEG["icc_desc"], "utf-8")
+    allowed = {0xE0, 0xE1, 0xE2, 0xEE, 0xDB, 0xC4, 0xDD, 0xDA} | set(range(0xC0, 0xC4))
+    assert set(jpeg_markers(data)) <= allowed
+    with Image.open(tmp_path / "shared") as im:
+        profile = im.info["icc_profile"]
+    assert set(icc_tags(profile)) == {
+        b"desc", b"cprt", b"wtpt", b"chad", b"rXYZ", b"gXYZ", b"bXYZ", b"rTRC", b"gTRC",
+        b"bTRC", b"chrm",
+    }  # fmt: skip
+
+
+def icc_tags(profile: bytes) -> dict[bytes, bytes]:
+    count = int.from_bytes(profile[128:132], "big")
+    tags = {}
+    for index in range(count):
+        entry = profile[132 + 12 * index : 144 + 12 * index]
+        sig, offset, size = entry[:4], int.from_bytes(entry[4:8]), int.from_bytes(entry[8:])
+        tags[sig] = profile[offset : offset + size]
+    return tags
