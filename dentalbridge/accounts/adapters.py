@@ -7,6 +7,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.db import transaction
 
+from dentalbridge.accounts.services import api_tokens_revoke_all
 from dentalbridge.core.http import client_of
 from dentalbridge.messaging.tasks import deliver_email
 from dentalbridge.privacy.audit import AuditAction, record
@@ -51,6 +52,19 @@ class AccountAdapter(DefaultAccountAdapter):
                 to=list(message.to), subject=subject, text=message.body, html=html
             )
         )
+
+    def set_password(self, user, password: str) -> None:
+        """Every way to a new password (change, reset, first set) passes here: the person's API
+        tokens end with the old password, in the same transaction (issue 13, finding 6). Other
+        web sessions end too: Django ties a session to the password's hash. The pages and the
+        notification e-mail say so (templates/account/)."""
+        request = self.request
+        ip, user_agent = client_of(request) if request is not None else (None, "")
+        with transaction.atomic():
+            super().set_password(user, password)
+            api_tokens_revoke_all(
+                user=user, reason="password changed", ip=ip, user_agent=user_agent
+            )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -81,6 +81,34 @@ def api_token_revoke(*, actor: Principal, token_id: UUID | str) -> ApiToken:
     return token
 
 
+def api_tokens_revoke_all(
+    *, user: User, reason: str, ip: str | None = None, user_agent: str = ""
+) -> int:
+    """Revoke every token of ``user`` that still works, e.g. because the password changed or was
+    reset: a token must not outlive the password that guarded its creation (issue 13, finding
+    6). Each revocation is audited as ``token.revoked`` with the reason; returns how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        tokens = list(
+            ApiToken.objects.select_related("organization").filter(
+                user=user, revoked_at__isnull=True, expires_at__gt=now
+            )
+        )
+        ApiToken.objects.filter(pk__in=[token.pk for token in tokens]).update(revoked_at=now)
+        for token in tokens:
+            token.revoked_at = now
+            record(
+                AuditAction.TOKEN_REVOKED,
+                actor=user,
+                organization=token.organization,
+                target=token,
+                reason=reason,
+                ip=ip,
+                user_agent=user_agent,
+            )
+    return len(tokens)
+
+
 PROFILE_FIELDS = (
     "full_name",
     "phone",
