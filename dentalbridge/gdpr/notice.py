@@ -4,11 +4,9 @@ Nothing here is written by hand: every line comes from ``purposes`` and the oper
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
 
+from dentalbridge.core.spreadsheet import csv_text
 from dentalbridge.gdpr import purposes
 from dentalbridge.gdpr.models import OperatorDetails, Safeguard, SubProcessor
 
@@ -200,9 +198,8 @@ def record_of_processing() -> dict:
 
 
 def record_csv(record: dict) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(RECORD_COLUMNS)
-    for row in record["rows"]:
-        writer.writerow([row[column] for column in RECORD_COLUMNS])
-    return out.getvalue()
+    """The record as CSV (the DPO's ``record.csv``); names typed by people (the operator's, the
+    sub-processors') cannot run as formulas in a spreadsheet."""
+    return csv_text(
+        RECORD_COLUMNS, ([row[column] for column in RECORD_COLUMNS] for row in record["rows"])
+    )

@@ -1,11 +1,10 @@
 """Audit events as CSV and JSON for the DPO and the practice owner (PRV-6, issue item 7)."""
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
+from dentalbridge.core.spreadsheet import csv_text
 from dentalbridge.privacy.models import AuditEvent
 
 COLUMNS = (
@@ -27,9 +26,6 @@ COLUMNS = (
     "prev_hash",
     "hash",
 )
-# A cell starting with one of these is a formula in spreadsheet software: the user agent and the
-# reason are typed by others, so they must not run as formulas when the DPO opens the file.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _row(event: AuditEvent) -> dict[str, Any]:
@@ -46,19 +42,11 @@ def _row(event: AuditEvent) -> dict[str, Any]:
     return row
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def events_csv(events: Iterable[AuditEvent]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for event in events:
-        row = _row(event)
-        writer.writerow([_cell(row[column]) for column in COLUMNS])
-    return out.getvalue()
+    """The events as CSV; the reason and the user agent are typed by others, so the one CSV
+    helper keeps them from running as formulas when the DPO opens the file."""
+    rows = (_row(event) for event in events)
+    return csv_text(COLUMNS, ([row[column] for column in COLUMNS] for row in rows))
 
 
 def events_json(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
