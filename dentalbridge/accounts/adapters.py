@@ -1,12 +1,17 @@
 """allauth adapters: DentalBridge mail goes through the task queue; sign-up stays open."""
 
+import math
 from dataclasses import dataclass
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import render
 
+from dentalbridge.accounts import throttle
 from dentalbridge.accounts.services import api_tokens_revoke_all
 from dentalbridge.core.http import client_of
 from dentalbridge.messaging.tasks import deliver_email
@@ -52,6 +57,26 @@ class AccountAdapter(DefaultAccountAdapter):
                 to=list(message.to), subject=subject, text=message.body, html=html
             )
         )
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """A sign-in lock-out (too many failed passwords from this address or for this account)
+        answers 429 with ``Retry-After`` and a page that says when to come back, instead of the
+        sign-in form with a message and 200 (issue 13, finding 5)."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            wait = throttle.allauth_retry_after(request, action="login_failed", key=key)
+            response = render(
+                request,
+                "account/sign_in_locked.html",
+                {"retry_minutes": math.ceil(wait / 60)},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            raise ImmediateHttpResponse(response) from None
 
     def set_password(self, user, password: str) -> None:
         """Every way to a new password (change, reset, first set) passes here: the person's API
