@@ -94,6 +94,7 @@ REMOVED_LABELS = {
     "icc_profile": "An unreadable colour profile",
     "stl_header": "STL header text",
     "stl_solid_name": "STL solid names",
+    "stl_attributes": "STL triangle attribute bytes",
     "ply_comments": "PLY comments",
     "ply_obj_info": "PLY object information",
     "obj_comments": "OBJ comments",
@@ -894,16 +895,14 @@ _MAX_LINE = 1024 * 1024  # a longer "line" means the file is not the text format
 _STL_HEADER = 80
 
 
-def _copy_exactly(fin: BinaryIO, fout: BinaryIO, length: int) -> None:
-    while length:
-        chunk = fin.read(min(_CHUNK, length))
-        if not chunk:
-            raise AnonymizationFailed("The file is shorter than its header says.")
-        fout.write(chunk)
-        length -= len(chunk)
+STL_HEADER = b"Binary STL, anonymized".ljust(_STL_HEADER, b" ")  # never "solid": not ASCII
+_TRIANGLE = 50
+_TRIANGLES_PER_CHUNK = 20_000
 
 
 def _stl_binary(src: str, dst: str, report: _Report) -> None:
+    """The header replaced by a fixed text, each triangle's normal and vertices copied, its two
+    attribute bytes zeroed (they can spell anything), bytes after the last triangle dropped."""
     size = os.path.getsize(src)
     with open(src, "rb") as fin:
         header = fin.read(_STL_HEADER)
@@ -911,14 +910,26 @@ def _stl_binary(src: str, dst: str, report: _Report) -> None:
         if len(count_bytes) < 4:
             raise AnonymizationFailed("The file is too short to be a binary STL.")
         triangles = int.from_bytes(count_bytes, "little")
-        body = triangles * 50
+        body = triangles * _TRIANGLE
         if size < _STL_HEADER + 4 + body:
             raise AnonymizationFailed("The binary STL is shorter than its triangle count says.")
         if header.strip(b"\0 "):
             report.add("stl_header")
+        attributes = 0
         with open(dst, "wb") as fout:
-            fout.write(b"\0" * _STL_HEADER + count_bytes)
-            _copy_exactly(fin, fout, body)
+            fout.write(STL_HEADER + count_bytes)
+            left = triangles
+            while left:
+                count = min(left, _TRIANGLES_PER_CHUNK)
+                chunk = bytearray(fin.read(count * _TRIANGLE))
+                if len(chunk) < count * _TRIANGLE:
+                    raise AnonymizationFailed("The file is shorter than its header says.")
+                for offset in (48, 49):
+                    attributes += count - chunk[offset::_TRIANGLE].count(0)
+                    chunk[offset::_TRIANGLE] = bytes(count)
+                fout.write(chunk)
+                left -= count
+        report.add("stl_attributes", attributes)
         if size > _STL_HEADER + 4 + body:
             report.add("trailing_data")
 
@@ -938,28 +949,44 @@ def _indent(line: bytes) -> bytes:
     return line[: len(line) - len(line.lstrip())]
 
 
-_STL_GEOMETRY = {b"facet", b"outer", b"vertex", b"endloop", b"endfacet"}
+# Keyword → (words before the numbers, how many numbers, what is written before them).
+_STL_GEOMETRY = {
+    b"facet": (2, 3, b"  facet normal"),
+    b"outer": (2, 0, b"    outer loop"),
+    b"vertex": (1, 3, b"      vertex"),
+    b"endloop": (1, 0, b"    endloop"),
+    b"endfacet": (1, 0, b"  endfacet"),
+}
 
 
 def _stl_ascii(src: str, dst: str, report: _Report) -> None:
+    """Every line rebuilt from its keyword and numbers (the numbers as written): words after
+    them, unknown lines and solid names go (names become ``partN``)."""
     solids = 0
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         for line in _text_lines(fin):
             if not line.isascii():
                 raise AnonymizationFailed("The file is not an ASCII STL.")
-            words = line.split(None, 1)
+            words = line.split()
             keyword = words[0].lower() if words else b""
-            if keyword in _STL_GEOMETRY or not keyword:
-                if not solids and keyword:
+            if keyword in _STL_GEOMETRY:
+                if not solids:
                     raise AnonymizationFailed("The ASCII STL does not start with 'solid'.")
-                fout.write(line)
+                skip, count, start = _STL_GEOMETRY[keyword]
+                numbers = words[skip : skip + count]
+                if len(numbers) != count or not all(_NUMBER.match(n) for n in numbers):
+                    raise AnonymizationFailed("The ASCII STL has a malformed line.")
+                report.add("other_text", len(words) > skip + count)
+                fout.write(b" ".join([start, *numbers]) + b"\n")
+            elif not keyword:
+                continue
             elif keyword == b"solid":
                 solids += 1
-                report.add("stl_solid_name", len(words) > 1 and bool(words[1].strip()))
-                fout.write(b"%ssolid part%d%s" % (_indent(line), solids, _eol(line)))
+                report.add("stl_solid_name", len(words) > 1)
+                fout.write(b"solid part%d\n" % solids)
             elif keyword == b"endsolid":
-                report.add("stl_solid_name", len(words) > 1 and bool(words[1].strip()))
-                fout.write(b"%sendsolid part%d%s" % (_indent(line), solids, _eol(line)))
+                report.add("stl_solid_name", len(words) > 1)
+                fout.write(b"endsolid part%d\n" % solids)
             else:
                 report.add("other_text")
     if not solids:

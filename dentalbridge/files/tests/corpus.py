@@ -734,3 +734,47 @@ PLANTED_JPEG: dict[str, Callable[[Path, bytes], None]] = {
     "icc_bytes_after_a_rendering_tag": _jpeg_icc_xyz_tail,
     "trailing_data": _jpeg_trailing,
 }
+
+
+def _stl_binary_header(path: Path, text: bytes) -> None:
+    path.write_bytes(stl_binary_bytes(4, header=text[:80]))
+
+
+def _stl_binary_attributes(path: Path, text: bytes) -> None:
+    """The text spelled two bytes at a time in the attribute bytes of the first triangles."""
+    text += bytes(len(text) % 2)
+    data = bytearray(stl_binary_bytes(len(text) // 2 + 1))
+    for index in range(len(text) // 2):
+        end = 84 + 50 * (index + 1)
+        data[end - 2 : end] = text[2 * index : 2 * index + 2]
+    path.write_bytes(bytes(data))
+
+
+def _stl_binary_trailing(path: Path, text: bytes) -> None:
+    path.write_bytes(stl_binary_bytes(4) + text)
+
+
+def _stl_ascii_replace(old: str, new: str) -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        source = stl_ascii_text(2).encode()
+        path.write_bytes(source.replace(old.encode(), new.encode().replace(b"TEXT", text), 1))
+
+    return build
+
+
+PLANTED_STL_BINARY: dict[str, Callable[[Path, bytes], None]] = {
+    "header": _stl_binary_header,
+    "attribute_bytes": _stl_binary_attributes,
+    "trailing_data": _stl_binary_trailing,
+}
+PLANTED_STL_ASCII: dict[str, Callable[[Path, bytes], None]] = {
+    "solid_name": _stl_ascii_replace("solid lower_jaw", "solid TEXT"),
+    "endsolid_name": _stl_ascii_replace("endsolid lower_jaw", "endsolid TEXT"),
+    "after_the_normal": _stl_ascii_replace("normal 0.0 0.0 1.0", "normal 0.0 0.0 1.0 TEXT"),
+    "after_a_vertex": _stl_ascii_replace("vertex 0 0.0 0.0", "vertex 0 0.0 0.0 TEXT"),
+    "after_outer_loop": _stl_ascii_replace("outer loop", "outer loop TEXT"),
+    "after_endloop": _stl_ascii_replace("endloop", "endloop TEXT"),
+    "after_endfacet": _stl_ascii_replace("endfacet", "endfacet TEXT"),
+    "a_line_of_its_own": _stl_ascii_replace("  facet", "  TEXT\n  facet"),
+    "after_the_end": _stl_ascii_replace("endsolid lower_jaw\n", "endsolid lower_jaw\nTEXT\n"),
+}

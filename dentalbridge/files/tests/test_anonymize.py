@@ -308,15 +308,20 @@ def test_a_broken_photo_fails_cleanly(tmp_path, fmt, content):
 # --- Meshes -------------------------------------------------------------------------------------
 
 
-def test_binary_stl_header_is_blanked_and_triangles_kept(tmp_path):
+def test_binary_stl_header_is_replaced_and_geometry_kept(tmp_path):
     source = samples.write_stl_binary(tmp_path / "in.stl")
     report = anon.anonymize_mesh(source, tmp_path / "out.stl", fmt="stl-binary")
     data = (tmp_path / "out.stl").read_bytes()
-    assert data[:80] == b"\0" * 80
-    assert data[84:] == samples.stl_triangles() == source.read_bytes()[84:]
+    assert data[:80] == anon.STL_HEADER and not data.startswith(b"solid")
+    assert len(data) == len(source.read_bytes())
+    assert source.read_bytes()[84:] == samples.stl_triangles()
+    before, after = samples.stl_triangles(), data[84:]
+    for offset in range(0, len(before), 50):  # normal and vertices byte for byte
+        assert after[offset : offset + 48] == before[offset : offset + 48]
+        assert after[offset + 48 : offset + 50] == b"\0\0"  # the attribute bytes zeroed
     assert data[80:84] == source.read_bytes()[80:84]
     assert_no_identity(data)
-    assert codes(report) == {"stl_header": 1}
+    assert codes(report) == {"stl_header": 1, "stl_attributes": 11}
 
 
 def test_ascii_stl_solid_names_are_replaced(tmp_path):

@@ -32,13 +32,18 @@ def frames(path) -> list[tuple[str, tuple[int, int], bytes]]:
         return [(f.mode, f.size, f.tobytes()) for f in ImageSequence.Iterator(im)]
 
 
-def lab_copy(tmp_path, fmt: str, build, encoding: str) -> tuple[bytes, dict]:
-    """Plant the identity with ``build``, anonymize as the pipeline does; (copy, report)."""
+def lab_copy(tmp_path, fmt: str, build, encoding: str, view=None) -> tuple[bytes, dict]:
+    """Plant the identity with ``build``, anonymize as the pipeline does; (copy, report).
+
+    ``view(data)``: bytes gathered from scattered places (a name spelled two bytes per
+    triangle), searched as well: the copy is returned as the file followed by its view."""
     source, out = tmp_path / "original", tmp_path / "shared"
     build(source, corpus.IDENTITY.encode(encoding))
-    assert hits(source.read_bytes()), "the plant did not take"
+    original = source.read_bytes()
+    assert hits(original + (view(original) if view else b"")), "the plant did not take"
     report = anon.anonymize(source, out, fmt=fmt)
-    return out.read_bytes(), report
+    data = out.read_bytes()
+    return data + (view(data) if view else b""), report
 
 
 # --- JPEG ---------------------------------------------------------------------------------------
@@ -100,3 +105,58 @@ def icc_tags(profile: bytes) -> dict[bytes, bytes]:
         sig, offset, size = entry[:4], int.from_bytes(entry[4:8]), int.from_bytes(entry[8:])
         tags[sig] = profile[offset : offset + size]
     return tags
+
+
+# --- STL ----------------------------------------------------------------------------------------
+
+
+def stl_attributes(data: bytes) -> bytes:
+    return stl_binary_geometry(data)["attribute"].astype("<u2").tobytes()
+
+
+def stl_binary_geometry(data: bytes):
+    import numpy as np
+
+    count = int.from_bytes(data[80:84], "little")
+    record = np.dtype([("normal", "<f4", 3), ("vertices", "<f4", (3, 3)), ("attribute", "<u2")])
+    return np.frombuffer(data, record, count, offset=84)
+
+
+def stl_ascii_geometry(data: bytes) -> list[list[bytes]]:
+    return [
+        line.split()
+        for line in data.splitlines()
+        if line.split()[:1] in ([b"vertex"], [b"facet"], [b"outer"], [b"endloop"], [b"endfacet"])
+    ]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("place", sorted(corpus.PLANTED_STL_BINARY))
+def test_finding_4_identity_planted_anywhere_in_a_binary_stl_is_gone(tmp_path, place, encoding):
+    build = corpus.PLANTED_STL_BINARY[place]
+    data, _ = lab_copy(tmp_path, "stl-binary", build, encoding, view=stl_attributes)
+    assert hits(data) == []
+    before = stl_binary_geometry((tmp_path / "original").read_bytes())
+    after = stl_binary_geometry((tmp_path / "shared").read_bytes())
+    assert (after["normal"] == before["normal"]).all()
+    assert (after["vertices"] == before["vertices"]).all()
+
+
+def test_finding_4_stl_attribute_bytes_are_zeroed(tmp_path):
+    build = corpus.PLANTED_STL_BINARY["attribute_bytes"]
+    data, report = lab_copy(tmp_path, "stl-binary", build, "utf-8", view=stl_attributes)
+    assert hits(data) == []
+    data = (tmp_path / "shared").read_bytes()
+    assert (stl_binary_geometry(data)["attribute"] == 0).all()
+    assert data[:80] == anon.STL_HEADER
+    removed = {item["code"]: item["count"] for item in report["removed"]}
+    assert removed["stl_attributes"] == len(corpus.IDENTITY)  # one per non-zero byte
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("place", sorted(corpus.PLANTED_STL_ASCII))
+def test_finding_4_identity_planted_anywhere_in_an_ascii_stl_is_gone(tmp_path, place, encoding):
+    data, _ = lab_copy(tmp_path, "stl-ascii", corpus.PLANTED_STL_ASCII[place], encoding)
+    assert hits(data) == []
+    before = (tmp_path / "original").read_bytes().replace(corpus.IDENTITY.encode(encoding), b"")
+    assert stl_ascii_geometry(data) == stl_ascii_geometry(before)
