@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from dentalbridge.api.params import query_choice
 from dentalbridge.orders import access, selectors, services, workflow
 from dentalbridge.orders import teeth as fdi
 from dentalbridge.orders.lab_view import OrderForLab
@@ -217,8 +218,15 @@ class OrderListView(APIView):
     @extend_schema(
         operation_id="orders_list",
         parameters=[
-            OpenApiParameter("view", enum=list(selectors.INBOX_VIEWS), description="Inbox tab"),
-            OpenApiParameter("stage", enum=OrderState.values, description="Only this state"),
+            OpenApiParameter(
+                "view",
+                enum=list(selectors.INBOX_VIEWS),
+                default="all",
+                description="Inbox tab; another value is a 400",
+            ),
+            OpenApiParameter(
+                "stage", enum=OrderState.values, description="Only this state; another is a 400"
+            ),
             OpenApiParameter(
                 "q",
                 description="Part of the order reference or pseudonym, any case; for a "
@@ -228,13 +236,11 @@ class OrderListView(APIView):
         responses={200: OrderSerializer(many=True), **_errors(401, 404)},
     )
     def get(self, request):
-        view = request.query_params.get("view", "all")
-        if view not in selectors.INBOX_VIEWS:
-            view = "all"
+        view = query_choice(request, "view", selectors.INBOX_VIEWS, default="all")
         orders, side = selectors.inbox(
             request.principal,
             view=view,
-            stage=request.query_params.get("stage", ""),
+            stage=query_choice(request, "stage", OrderState.values),
             search=request.query_params.get("q", ""),
         )
         orders = orders.select_related("remake_of")

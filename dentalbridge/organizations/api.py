@@ -11,6 +11,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from dentalbridge.api.errors import ErrorSerializer
+from dentalbridge.api.params import query_choice
 from dentalbridge.organizations import access, services
 from dentalbridge.organizations.models import (
     ConnectionStatus,
@@ -256,12 +257,18 @@ class InvitationDetailView(_Base):
 class ConnectionListView(_Base):
     @extend_schema(
         operation_id="connections_list",
-        parameters=[OpenApiParameter("status", enum=[s.value for s in ConnectionStatus])],
+        parameters=[
+            OpenApiParameter(
+                "status",
+                enum=[s.value for s in ConnectionStatus],
+                description="Only connections in this state; another value is a 400",
+            )
+        ],
         responses={200: ConnectionSerializer(many=True), **_errors(401, 403, 404)},
     )
     def get(self, request, organization_id):
         links = access.connections_query(request.principal, organization_id)
-        wanted = request.query_params.get("status")
+        wanted = query_choice(request, "status", ConnectionStatus.values)
         if wanted:
             links = links.filter(status=wanted)
         return _paginated(self, request, links, ConnectionSerializer)

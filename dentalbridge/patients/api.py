@@ -7,6 +7,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from dentalbridge.accounts.models import User
+from dentalbridge.api.params import query_flag
 from dentalbridge.core.text import search_text
 from dentalbridge.organizations.api import _errors
 from dentalbridge.organizations.models import Role
@@ -77,7 +78,7 @@ class PatientListView(APIView):
         responses={200: PatientSerializer(many=True), **_errors(401, 403, 404)},
     )
     def get(self, request):
-        deleted = request.query_params.get("deleted") in {"1", "true"}
+        deleted = query_flag(request, "deleted")
         if deleted:
             access.patients_practice(request.principal, Perm.PATIENT_DELETE)
         patients = access.patients_query(
