@@ -43,7 +43,10 @@ Decisions
   decoding segments (DQT, SOF, DHT, DAC, DRI, SOS with its scan data, DNL) and EOI as they
   were; a fresh JFIF APP0 (density only) and Adobe APP14 (colour transform only) where the
   original had one; a minimal EXIF holding only the orientation; the ICC profile reduced to its
-  rendering tags with a fixed description and copyright (``files/icc.py``).
+  rendering tags with a fixed description and copyright (``files/icc.py``). PNG: IHDR, PLTE,
+  tRNS, the colour chunks and pHYs (their lengths checked), the iCCP profile reduced and renamed,
+  the image data inflated to exactly its scanlines and deflated again (bytes after the zlib
+  stream or the last scanline do not come along; APNG frames likewise, renumbered), IEND.
 * HEIC: Pillow here cannot open it (no HEIF plugin); it is treated like PDF (below).
 * PDF and MP4 (and the other ids intake knows but this module cannot clean: ``heic``, ``3mf``,
   ``zip``, ``glb``): nothing installed strips their metadata so that the old bytes are gone
@@ -746,11 +749,19 @@ def _photo_jpeg(src: str, dst: str, report: _Report) -> None:
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_KEPT = {
-    b"IHDR", b"PLTE", b"IDAT", b"IEND",
-    b"iCCP", b"gAMA", b"cHRM", b"sRGB", b"pHYs", b"sBIT", b"tRNS", b"bKGD", b"hIST",
-    b"cICP", b"mDCV", b"cLLI", b"acTL", b"fcTL", b"fdAT",
+# Chunks kept, with the lengths their specification allows (None: checked below). Numbers only:
+# IHDR, the colour chunks a viewer renders with, pHYs (print size), APNG's frame controls.
+_PNG_KEPT: dict[bytes, frozenset[int] | None] = {
+    b"IHDR": frozenset({13}), b"PLTE": None, b"tRNS": None, b"IEND": frozenset({0}),
+    b"gAMA": frozenset({4}), b"cHRM": frozenset({32}), b"sRGB": frozenset({1}),
+    b"cICP": frozenset({4}), b"mDCV": frozenset({24}), b"cLLI": frozenset({8}),
+    b"sBIT": frozenset({1, 2, 3, 4}), b"bKGD": frozenset({1, 2, 6}), b"pHYs": frozenset({9}),
+    b"acTL": frozenset({8}), b"fcTL": frozenset({26}),
 }  # fmt: skip
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+          (0, 1, 1, 2))  # fmt: skip
+_MAX_ICC = 16 * 1024 * 1024
 
 
 def _png_text_code(chunk_type: bytes, data: bytes) -> str:
@@ -769,13 +780,87 @@ def _png_chunk(chunk_type: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + chunk_type + data + struct.pack(">I", crc)
 
 
+def _png_raw_size(width: int, height: int, ihdr: bytes) -> int:
+    """Bytes of filtered scanlines an image of this size decompresses to."""
+    depth, colour, interlace = ihdr[8], ihdr[9], ihdr[12]
+    bits = _PNG_CHANNELS.get(colour, 0) * depth
+    if not bits or width <= 0 or height <= 0:
+        raise AnonymizationFailed("The PNG image header is invalid.")
+
+    def size(w: int, h: int) -> int:
+        return h * (1 + (w * bits + 7) // 8) if w and h else 0
+
+    if not interlace:
+        return size(width, height)
+    return sum(
+        size((width - x + dx - 1) // dx if width > x else 0, (height - y + dy - 1) // dy
+             if height > y else 0)
+        for x, y, dx, dy in _ADAM7
+    )  # fmt: skip
+
+
+def _png_recompressed(pieces: list[bytes], raw_size: int) -> bytes:
+    """The image data decompressed to exactly the scanlines the image has and compressed
+    again: bytes after the zlib stream or after the last scanline do not come along."""
+    inflate, deflate = zlib.decompressobj(), zlib.compressobj(9)
+    out, remaining = [], raw_size
+    for piece in pieces:
+        while piece and remaining:
+            raw = inflate.decompress(piece, min(remaining, _CHUNK))
+            remaining -= len(raw)
+            out.append(deflate.compress(raw))
+            piece = inflate.unconsumed_tail
+            if not raw and not piece:
+                break
+        if not remaining:
+            break
+    if remaining:
+        raise AnonymizationFailed("The PNG image data is shorter than the image.")
+    out.append(deflate.flush())
+    return b"".join(out)
+
+
+def _png_icc(body: bytes, report: _Report) -> bytes | None:
+    rest = body.partition(b"\0")[2]  # after the profile's name, which is not kept
+    if not rest or rest[0] != 0:
+        report.add("icc_profile")
+        return None
+    try:
+        inflate = zlib.decompressobj()
+        profile = inflate.decompress(rest[1:], _MAX_ICC)
+    except zlib.error:
+        report.add("icc_profile")
+        return None
+    reduced = reduced_icc(profile, report)
+    if reduced is None:
+        return None
+    return b"ICC profile\0\0" + zlib.compress(reduced, 9)
+
+
+def _png_length_ok(chunk_type: bytes, body: bytes, ihdr: bytes) -> bool:
+    allowed = _PNG_KEPT[chunk_type]
+    if allowed is not None:
+        return len(body) in allowed
+    if chunk_type == b"PLTE":
+        return len(body) % 3 == 0 and 0 < len(body) <= 768
+    return len(body) <= 256  # tRNS: one alpha per palette entry, or one grey/RGB sample
+
+
 def _photo_png(src: str, dst: str, report: _Report) -> None:
+    """Rebuild the PNG from an allow-list: IHDR, PLTE, tRNS, the colour chunks (lengths
+    checked; the ICC profile reduced), pHYs, the image data recompressed to exactly its
+    scanlines (APNG: its frame controls and frames, renumbered), an orientation-only eXIf,
+    IEND. Text, EXIF, time, private and unknown chunks and anything after IEND are left out."""
     data = Path(src).read_bytes()
     if not data.startswith(_PNG_SIGNATURE):
         raise AnonymizationFailed("The file is not a PNG image.")
-    out = [_PNG_SIGNATURE]
+    out: list[bytes | int] = [_PNG_SIGNATURE]  # an int: the index of a frame's image data
+    frames: list[tuple[bytes, list[bytes], int]] = []  # (IDAT or fdAT, pieces, raw size)
     pos, size = len(_PNG_SIGNATURE), len(data)
     orientation: int | None = 1
+    ihdr = b""
+    frame_size = 0
+    current: tuple[bytes, list[bytes], int] | None = None  # the frame being collected
     first_idat = None
     while True:
         if pos + 12 > size:
@@ -783,24 +868,45 @@ def _photo_png(src: str, dst: str, report: _Report) -> None:
         length = int.from_bytes(data[pos : pos + 4], "big")
         chunk_type = data[pos + 4 : pos + 8]
         end = pos + 12 + length
-        if end > size or not chunk_type.isalpha() or (len(out) == 1 and chunk_type != b"IHDR"):
+        if end > size or not chunk_type.isalpha() or (not ihdr and chunk_type != b"IHDR"):
             raise AnonymizationFailed("The PNG image is truncated or damaged.")
         body = data[pos + 8 : pos + 8 + length]
-        if chunk_type in _PNG_KEPT:
-            if chunk_type == b"IDAT" and first_idat is None:
-                first_idat = len(out)
-            out.append(data[pos:end])
+        pos = end
+        if chunk_type == b"IHDR":
+            if len(body) != 13 or ihdr:
+                raise AnonymizationFailed("The PNG image header is invalid.")
+            ihdr = body
+            width, height = struct.unpack(">II", body[:8])
+            frame_size = _png_raw_size(width, height, body)
+        if chunk_type in (b"IDAT", b"fdAT"):
+            if current is None or current[0] != chunk_type:
+                current = (chunk_type, [], frame_size)
+                frames.append(current)
+                out.append(len(frames) - 1)
+                if chunk_type == b"IDAT" and first_idat is None:
+                    first_idat = len(out) - 1
+            current[1].append(body if chunk_type == b"IDAT" else body[4:])
+            continue
+        current = None
+        if chunk_type == b"fcTL" and len(body) == 26:
+            width, height = struct.unpack(">II", body[4:12])
+            frame_size = _png_raw_size(width, height, ihdr)
+        if chunk_type in _PNG_KEPT and _png_length_ok(chunk_type, body, ihdr):
+            out.append(_png_chunk(chunk_type, body))
+        elif chunk_type == b"iCCP":
+            icc_body = _png_icc(body, report)
+            if icc_body is not None:
+                out.append(_png_chunk(b"iCCP", icc_body))
         elif chunk_type in (b"tEXt", b"zTXt", b"iTXt"):
             report.add(_png_text_code(chunk_type, body))
         elif chunk_type == b"eXIf":
             orientation = _classify_exif(body, report)
         elif chunk_type == b"tIME":
             report.add("timestamps")
-        elif chunk_type[0:1].isupper():
+        elif chunk_type in _PNG_KEPT or chunk_type[0:1].isupper():
             raise AnonymizationFailed("The PNG image has a chunk this service cannot read.")
         else:
             report.add("other_metadata")
-        pos = end
         if chunk_type == b"IEND":
             if pos < size:
                 report.add("trailing_data")
@@ -812,7 +918,22 @@ def _photo_png(src: str, dst: str, report: _Report) -> None:
     elif orientation != 1:  # browsers honour eXIf orientation; eXIf must precede IDAT
         out.insert(first_idat, _png_chunk(b"eXIf", _orientation_exif(orientation)[6:]))
         report.note("orientation_kept")
-    Path(dst).write_bytes(b"".join(out))
+    written: list[bytes] = []
+    sequence = 0  # APNG numbers frame controls and frame data together, from 0
+    for item in out:
+        if isinstance(item, int):
+            kind, pieces, raw_size = frames[item]
+            compressed = _png_recompressed(pieces, raw_size)
+            if kind == b"fdAT":
+                compressed = struct.pack(">I", sequence) + compressed
+                sequence += 1
+            written.append(_png_chunk(kind, compressed))
+        elif item[4:8] == b"fcTL":
+            written.append(_png_chunk(b"fcTL", struct.pack(">I", sequence) + item[12:-4]))
+            sequence += 1
+        else:
+            written.append(item)
+    Path(dst).write_bytes(b"".join(written))
 
 
 _TIFF_STRUCTURAL = {

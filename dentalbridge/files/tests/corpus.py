@@ -778,3 +778,122 @@ PLANTED_STL_ASCII: dict[str, Callable[[Path, bytes], None]] = {
     "a_line_of_its_own": _stl_ascii_replace("  facet", "  TEXT\n  facet"),
     "after_the_end": _stl_ascii_replace("endsolid lower_jaw\n", "endsolid lower_jaw\nTEXT\n"),
 }
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_scanlines(width: int = 16, height: int = 8) -> bytes:
+    rows = []
+    for y in range(height):
+        rows.append(b"\0" + b"".join(bytes((x * 15, y * 30, 255 - x * 15)) for x in range(width)))
+    return b"".join(rows)
+
+
+def _png_bytes(
+    chunks: tuple[bytes, ...] = (), idat: bytes | None = None, trailing: bytes = b""
+) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", 16, 8, 8, 2, 0, 0, 0)
+    data = idat if idat is not None else zlib.compress(_png_scanlines())
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + b"".join(chunks)
+        + _png_chunk(b"IDAT", data)
+        + _png_chunk(b"IEND", b"")
+        + trailing
+    )
+
+
+def _png_with(kind: bytes, make: Callable[[bytes], bytes]) -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        path.write_bytes(_png_bytes((_png_chunk(kind, make(text)),)))
+
+    return build
+
+
+def _png_exif(path: Path, text: bytes) -> None:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x013B] = text.decode("latin-1")
+    path.write_bytes(_png_bytes((_png_chunk(b"eXIf", exif.tobytes()[6:]),)))
+
+
+def _png_icc_name(path: Path, text: bytes) -> None:
+    profile = _icc_with({})
+    name = text.replace(b"\0", b".")[:79]
+    path.write_bytes(_png_bytes((_png_chunk(b"iCCP", name + b"\0\0" + zlib.compress(profile)),)))
+
+
+def _png_icc_desc(path: Path, text: bytes) -> None:
+    profile = _icc_with({b"desc": _icc_mluc(text)})
+    path.write_bytes(_png_bytes((_png_chunk(b"iCCP", b"icc\0\0" + zlib.compress(profile)),)))
+
+
+def _png_after_zlib_stream(path: Path, text: bytes) -> None:
+    path.write_bytes(_png_bytes(idat=zlib.compress(_png_scanlines()) + text))
+
+
+def _png_after_last_scanline(path: Path, text: bytes) -> None:
+    path.write_bytes(_png_bytes(idat=zlib.compress(_png_scanlines() + text, 0)))
+
+
+def _png_after_iend(path: Path, text: bytes) -> None:
+    path.write_bytes(_png_bytes(trailing=text))
+
+
+PLANTED_PNG: dict[str, Callable[[Path, bytes], None]] = {
+    "tEXt": _png_with(b"tEXt", lambda text: b"Author\0" + text),
+    "tEXt_keyword": _png_with(b"tEXt", lambda text: text.replace(b"\0", b".")[:79] + b"\0x"),
+    "zTXt": _png_with(b"zTXt", lambda text: b"Comment\0\0" + zlib.compress(text, 0)),
+    "iTXt": _png_with(b"iTXt", lambda text: b"Description\0\0\0en\0" + text + b"\0" + text),
+    "eXIf": _png_exif,
+    "private_chunk": _png_with(b"prVt", lambda text: text),
+    "sPLT_name": _png_with(b"sPLT", lambda text: text.replace(b"\0", b".") + b"\0\x08"),
+    "pCAL_name": _png_with(b"pCAL", lambda text: text.replace(b"\0", b".") + b"\0"),
+    "iCCP_name": _png_icc_name,
+    "iCCP_description": _png_icc_desc,
+    "after_the_zlib_stream": _png_after_zlib_stream,
+    "after_the_last_scanline": _png_after_last_scanline,
+    "after_IEND": _png_after_iend,
+}
+# Places that end at a NUL byte hold only text without one: planted in UTF-8 only.
+NUL_TERMINATED = {"tEXt_keyword", "sPLT_name", "pCAL_name", "iCCP_name"}
+
+
+def png_interlaced(path: Path, width: int = 37, height: int = 23) -> None:
+    """An Adam7-interlaced RGB PNG (Pillow writes none), with passes of every size."""
+    import numpy as np
+
+    x = np.arange(width, dtype=np.uint8)[None, :]
+    y = np.arange(height, dtype=np.uint8)[:, None]
+    pixels = np.stack([x * 7 + 0 * y, y * 11 + 0 * x, (x + y) * 3], axis=-1).astype(np.uint8)
+    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+              (0, 1, 1, 2))  # fmt: skip
+    raw = b""
+    for x0, y0, dx, dy in passes:
+        part = pixels[y0::dy, x0::dx]
+        if part.size:
+            raw += b"".join(b"\0" + row.tobytes() for row in part)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", zlib.compress(raw))
+        + _png_chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+def png_animated(path: Path) -> None:
+    """A three-frame APNG with a text chunk."""
+    from PIL import Image, PngImagePlugin
+
+    frames = [Image.new("RGBA", (20, 10), (60 * i, 0, 0, 255)) for i in range(3)]
+    for index, frame in enumerate(frames):
+        frame.putpixel((index, index), (0, 255, 0, 128))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", IDENTITY)
+    frames[0].save(
+        path, "PNG", save_all=True, append_images=frames[1:], duration=100, loop=0, pnginfo=info
+    )

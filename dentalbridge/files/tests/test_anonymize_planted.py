@@ -8,6 +8,8 @@ in parts. The decoded pixels (or the mesh) of the copy are compared with the ori
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from PIL import Image, ImageSequence
 
@@ -160,3 +162,67 @@ def test_finding_4_identity_planted_anywhere_in_an_ascii_stl_is_gone(tmp_path, p
     assert hits(data) == []
     before = (tmp_path / "original").read_bytes().replace(corpus.IDENTITY.encode(encoding), b"")
     assert stl_ascii_geometry(data) == stl_ascii_geometry(before)
+
+
+# --- PNG ----------------------------------------------------------------------------------------
+
+
+def png_chunk_types(data: bytes) -> list[bytes]:
+    types, pos = [], 8
+    while pos < len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        types.append(data[pos + 4 : pos + 8])
+        pos += 12 + length
+    return types
+
+
+def png_view(data: bytes) -> bytes:
+    """What the PNG's compressed chunks hold once inflated (profile, texts, image data)."""
+    inflated, pos, idat = [], 8, b""
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        if kind in (b"iCCP", b"zTXt"):
+            inflated.append(zlib.decompressobj().decompress(body.split(b"\0", 1)[1][1:]))
+        elif kind == b"IDAT":
+            idat += body
+    inflated.append(zlib.decompressobj().decompress(idat))
+    return b"".join(inflated)
+
+
+PNG_CASES = [
+    (place, encoding)
+    for place in sorted(corpus.PLANTED_PNG)
+    for encoding in (("utf-8",) if place in corpus.NUL_TERMINATED else ENCODINGS)
+]
+
+
+@pytest.mark.parametrize(("place", "encoding"), PNG_CASES)
+def test_finding_4_identity_planted_anywhere_in_a_png_is_gone(tmp_path, place, encoding):
+    build = corpus.PLANTED_PNG[place]
+    data, report = lab_copy(tmp_path, "png", build, encoding, view=png_view)
+    assert hits(data) == []
+    assert frames(tmp_path / "shared") == frames(tmp_path / "original")
+    kept = {b"IHDR", b"IDAT", b"IEND", b"iCCP", b"eXIf"}
+    assert set(png_chunk_types((tmp_path / "shared").read_bytes())) <= kept
+    assert not report["held"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(37, 23), (5, 3), (1, 1)])
+def test_finding_4_an_interlaced_png_is_rebuilt_with_the_same_pixels(tmp_path, width, height):
+    corpus.png_interlaced(tmp_path / "original", width, height)
+    anon.anonymize(tmp_path / "original", tmp_path / "shared", fmt="png")
+    with Image.open(tmp_path / "shared") as im:
+        assert im.info.get("interlace") == 1
+    assert frames(tmp_path / "shared") == frames(tmp_path / "original")
+
+
+def test_finding_4_an_animated_png_keeps_every_frame_and_loses_its_text(tmp_path):
+    corpus.png_animated(tmp_path / "original")
+    anon.anonymize(tmp_path / "original", tmp_path / "shared", fmt="png")
+    assert hits((tmp_path / "shared").read_bytes()) == []
+    before, after = frames(tmp_path / "original"), frames(tmp_path / "shared")
+    assert len(after) == 3 and after == before
+    types = png_chunk_types((tmp_path / "shared").read_bytes())
+    assert types.count(b"fcTL") == 3 and b"acTL" in types and b"tEXt" not in types
