@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from dentalbridge.accounts import throttle
 from dentalbridge.accounts.services import api_tokens_revoke_all
+from dentalbridge.core.emails import normalized_email
 from dentalbridge.core.http import client_of
 from dentalbridge.messaging.tasks import deliver_email
 from dentalbridge.privacy.audit import AuditAction, record
@@ -57,6 +58,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 to=list(message.to), subject=subject, text=message.body, html=html
             )
         )
+
+    def clean_email(self, email: str) -> str:
+        """Sign-up, e-mail change and password reset: the address in its one form, refused if it
+        hides characters or names an IP address (issue 13, finding 7)."""
+        return super().clean_email(normalized_email(email))
 
     def pre_authenticate(self, request, **credentials) -> None:
         """A sign-in lock-out (too many failed passwords from this address or for this account)

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dentalbridge.core.emails import normalized_email
+
 
 def profile_photo_path(instance, filename: str) -> str:
     # Generated name: the uploaded file name may carry personal data (STYLE.md §9).
@@ -20,7 +22,9 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        # The one form of an address (issue 13, finding 7): raises ValidationError for one that
+        # hides characters or names an IP address.
+        user = self.model(email=normalized_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user

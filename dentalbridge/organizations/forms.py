@@ -3,6 +3,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dentalbridge.core.emails import normalized_email
 from dentalbridge.core.text import Text
 from dentalbridge.organizations.models import ROLES_BY_KIND, Organization, OrganizationKind, Role
 from dentalbridge.organizations.services import EDITABLE_FIELDS
@@ -51,6 +52,10 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(organization)
+
+    def clean_email(self) -> str:
+        # The service normalises and refuses too (the API calls it); here for the inline message.
+        return normalized_email(self.cleaned_data["email"])
 
 
 class RoleForm(forms.Form):

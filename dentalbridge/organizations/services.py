@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dentalbridge.core.emails import normalized_email
 from dentalbridge.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from dentalbridge.messaging.services import email_send
 from dentalbridge.organizations import access, validators
@@ -247,11 +248,14 @@ def invitation_create(
     *, actor: Principal, organization_id: UUID | str, email: str, role: str
 ) -> Invitation:
     organization = access.organization_access(actor, organization_id, Perm.INVITATION_MANAGE)
-    email = (email or "").strip().lower()
     try:
-        Invitation._meta.get_field("email").run_validators(email)
-        if not email:
+        if not (email or "").strip():
             raise ValidationError(_("Enter an e-mail address."))
+        # The one form of an address; refused if it hides characters or names an IP address, so
+        # no invitation makes a second account that looks like an existing one (issue 13,
+        # finding 7).
+        email = normalized_email(email)
+        Invitation._meta.get_field("email").run_validators(email)
     except ValidationError as exc:
         raise ValidationFailed(exc.messages[0], fields={"email": exc.messages}) from exc
     if role not in ROLES_BY_KIND[organization.kind]:
