@@ -157,10 +157,10 @@ class CareGrantSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     may_grant_others = serializers.BooleanField(required=False, default=False)
     granted_by = serializers.CharField(
-        source="granted_by.display_name", read_only=True, default=None
+        source="granted_by.display_name", read_only=True, default=None, allow_null=True
     )
     active = serializers.BooleanField(source="is_active", read_only=True)
-    revoked_at = serializers.DateTimeField(read_only=True)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
@@ -204,7 +204,9 @@ class RecordVersionSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     text = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
     taken_on = serializers.DateField(required=False, allow_null=True)
-    author = serializers.CharField(source="author.display_name", read_only=True, default=None)
+    author = serializers.CharField(
+        source="author.display_name", read_only=True, default=None, allow_null=True
+    )
     created_at = serializers.DateTimeField(read_only=True)
 
 
