@@ -35,8 +35,9 @@ Decisions
   non-conformant, and viewers open a folder or ZIP of instances without one.
 * TIFF: Pillow cannot drop tags without re-encoding, so the frames are re-saved losslessly
   (LZW) from the decoded pixels and the decoded pixels of the output are checked equal to the
-  input's, else :class:`AnonymizationFailed`. The ICC profile, resolution and orientation are
-  kept. JPEG and PNG are rewritten segment by segment / chunk by chunk, never re-encoded.
+  input's, else :class:`AnonymizationFailed`. The reduced ICC profile, resolution and
+  orientation are kept; no other tag of the original is written (a tag allow-list by
+  construction). JPEG and PNG are rewritten segment by segment / chunk by chunk, never re-encoded.
 * Allow-lists, not deny-lists (issue 13, finding 4): a copy is rebuilt from the parts a viewer
   needs to show the same pixels or mesh; anything not on the list — unknown segments, chunks,
   tags, properties, bytes after the end — is left out, whatever it holds. JPEG: SOI, the
@@ -972,8 +973,9 @@ def _photo_tiff(src: str, dst: str, report: _Report) -> None:
             frames.append((clean, orientation, icc, dpi))
     first, orientation, icc, dpi = frames[0]
     options: dict[str, Any] = {"compression": "tiff_lzw", "tiffinfo": {274: orientation}}
-    if icc:
-        options["icc_profile"] = icc
+    profile = reduced_icc(icc, report) if icc else None
+    if profile:
+        options["icc_profile"] = profile
     if dpi:
         options["dpi"] = dpi
     first.save(

@@ -897,3 +897,65 @@ def png_animated(path: Path) -> None:
     frames[0].save(
         path, "PNG", save_all=True, append_images=frames[1:], duration=100, loop=0, pnginfo=info
     )
+
+
+def _tiff_tag(tag: int, kind: str = "ascii") -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        from PIL import Image, TiffImagePlugin
+
+        image = Image.new("RGB", (24, 16), (200, 180, 170))
+        for x in range(24):
+            image.putpixel((x, x % 16), (x * 10, 40, 255 - x * 10))
+        info = TiffImagePlugin.ImageFileDirectory_v2()
+        if kind == "ascii":
+            info[tag] = text.decode("latin-1")
+            info.tagtype[tag] = 2
+        else:
+            info[tag] = text
+            info.tagtype[tag] = 7  # UNDEFINED
+        image.save(path, "TIFF", tiffinfo=info)
+
+    return build
+
+
+def _tiff_icc_desc(path: Path, text: bytes) -> None:
+    from PIL import Image
+
+    image = Image.new("RGB", (24, 16), (200, 180, 170))
+    image.save(path, "TIFF", icc_profile=_icc_with({b"desc": _icc_mluc(text)}))
+
+
+def _tiff_trailing(path: Path, text: bytes) -> None:
+    _tiff_tag(305)(path, b"scanner")
+    path.write_bytes(path.read_bytes() + text)
+
+
+def _tiff_second_page(path: Path, text: bytes) -> None:
+    from PIL import Image, TiffImagePlugin
+
+    pages = [Image.new("L", (8, 8), 10 * n) for n in range(2)]
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[270] = text.decode("latin-1")
+    info.tagtype[270] = 2
+    pages[1].encoderinfo = {"tiffinfo": info}
+    pages[0].save(path, "TIFF", save_all=True, append_images=pages[1:])
+
+
+PLANTED_TIFF: dict[str, Callable[[Path, bytes], None]] = {
+    "ImageDescription": _tiff_tag(270),
+    "Artist": _tiff_tag(315),
+    "DocumentName": _tiff_tag(269),
+    "PageName": _tiff_tag(285),
+    "Make": _tiff_tag(271),
+    "Model": _tiff_tag(272),
+    "Software": _tiff_tag(305),
+    "HostComputer": _tiff_tag(316),
+    "Copyright": _tiff_tag(33432),
+    "XMP": _tiff_tag(700, "undefined"),
+    "IPTC": _tiff_tag(33723, "undefined"),
+    "private_tag_ascii": _tiff_tag(50000),
+    "private_tag_undefined": _tiff_tag(65000, "undefined"),
+    "ICC_description": _tiff_icc_desc,
+    "after_the_last_directory": _tiff_trailing,
+    "second_page": _tiff_second_page,
+}

@@ -283,7 +283,8 @@ def test_tiff_is_resaved_losslessly_without_its_tags(tmp_path):
     assert pixel_hash(tmp_path / "out.tif") == pixel_hash(source)
     with Image.open(source) as before, Image.open(tmp_path / "out.tif") as after:
         assert after.size == before.size  # upright as displayed before
-        assert after.info["icc_profile"] == samples.srgb_profile()
+        assert after.info["icc_profile"] == icc.reduce_profile(samples.srgb_profile())[0]
+        assert_same_colour_tags(after.info["icc_profile"], samples.srgb_profile())
         assert {270, 305, 306, 315, 700}.isdisjoint(after.tag_v2)
     removed = codes(report)
     assert removed["comments"] == 2 and removed["xmp"] == 1 and removed["timestamps"] == 1

@@ -226,3 +226,22 @@ def test_finding_4_an_animated_png_keeps_every_frame_and_loses_its_text(tmp_path
     assert len(after) == 3 and after == before
     types = png_chunk_types((tmp_path / "shared").read_bytes())
     assert types.count(b"fcTL") == 3 and b"acTL" in types and b"tEXt" not in types
+
+
+# --- TIFF ---------------------------------------------------------------------------------------
+
+TIFF_DECODING_TAGS = {
+    256, 257, 258, 259, 262, 273, 274, 277, 278, 279, 282, 283, 284, 296, 317, 338, 339, 34675,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("place", sorted(corpus.PLANTED_TIFF))
+def test_finding_4_identity_planted_anywhere_in_a_tiff_is_gone(tmp_path, place, encoding):
+    data, report = lab_copy(tmp_path, "tiff", corpus.PLANTED_TIFF[place], encoding)
+    assert hits(data) == []
+    assert frames(tmp_path / "shared") == frames(tmp_path / "original")
+    with Image.open(tmp_path / "shared") as im:
+        for frame in ImageSequence.Iterator(im):
+            assert set(frame.tag_v2) <= TIFF_DECODING_TAGS, set(frame.tag_v2) - TIFF_DECODING_TAGS
+    assert not report["held"]
