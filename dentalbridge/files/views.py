@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +17,7 @@ from dentalbridge.files.forms import AssignForm, ShareForm
 from dentalbridge.files.models import AssetRole, AssetStatus
 from dentalbridge.patients import access as patients_access
 from dentalbridge.patients.lab_view import PatientForLab
+from dentalbridge.patients.models import RecordItem
 from dentalbridge.privacy.policy import Perm
 
 
@@ -315,8 +317,45 @@ def share_revoke(request, patient_id, item_id, share_id):
     share = services.share_revoke(
         actor=request.principal, patient_id=patient_id, item_id=item_id, share_id=share_id
     )
-    messages.success(request, _("%(lab)s no longer sees these files.") % {"lab": share.lab.name})
+    # The lab may still reach the item through another share: an order's (its note names the
+    # order) or one made by hand. Say so, instead of promising what did not happen. The service
+    # has checked the item; its shares are read through the door by its id.
+    now = timezone.now()
+    others = [
+        other
+        for other in access.shares_of_item(RecordItem(pk=share.item_id))
+        if other.pk != share.pk and other.lab_id == share.lab_id and other.is_active_at(now)
+    ]
+    if not others:
+        messages.success(
+            request, _("%(lab)s no longer sees these files.") % {"lab": share.lab.name}
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "This share is stopped, but %(lab)s still sees these files through %(shares)s, "
+                "until that share ends too (an order's share ends when the order is declined or "
+                "cancelled; any share can be stopped below)."
+            )
+            % {"lab": share.lab.name, "shares": "; ".join(_share_label(o) for o in others)},
+        )
     return redirect("record_item_detail", patient_id=patient_id, item_id=item_id)
+
+
+def _share_label(share) -> str:
+    """“Order ORD-12” (an order's share is noted with its order), or the practice's note, or the
+    day it was made; and until when."""
+    label = (
+        _("“%(note)s”") % {"note": share.note}
+        if share.note
+        else _("the share of %(day)s") % {"day": date_format(share.created_at, "SHORT_DATE_FORMAT")}
+    )
+    if share.expires_at is not None:
+        label += " " + _("(until %(day)s)") % {
+            "day": date_format(share.expires_at, "SHORT_DATE_FORMAT")
+        }
+    return label
 
 
 @domain_view
