@@ -76,6 +76,31 @@ def as_user():
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoints_beside_this_tests_database(settings, tmp_path):
+    """Each test's database holds its own audit log; its signed checkpoints go beside it."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_empty_the_audit_log():
+    """Between transactional tests Django empties every table; on SQLite the audit table's
+    append-only triggers refuse that unless the test suite says so (privacy.audit)."""
+    from django.core.management.commands import flush
+
+    from dentalbridge.privacy.audit import changes_allowed
+
+    original = flush.Command.handle
+
+    def handle(self, *args, **options):
+        with changes_allowed():
+            return original(self, *args, **options)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; no test inherits another's."""
     from django.core.cache import cache

@@ -295,6 +295,7 @@ def seed_record(rng: random.Random, patients: list, dentists, scale: Scale, seed
 _AUDIT_COLUMNS = (
     "seq", "created_at", "action", "outcome", "actor_id", "organization_id", "target_type",
     "target_id", "patient_id", "reason", "via", "ip", "user_agent", "data", "prev_hash", "hash",
+    "key_id",
 )  # fmt: skip
 
 
@@ -314,9 +315,10 @@ def _audit_rows(rng, practice, members, scale: Scale, seeded: Seeded, tail) -> I
     take them as they are), and the few ``data`` values are shared: this loop is the seeding's
     bottleneck.
     """
-    from dentalbridge.privacy.audit import GENESIS_HASH, AuditAction, compute_hash
+    from dentalbridge.privacy.audit import GENESIS_HASH, AuditAction, compute_hash, key_ring
 
     last_seq, prev_hash = tail if tail else (0, GENESIS_HASH)
+    key_id = key_ring()[0][0]  # signed as record() signs: the keyed chain
     ours = (str(practice.public_id), [str(m) for m in members], list(seeded.item_ids.items()))
     others = [
         (
@@ -370,7 +372,7 @@ def _audit_rows(rng, practice, members, scale: Scale, seeded: Seeded, tail) -> I
                 row.target_id = row.patient_id
             if mine:
                 per_patient[row.patient_id] += 1
-        row.prev_hash = prev_hash
+        row.prev_hash, row.key_id = prev_hash, key_id
         row.hash = prev_hash = compute_hash(prev_hash, row)
         if mine:
             seeded.practice_audit_rows += 1
@@ -437,7 +439,7 @@ def _write_audit_copy(rows: Iterator[_Row], seeded: Seeded) -> int:
                             row.seq, row.created_at, row.action, row.outcome, row.actor_id,
                             row.organization_id, row.target_type, row.target_id, row.patient_id,
                             row.reason, row.via, row.ip, row.user_agent, data, row.prev_hash,
-                            row.hash,
+                            row.hash, row.key_id,
                         )
                     )  # fmt: skip
                     written += 1

@@ -257,6 +257,19 @@ def _region_storage(region: str) -> dict:
 # (FILES_MASTER_KEYS or FILES_MASTER_KEYS_FILE); embedded/test runs keep one in DATA_DIR.
 FILES_MASTER_KEYS = env_str("FILES_MASTER_KEYS") if PRODUCTION else env_str("FILES_MASTER_KEYS", "")
 FILES_MASTER_KEY_FILE = DATA_DIR / "files-master.key"
+# The audit chain (PRV-6) is keyed: HMAC-SHA256 with keys the database never holds ("id:key"
+# pairs, urlsafe base64 of 32 random bytes, newest first; older ids keep verifying the rows they
+# signed). Production supplies AUDIT_KEYS; embedded/test runs keep one in DATA_DIR. Signed
+# checkpoints (the last seq and hash) go to AUDIT_CHECKPOINT_FILE, outside the database: an
+# append-only place an operator chooses, by default a file in DATA_DIR.
+AUDIT_KEYS = env_str("AUDIT_KEYS") if PRODUCTION else env_str("AUDIT_KEYS", "")
+AUDIT_KEY_FILE = DATA_DIR / "audit.key"
+# Rows 1..N of a log begun before the chain was keyed verify as plain SHA-256 (an upgrade: set it
+# to the seq verify_audit reported before); any other row without a key id is a finding.
+AUDIT_UNKEYED_ROWS = env_int("AUDIT_UNKEYED_ROWS", 0, minimum=0)
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+)
 FILES_QUOTA_BYTES = env_int("FILES_QUOTA_BYTES", 50 * 1024**3, minimum=0)
 FILES_UPLOAD_EXPIRES_HOURS = env_int("FILES_UPLOAD_EXPIRES_HOURS", 24, minimum=1)
 FILES_DOWNLOAD_LINK_SECONDS = env_int("FILES_DOWNLOAD_LINK_SECONDS", 300, minimum=10)

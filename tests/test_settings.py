@@ -26,6 +26,7 @@ PROD = {
     "S3_ENDPOINT_URL": "https://s3.dentalbridge.example",
     "EMAIL_URL": "smtp://mailer.example:587?starttls=1",
     "FILES_MASTER_KEYS": "m2026:" + "A" * 43 + "=",
+    "AUDIT_KEYS": "a2026:" + "B" * 43 + "=",
 }
 
 
@@ -73,6 +74,10 @@ def boot(env: dict, code: str = "", tmp_path: Path = ROOT / "var", args=()):
         (
             {k: v for k, v in PROD.items() if k != "FILES_MASTER_KEYS"},
             "FILES_MASTER_KEYS is required",
+        ),
+        (
+            {k: v for k, v in PROD.items() if k != "AUDIT_KEYS"},
+            "AUDIT_KEYS is required",
         ),
     ],
 )

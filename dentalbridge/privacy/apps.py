@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class PrivacyConfig(AppConfig):
@@ -7,3 +8,9 @@ class PrivacyConfig(AppConfig):
 
     name = "dentalbridge.privacy"
     label = "privacy"
+
+    def ready(self) -> None:
+        from dentalbridge.privacy import audit
+
+        # SQLite's append-only triggers ask a function each connection must have (audit.py).
+        connection_created.connect(audit.register_sqlite_guard, dispatch_uid="audit-guard")

@@ -9,7 +9,9 @@ class AuditEvent(models.Model):
 
     People and objects are referenced by their public UUIDs, not foreign keys: the log must
     outlive the rows it speaks of, and must never be changed by a cascade. ``hash`` is
-    SHA-256(prev_hash ‖ canonical row); ``seq`` is unique so the chain can never fork.
+    HMAC-SHA256 under the key ``key_id`` names (a key the database does not hold) of
+    prev_hash ‖ canonical row — plain SHA-256 for rows written before the chain was keyed, which
+    have no ``key_id``; ``seq`` is unique so the chain can never fork.
     """
 
     seq = models.BigIntegerField(unique=True)
@@ -28,6 +30,7 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["seq"]

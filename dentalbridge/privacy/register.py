@@ -22,5 +22,5 @@ PERSONAL_DATA: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
-    "privacy.AuditEvent": (("seq", "prev_hash", "hash"), "the hash chain"),
+    "privacy.AuditEvent": (("seq", "prev_hash", "hash", "key_id"), "the keyed hash chain"),
 }
