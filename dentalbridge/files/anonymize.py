@@ -101,6 +101,8 @@ REMOVED_LABELS = {
     "stl_attributes": "STL triangle attribute bytes",
     "ply_comments": "PLY comments",
     "ply_obj_info": "PLY object information",
+    "ply_elements": "PLY elements a viewer does not read",
+    "ply_properties": "PLY properties a viewer does not read",
     "obj_comments": "OBJ comments",
     "obj_names": "Object and group names",
     "mtl_comments": "Material file comments",
@@ -1116,27 +1118,246 @@ def _stl_ascii(src: str, dst: str, report: _Report) -> None:
         raise AnonymizationFailed("The file is not an ASCII STL.")
 
 
+_PLY_TYPES = {
+    b"char": "i1", b"int8": "i1", b"uchar": "u1", b"uint8": "u1", b"short": "i2",
+    b"int16": "i2", b"ushort": "u2", b"uint16": "u2", b"int": "i4", b"int32": "i4",
+    b"uint": "u4", b"uint32": "u4", b"float": "f4", b"float32": "f4", b"double": "f8",
+    b"float64": "f8",
+}  # fmt: skip
+# What a mesh viewer or CAM program reads: positions, normals, colours, texture coordinates,
+# scanner quality on vertices; the corner list and colour on faces. Other elements and
+# properties (edges, materials, a vendor's own fields) are left out with their data.
+_PLY_KEPT = {
+    b"vertex": {b"x", b"y", b"z", b"nx", b"ny", b"nz", b"red", b"green", b"blue", b"alpha",
+                b"s", b"t", b"u", b"v", b"texture_u", b"texture_v", b"quality", b"confidence",
+                b"intensity"},
+    b"face": {b"vertex_indices", b"vertex_index", b"red", b"green", b"blue", b"alpha",
+              b"texcoord"},
+}  # fmt: skip
+_PLY_FORMATS = {b"ascii": "", b"binary_little_endian": "<", b"binary_big_endian": ">"}
+_PLY_RECORDS_PER_CHUNK = 65536
+
+
+class _PlyProperty:
+    def __init__(self, words: list[bytes]):
+        if len(words) == 3 and words[1] in _PLY_TYPES:
+            self.count_type, self.type, self.name = None, words[1], words[2]
+        elif len(words) == 5 and words[1] == b"list" and {words[2], words[3]} <= _PLY_TYPES.keys():
+            self.count_type, self.type, self.name = words[2], words[3], words[4]
+        else:
+            raise AnonymizationFailed("The PLY header has a property it cannot read.")
+
+    def line(self) -> bytes:
+        if self.count_type is None:
+            return b"property %s %s\n" % (self.type, self.name)
+        return b"property list %s %s %s\n" % (self.count_type, self.type, self.name)
+
+
+class _PlyElement:
+    def __init__(self, name: bytes, count: int):
+        self.name, self.count = name, count
+        self.properties: list[_PlyProperty] = []
+
+    @property
+    def kept(self) -> list[bool]:
+        allowed = _PLY_KEPT.get(self.name, set())
+        return [p.name in allowed for p in self.properties]
+
+
+def _ply_header(fin: BinaryIO, report: _Report) -> tuple[str, list[_PlyElement]]:
+    if fin.readline(8).rstrip(b"\r\n") != b"ply":
+        raise AnonymizationFailed("The file is not a PLY file.")
+    fmt: str | None = None
+    elements: list[_PlyElement] = []
+    header = 0
+    while True:
+        line = fin.readline(_MAX_LINE)
+        header += len(line)
+        if not line or header > 16 * _MAX_LINE:
+            raise AnonymizationFailed("The PLY header has no end.")
+        words = line.split()
+        keyword = words[0] if words else b""
+        if keyword == b"end_header":
+            break
+        if keyword == b"format" and len(words) == 3 and words[1] in _PLY_FORMATS:
+            fmt = _PLY_FORMATS[words[1]]
+        elif keyword == b"element" and len(words) == 3 and words[2].isdigit():
+            elements.append(_PlyElement(words[1], int(words[2])))
+        elif keyword == b"property" and elements:
+            elements[-1].properties.append(_PlyProperty(words))
+        elif keyword == b"comment":
+            report.add("ply_comments")
+        elif keyword == b"obj_info":
+            report.add("ply_obj_info")
+        elif keyword:
+            report.add("other_text")
+    if fmt is None:
+        raise AnonymizationFailed("The PLY header has no format.")
+    return fmt, elements
+
+
+def _ply_write_header(fout: BinaryIO, fmt: str, elements: list[_PlyElement]) -> None:
+    name = {v: k for k, v in _PLY_FORMATS.items()}[fmt]
+    fout.write(b"ply\nformat %s 1.0\n" % name)
+    for element in elements:
+        if element.name in _PLY_KEPT and any(element.kept):
+            fout.write(b"element %s %d\n" % (element.name, element.count))
+            for prop, keep in zip(element.properties, element.kept, strict=True):
+                if keep:
+                    fout.write(prop.line())
+    fout.write(b"end_header\n")
+
+
+def _ply_count_dropped(element: _PlyElement, report: _Report) -> None:
+    if element.name not in _PLY_KEPT:
+        report.add("ply_elements")
+    else:
+        report.add("ply_properties", element.kept.count(False))
+
+
+def _ply_ascii_body(fin: BinaryIO, fout: BinaryIO, elements: list[_PlyElement],
+                    report: _Report) -> None:  # fmt: skip
+    """One record per line; every value checked to be a number and written as it was."""
+    lines = iter(_text_lines(fin))
+    for element in elements:
+        keep_element = element.name in _PLY_KEPT and any(element.kept)
+        for _ in range(element.count):
+            line = next(lines, None)
+            if line is None:
+                raise AnonymizationFailed("The PLY body is shorter than its header says.")
+            words, at, out = line.split(), 0, []
+            for prop, keep in zip(element.properties, element.kept, strict=True):
+                size = 1
+                if prop.count_type is not None:
+                    if at >= len(words) or not words[at].isdigit():
+                        raise AnonymizationFailed("The PLY body has a malformed list.")
+                    size += int(words[at])
+                values = words[at : at + size]
+                if len(values) < size or not all(_NUMBER.match(v) for v in values):
+                    raise AnonymizationFailed("The PLY body has a malformed record.")
+                if keep:
+                    out += values
+                at += size
+            report.add("other_text", len(words) > at)
+            if keep_element:
+                fout.write(b" ".join(out) + b"\n")
+    if any(line.strip() for line in lines):
+        report.add("trailing_data")
+
+
+def _ply_read(fin: BinaryIO, size: int) -> bytes:
+    data = fin.read(size)
+    if len(data) < size:
+        raise AnonymizationFailed("The PLY body is shorter than its header says.")
+    return data
+
+
+def _ply_list_length(data: bytes, dtype) -> int:
+    import numpy as np
+
+    length = int(np.frombuffer(data, dtype)[0])
+    if length < 0:
+        raise AnonymizationFailed("The PLY body has a malformed list.")
+    return length
+
+
+def _ply_layout(fin: BinaryIO, properties: list[_PlyProperty], endian: str):
+    """The numpy record type of the next record (lists as long as in it), or None at the end;
+    the file position is left where it was."""
+    import numpy as np
+
+    start, fields = fin.tell(), cast("list[tuple[Any, ...]]", [])
+    try:
+        for index, prop in enumerate(properties):
+            dtype = np.dtype(endian + _PLY_TYPES[prop.type])
+            if prop.count_type is None:
+                fields.append((f"p{index}", dtype))
+                _ply_read(fin, dtype.itemsize)
+                continue
+            count_dtype = np.dtype(endian + _PLY_TYPES[prop.count_type])
+            length = _ply_list_length(_ply_read(fin, count_dtype.itemsize), count_dtype)
+            fields += [(f"n{index}", count_dtype), (f"p{index}", dtype, (length,))]
+            _ply_read(fin, dtype.itemsize * length)
+    except AnonymizationFailed:
+        return None
+    finally:
+        fin.seek(start)
+    return np.dtype(fields)
+
+
+def _ply_block(fin: BinaryIO, element: _PlyElement, endian: str, block: int) -> bytes | None:
+    """``block`` records' kept properties read as one numpy array, if every record has the
+    layout of the first (a mesh's triangles do); else None, the position unchanged."""
+    from numpy.lib import recfunctions
+
+    layout = _ply_layout(fin, element.properties, endian)
+    if layout is None:
+        return None
+    start = fin.tell()
+    raw = fin.read(block * layout.itemsize)
+    if len(raw) == block * layout.itemsize:
+        import numpy as np
+
+        array = np.frombuffer(raw, layout)
+        lists = [i for i, p in enumerate(element.properties) if p.count_type is not None]
+        if all((array[f"n{i}"] == layout[f"p{i}"].shape[0]).all() for i in lists):
+            names = [
+                name
+                for i, keep in enumerate(element.kept)
+                if keep
+                for name in ((f"n{i}", f"p{i}") if i in lists else (f"p{i}",))
+            ]
+            return recfunctions.repack_fields(array[names]).tobytes() if names else b""
+    fin.seek(start)
+    return None
+
+
+def _ply_binary_element(fin: BinaryIO, fout: BinaryIO, element: _PlyElement, endian: str) -> None:
+    """Copy the kept properties of ``element``'s records: in blocks where records share one
+    layout, else record by record."""
+    import numpy as np
+
+    write = element.name in _PLY_KEPT and any(element.kept)
+    left = element.count
+    while left:
+        block = min(left, _PLY_RECORDS_PER_CHUNK)
+        left -= block
+        data = _ply_block(fin, element, endian, block)
+        if data is not None:
+            if write:
+                fout.write(data)
+            continue
+        for _ in range(block):
+            parts = []
+            for prop, keep in zip(element.properties, element.kept, strict=True):
+                size, count = np.dtype(_PLY_TYPES[prop.type]).itemsize, b""
+                if prop.count_type is not None:
+                    count_dtype = np.dtype(endian + _PLY_TYPES[prop.count_type])
+                    count = _ply_read(fin, count_dtype.itemsize)
+                    size *= _ply_list_length(count, count_dtype)
+                values = _ply_read(fin, size)
+                if keep:
+                    parts.append(count + values)
+            if write:
+                fout.write(b"".join(parts))
+
+
 def _ply(src: str, dst: str, report: _Report) -> None:
+    """Rebuild the PLY from an allow-list: the format, the vertex and face elements with the
+    properties a viewer reads (``_PLY_KEPT``), their values as they were; comments, obj_info,
+    other elements and properties (with their data) and bytes after the last record go."""
     with open(src, "rb") as fin, open(dst, "wb") as fout:
-        if fin.readline(8).rstrip(b"\r\n") != b"ply":
-            raise AnonymizationFailed("The file is not a PLY file.")
-        fout.write(b"ply\n")
-        header = 0
-        while True:
-            line = fin.readline(_MAX_LINE)
-            header += len(line)
-            if not line or header > 16 * _MAX_LINE:
-                raise AnonymizationFailed("The PLY header has no end.")
-            keyword = line.split(None, 1)[0] if line.strip() else b""
-            if keyword == b"comment":
-                report.add("ply_comments")
-            elif keyword == b"obj_info":
-                report.add("ply_obj_info")
-            else:
-                fout.write(line)
-            if keyword == b"end_header":
-                break
-        shutil.copyfileobj(fin, fout, _CHUNK)  # the body, ASCII or binary, as is
+        fmt, elements = _ply_header(fin, report)
+        for element in elements:
+            _ply_count_dropped(element, report)
+        _ply_write_header(fout, fmt, elements)
+        if not fmt:
+            _ply_ascii_body(fin, fout, elements, report)
+            return
+        for element in elements:
+            _ply_binary_element(fin, fout, element, fmt)
+        if fin.read(1):
+            report.add("trailing_data")
 
 
 _OBJ_DROPPED = {b"call", b"csh", b"maplib", b"usemap"}  # shell commands, texture map libraries
@@ -1314,10 +1535,12 @@ def anonymize_mesh(
 ) -> dict:
     """Remove names and comments from a mesh, streaming it (files can be gigabytes) (FIL-3).
 
-    ``stl-binary``: the 80-byte header blanked, triangles byte-identical (trailing bytes beyond
-    the triangle count dropped). ``stl-ascii``: ``solid``/``endsolid`` names become ``partN``,
-    lines outside the STL grammar are dropped. ``ply``: ``comment`` and ``obj_info`` header
-    lines dropped, body copied as is. ``obj``: comments dropped, ``o``/``g`` names become
+    ``stl-binary``: the 80-byte header replaced by ``STL_HEADER``, normals and vertices
+    byte-identical, attribute bytes zeroed (trailing bytes beyond the triangle count dropped).
+    ``stl-ascii``: every line rebuilt from its keyword and numbers, ``solid``/``endsolid`` names
+    become ``partN``, lines outside the STL grammar are dropped. ``ply``: rebuilt from the
+    allow-list ``_PLY_KEPT`` (vertex and face properties a viewer reads, values unchanged);
+    comments, ``obj_info``, other elements and properties and trailing bytes dropped. ``obj``: comments dropped, ``o``/``g`` names become
     ``objectN``/``groupN``, ``mtllib`` points to ``mtl_name`` (dropped if None), ``usemtl`` names
     mapped through ``materials`` (see :func:`material_mapping`; without it, numbered in order of
     appearance), ``call``/``csh``/``maplib``/``usemap`` dropped. ``mtl``: comments dropped,

@@ -959,3 +959,73 @@ PLANTED_TIFF: dict[str, Callable[[Path, bytes], None]] = {
     "after_the_last_directory": _tiff_trailing,
     "second_page": _tiff_second_page,
 }
+
+
+PLY_VERTICES = [(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
+PLY_FACES = [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)]
+
+
+def _ply_planted(place: str, binary: bool) -> Callable[[Path, bytes], None]:
+    """A tetrahedron with ``text`` in ``place``: a header line, a vertex property holding it as
+    a list of bytes, an element of its own, a property's name, after the last record, or (ASCII)
+    words after a record's values."""
+
+    def build(path: Path, text: bytes) -> None:
+        fmt = "binary_little_endian" if binary else "ascii"
+        header = [b"ply", b"format %s 1.0" % fmt.encode()]
+        if place == "comment":
+            header.append(b"comment " + text)
+        if place == "obj_info":
+            header.append(b"obj_info " + text)
+        if place == "unknown_header_line":
+            header.append(b"author " + text)
+        header += [b"element vertex 4", b"property float x", b"property float y"]
+        header.append(b"property float z")
+        if place == "extra_property":
+            header.append(b"property list uchar uchar patient")
+        if place == "property_name":
+            header.append(b"property uchar " + text.replace(b" ", b"_"))
+        header += [b"element face 4", b"property list uchar int vertex_indices"]
+        if place == "extra_element":
+            header += [b"element patient %d" % len(text), b"property uchar letter"]
+        header.append(b"end_header")
+        body = b""
+        for index, vertex in enumerate(PLY_VERTICES):
+            extra = b""
+            if place == "extra_property":
+                extra = bytes([len(text)]) + text if binary else b" %d %s" % (
+                    len(text), b" ".join(b"%d" % c for c in text)
+                )  # fmt: skip
+            if place == "property_name":
+                extra = b"\x07" if binary else b" 7"
+            if binary:
+                body += struct.pack("<3f", *vertex) + extra
+            else:
+                words = b" ".join(b"%g" % c for c in vertex) + extra
+                if place == "after_a_record" and index == 0:
+                    words += b" " + text
+                body += words + b"\n"
+        for face in PLY_FACES:
+            if binary:
+                body += struct.pack("<B3i", 3, *face)
+            else:
+                body += b"3 %d %d %d\n" % face
+        if place == "extra_element":
+            body += text if binary else b"".join(b"%d\n" % c for c in text)
+        if place == "after_the_body":
+            body += text
+        path.write_bytes(b"\n".join(header) + b"\n" + body)
+
+    return build
+
+
+_PLY_PLACES = [
+    "comment", "obj_info", "unknown_header_line", "extra_property", "property_name",
+    "extra_element", "after_the_body",
+]  # fmt: skip
+PLANTED_PLY: dict[str, Callable[[Path, bytes], None]] = {
+    **{f"binary_{place}": _ply_planted(place, binary=True) for place in _PLY_PLACES},
+    **{f"ascii_{place}": _ply_planted(place, binary=False) for place in _PLY_PLACES},
+    "ascii_after_a_record": _ply_planted("after_a_record", binary=False),
+}
+NUL_TERMINATED |= {"binary_property_name", "ascii_property_name"}
