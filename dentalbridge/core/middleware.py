@@ -88,3 +88,23 @@ class DomainErrorMiddleware:
             response["X-Error-Code"] = exception.code  # app.js shows such an answer in place
             return response
         return render(request, "core/error.html", context, status=status)
+
+
+# A limit without its own window says to come back after a minute: the platform's rate limits
+# (ACCOUNT_RATE_LIMITS, the API's) count per minute, the longest per five.
+RETRY_AFTER_SECONDS = 60
+
+
+class RetryAfterMiddleware:
+    """Every 429 tells the client when to try again (RFC 9110 §10.2.3): allauth's own limits on
+    the sign-in, sign-up and reset forms answer 429 without ``Retry-After``; views that know
+    their window (the lock-outs, the API's throttles) set their own, which is kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 429 and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
