@@ -1382,6 +1382,41 @@ def _material(materials: dict[bytes, bytes], name: bytes, report: _Report, given
     return _new_name(materials, name, b"material")
 
 
+# Statements of numbers: keyword → (fewest, most numbers). Vertices may carry a colour.
+_OBJ_NUMBERS = {b"v": (3, 7), b"vt": (1, 3), b"vn": (3, 3), b"vp": (1, 3)}
+_OBJ_REFERENCES = {b"f", b"l", b"p"}
+_OBJ_REFERENCE = re.compile(rb"^-?\d+(/(-?\d+)?(/-?\d+)?)?$")
+
+
+def _obj_statement(keyword: bytes, words: list[bytes], report: _Report) -> bytes | None:
+    """A geometry statement rebuilt from its keyword and the values its grammar allows; words
+    after them and statements outside the allow-list are dropped (None)."""
+    if keyword in _OBJ_NUMBERS:
+        fewest, most = _OBJ_NUMBERS[keyword]
+        values = []
+        for word in words[1 : 1 + most]:
+            if not _NUMBER.match(word):
+                break
+            values.append(word)
+        if len(values) < fewest:
+            raise AnonymizationFailed("The OBJ file has a malformed vertex.")
+        report.add("other_text", len(words) > 1 + len(values))
+        return b" ".join([keyword, *values])
+    if keyword in _OBJ_REFERENCES:
+        references = [word for word in words[1:] if _OBJ_REFERENCE.match(word)]
+        report.add("other_text", len(words) > 1 + len(references))
+        return b" ".join([keyword, *references])
+    if keyword == b"s":
+        value = words[1] if len(words) > 1 else b"off"
+        if not (value.isdigit() or value.lower() == b"off"):
+            report.add("other_text")
+            value = b"1"
+        return b"s " + value
+    if keyword:
+        report.add("other_text")
+    return None
+
+
 def _obj(
     src: str, dst: str, report: _Report, mtl_name: str | None, materials: dict[str, str] | None
 ) -> None:
@@ -1414,7 +1449,9 @@ def _obj(
             elif keyword in _OBJ_DROPPED:
                 report.add("file_references")
             else:
-                fout.write(line)
+                kept = _obj_statement(keyword, words, report)
+                if kept:
+                    fout.write(kept + eol)
 
 
 _MTL_MAPS = {b"map_ka", b"map_kd", b"map_ks", b"map_ns", b"map_d", b"map_bump", b"bump",
@@ -1448,6 +1485,12 @@ def _texture_line(line: bytes, words: list[bytes], report: _Report) -> bytes:
     return _indent(line) + b" ".join([*words[:i], new]) + _eol(line)
 
 
+# Material statements of numbers (colours, exponents, transparency, illumination model, PBR);
+# a colour given by a spectral file or "xyz" keeps only its numbers.
+_MTL_NUMBERS = {b"ka", b"kd", b"ks", b"ke", b"tf", b"ns", b"ni", b"d", b"tr", b"illum",
+                b"sharpness", b"pr", b"pm", b"ps", b"pc", b"pcr", b"aniso", b"anisor"}  # fmt: skip
+
+
 def _mtl(src: str, dst: str, report: _Report, materials: dict[str, str] | None) -> None:
     mats = {k.encode(): v.encode() for k, v in (materials or {}).items()}
     with open(src, "rb") as fin, open(dst, "wb") as fout:
@@ -1465,8 +1508,13 @@ def _mtl(src: str, dst: str, report: _Report, materials: dict[str, str] | None) 
                 fout.write(b"newmtl " + new + _eol(line))
             elif keyword in _MTL_MAPS and len(words) > 1:
                 fout.write(_texture_line(line, words, report))
-            else:
-                fout.write(line)
+            elif keyword in _MTL_NUMBERS:
+                values = [w for w in words[1:4] if _NUMBER.match(w) or w.lower() == b"-halo"]
+                report.add("other_text", len(words) > 1 + len(values))
+                if values:
+                    fout.write(b" ".join([words[0], *values]) + _eol(line))
+            elif keyword:
+                report.add("other_text")
 
 
 MESH_FORMATS = ("stl-binary", "stl-ascii", "ply", "obj", "mtl")
@@ -1540,10 +1588,13 @@ def anonymize_mesh(
     ``stl-ascii``: every line rebuilt from its keyword and numbers, ``solid``/``endsolid`` names
     become ``partN``, lines outside the STL grammar are dropped. ``ply``: rebuilt from the
     allow-list ``_PLY_KEPT`` (vertex and face properties a viewer reads, values unchanged);
-    comments, ``obj_info``, other elements and properties and trailing bytes dropped. ``obj``: comments dropped, ``o``/``g`` names become
-    ``objectN``/``groupN``, ``mtllib`` points to ``mtl_name`` (dropped if None), ``usemtl`` names
-    mapped through ``materials`` (see :func:`material_mapping`; without it, numbered in order of
-    appearance), ``call``/``csh``/``maplib``/``usemap`` dropped. ``mtl``: comments dropped,
+    comments, ``obj_info``, other elements and properties and trailing bytes dropped.
+    ``obj``: comments dropped, ``o``/``g`` names become ``objectN``/``groupN``, geometry
+    statements rebuilt from their numbers and corner references (words after them and
+    statements outside the grammar dropped), ``mtllib`` points to ``mtl_name`` (dropped if
+    None), ``usemtl`` names mapped through ``materials`` (see :func:`material_mapping`; without
+    it, numbered in order of appearance), ``call``/``csh``/``maplib``/``usemap`` dropped.
+    ``mtl``: comments and statements other than colours, numbers and texture maps dropped,
     ``newmtl`` names mapped through ``materials``, texture paths cut to their file name."""
     if fmt not in MESH_FORMATS:
         raise ValueError(f"Unknown mesh format {fmt!r}")

@@ -1029,3 +1029,56 @@ PLANTED_PLY: dict[str, Callable[[Path, bytes], None]] = {
     "ascii_after_a_record": _ply_planted("after_a_record", binary=False),
 }
 NUL_TERMINATED |= {"binary_property_name", "ascii_property_name"}
+
+
+OBJ_TEXT = (
+    "mtllib model.mtl\no tooth\nv 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nvn 0 0 1\nvt 0.5 0.5\n"
+    "g crown\nusemtl enamel\ns 1\nf 1/1/1 2/1/1 3/1/1\nf 1 2 4\nl 1 2\n"
+)
+
+
+def _obj_replace(old: str, new: str) -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        planted = new.encode().replace(b"TEXT", text)
+        path.write_bytes(OBJ_TEXT.encode().replace(old.encode(), planted, 1))
+
+    return build
+
+
+PLANTED_OBJ: dict[str, Callable[[Path, bytes], None]] = {
+    "comment_line": _obj_replace("o tooth\n", "# TEXT\no tooth\n"),
+    "comment_after_a_statement": _obj_replace("v 1 0 0\n", "v 1 0 0 # TEXT\n"),
+    "object_name": _obj_replace("o tooth", "o TEXT"),
+    "group_name": _obj_replace("g crown", "g crown TEXT"),
+    "mtllib_name": _obj_replace("mtllib model.mtl", "mtllib TEXT.mtl"),
+    "usemtl_name": _obj_replace("usemtl enamel", "usemtl TEXT"),
+    "unknown_statement": _obj_replace("s 1\n", "s 1\nauthor TEXT\n"),
+    "after_a_vertex": _obj_replace("v 0 0 1\n", "v 0 0 1 TEXT\n"),
+    "after_a_normal": _obj_replace("vn 0 0 1\n", "vn 0 0 1 TEXT\n"),
+    "after_a_texture_coordinate": _obj_replace("vt 0.5 0.5\n", "vt 0.5 0.5 TEXT\n"),
+    "after_a_face": _obj_replace("f 1 2 4\n", "f 1 2 4 TEXT\n"),
+    "after_a_line": _obj_replace("l 1 2\n", "l 1 2 TEXT\n"),
+    "smoothing_group": _obj_replace("s 1", "s TEXT"),
+    "linked_files": _obj_replace("s 1\n", "s 1\ncall TEXT.mod\nshadow_obj TEXT.obj\n"),
+    "after_the_last_line": _obj_replace("l 1 2\n", "l 1 2\nTEXT"),
+}
+
+
+MTL_TEXT = "newmtl enamel\nKa 1 1 1\nKd 0.9 0.9 0.85\nd 1\nillum 2\nmap_Kd enamel.png\n"
+
+
+def _mtl_replace(old: str, new: str) -> Callable[[Path, bytes], None]:
+    def build(path: Path, text: bytes) -> None:
+        planted = new.encode().replace(b"TEXT", text)
+        path.write_bytes(MTL_TEXT.encode().replace(old.encode(), planted, 1))
+
+    return build
+
+
+PLANTED_MTL: dict[str, Callable[[Path, bytes], None]] = {
+    "comment_line": _mtl_replace("Ka", "# TEXT\nKa"),
+    "material_name": _mtl_replace("newmtl enamel", "newmtl TEXT"),
+    "after_a_colour": _mtl_replace("Kd 0.9 0.9 0.85", "Kd 0.9 0.9 0.85 TEXT"),
+    "unknown_statement": _mtl_replace("illum 2\n", "illum 2\nauthor TEXT\n"),
+    "texture_folder": _mtl_replace("map_Kd enamel.png", "map_Kd C:/TEXT/enamel.png"),
+}

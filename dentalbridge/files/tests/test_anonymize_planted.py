@@ -307,3 +307,26 @@ def test_finding_4_a_big_ply_with_mixed_faces_loses_only_the_unknown_property(tm
     expected = header.replace(b"property int flags\n", b"") + xyz.tobytes() + kept_faces
     assert (tmp_path / "shared").read_bytes() == expected
     assert {item["code"]: item["count"] for item in report["removed"]} == {"ply_properties": 1}
+
+
+# --- OBJ ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("place", sorted(corpus.PLANTED_OBJ))
+def test_finding_4_identity_planted_anywhere_in_an_obj_is_gone(tmp_path, place, encoding):
+    data, _ = lab_copy(tmp_path, "obj", corpus.PLANTED_OBJ[place], encoding)
+    assert hits(data) == []
+    (tmp_path / "clean.obj").write_text(corpus.OBJ_TEXT)
+    assert mesh_of(tmp_path / "shared", "obj") == mesh_of(tmp_path / "clean.obj", "obj")
+    statements = {line.split()[0] for line in data.splitlines() if line.strip()}
+    assert statements <= {b"o", b"g", b"v", b"vn", b"vt", b"f", b"l", b"s", b"usemtl"}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("place", sorted(corpus.PLANTED_MTL))
+def test_finding_4_identity_planted_anywhere_in_an_mtl_is_gone(tmp_path, place, encoding):
+    data, _ = lab_copy(tmp_path, "mtl", corpus.PLANTED_MTL[place], encoding)
+    assert hits(data) == []
+    lines = data.decode("utf-8", "replace").splitlines()
+    assert lines[1:] == ["Ka 1 1 1", "Kd 0.9 0.9 0.85", "d 1", "illum 2", "map_Kd enamel.png"]
