@@ -10,13 +10,13 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dentalbridge.accounts.models import User
+from dentalbridge.core.emails import normalized_email
 from dentalbridge.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from dentalbridge.core.text import hidden_character
 from dentalbridge.messaging.services import email_send
@@ -100,9 +100,9 @@ def _clean(patient: Patient, practice: Organization) -> None:
         problem("sex", _("Choose one of the listed options."))
     if patient.email:
         try:
-            validate_email(patient.email)
-        except ValidationError:
-            problem("email", _("Enter a valid e-mail address."))
+            patient.email = normalized_email(patient.email)  # the one form (core.emails)
+        except ValidationError as refusal:
+            problem("email", str(refusal.messages[0]))
     for name in ("gender", "phone", "address", "external_reference", "notes", "guardian_name",
                  "guardian_contact"):  # fmt: skip
         field_limit = cast(int, Patient._meta.get_field(name).max_length)  # type: ignore[union-attr]
@@ -466,13 +466,11 @@ def patient_invitation_create(
 ) -> PatientInvitation:
     """Invite the patient (or, for a minor, the guardian's address) to see the record."""
     patient = access.patient_access(actor, patient_id, Perm.PATIENT_EDIT)
-    email = (email or patient.email or "").strip().lower()
     try:
-        validate_email(email)
+        email = normalized_email(email or patient.email or "")
     except ValidationError as exc:
         raise ValidationFailed(
-            _("Enter the patient's e-mail address."),
-            fields={"email": [_("Enter a valid e-mail address.")]},
+            _("Enter the patient's e-mail address."), fields={"email": list(exc.messages)}
         ) from exc
     token = secrets.token_urlsafe(32)
     with transaction.atomic():

@@ -206,3 +206,30 @@ def test_practice_invites_from_the_patient_page(world, patient, django_capture_o
     assert mail.outbox[-1].to == [EMAIL]  # defaults to the patient's own address
     page = Client()
     assert page.get(reverse("portal_home"))["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize(
+    "address", ["pia\u200b@mail.example", "pia@[192.0.2.1]", "pia\u202e@mail.example"]
+)
+def test_finding_7_a_lookalike_address_is_refused_for_a_portal_invitation(world, patient, address):
+    from dentalbridge.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.patient_invitation_create(
+            actor=acting(world.owner, world.practice), patient_id=patient.public_id, email=address
+        )
+    assert refused.value.fields["email"]
+    assert mail.outbox == []
+
+
+def test_finding_7_a_portal_invitation_goes_to_the_addresss_one_form(
+    world, patient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.patient_invitation_create(
+            actor=acting(world.owner, world.practice),
+            patient_id=patient.public_id,
+            email="  Pia.Patient@MAIL.Example. ",
+        )
+    assert invitation.email == "pia.patient@mail.example"
+    assert mail.outbox[-1].to == ["pia.patient@mail.example"]
