@@ -17,11 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from dentalbridge.core.text import hidden_character
+
 # Letters that render as nothing (the general category says "letter", the eye sees blank).
 _BLANK_LETTERS = frozenset("\u115f\u1160\u17b4\u17b5\u3164\uffa0\u2800\u034f")
-# Cc controls, Cf format (ZWSP U+200B, ZWJ, LRM/RLM, bidi embeddings, overrides and isolates,
-# BOM, soft hyphen, tags), Co private use, Cs surrogates, Cn unassigned; Z* separators inside.
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zs", "Zl", "Zp"})
+# Beyond the rule for names (``core.text.hidden_character``: bidi controls, invisibles, controls,
+# separators), an address refuses every format character — the joiners a name may need too —,
+# private use, unassigned code points and spaces.
+_ADDRESS_REFUSED_CATEGORIES = frozenset({"Cf", "Co", "Cn", "Zs"})
 
 INVISIBLE = _(
     "This e-mail address contains invisible or text-direction characters (such as a zero-width "
@@ -32,7 +35,11 @@ INVALID = _("Enter a valid e-mail address.")
 
 
 def _hidden(character: str) -> bool:
-    return unicodedata.category(character) in _REFUSED_CATEGORIES or character in _BLANK_LETTERS
+    return (
+        hidden_character(character) is not None
+        or unicodedata.category(character) in _ADDRESS_REFUSED_CATEGORIES
+        or character in _BLANK_LETTERS
+    )
 
 
 def _is_ip(domain: str) -> bool:
