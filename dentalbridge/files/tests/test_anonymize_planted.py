@@ -330,3 +330,52 @@ def test_finding_4_identity_planted_anywhere_in_an_mtl_is_gone(tmp_path, place, 
     assert hits(data) == []
     lines = data.decode("utf-8", "replace").splitlines()
     assert lines[1:] == ["Ka 1 1 1", "Kd 0.9 0.9 0.85", "d 1", "illum 2", "map_Kd enamel.png"]
+
+
+# --- Honest files keep their pixels ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [
+        ("RGB", {"progressive": True}),
+        ("RGB", {"optimize": True, "subsampling": 0}),
+        ("RGB", {"restart_marker_blocks": 2}),
+        ("L", {}),
+        ("CMYK", {}),  # Pillow writes an Adobe marker: the colour transform must survive
+    ],
+)
+def test_finding_4_jpeg_variants_keep_their_pixels_through_the_allow_list(tmp_path, mode, options):
+    image = Image.new(mode, (40, 24))
+    for x in range(40):
+        for y in range(24):
+            image.putpixel((x, y), (x * 6, y * 10, 255 - x * 6, 30)[: len(mode)] if mode != "L"
+                           else x * 6)  # fmt: skip
+    image.save(tmp_path / "original", "JPEG", quality=85, **options)
+    report = anon.anonymize(tmp_path / "original", tmp_path / "shared", fmt="jpeg")
+    assert frames(tmp_path / "shared") == frames(tmp_path / "original")
+    with Image.open(tmp_path / "original") as before, Image.open(tmp_path / "shared") as after:
+        assert after.mode == before.mode
+        assert after.info.get("adobe_transform") == before.info.get("adobe_transform")
+        assert after.info.get("progressive") == before.info.get("progressive")
+    assert "pixels_unchanged" in {note["code"] for note in report["notes"]}
+
+
+def test_finding_4_a_profile_longer_than_one_jpeg_segment_is_reduced_and_split(tmp_path):
+    import struct
+
+    curve = b"curv" + bytes(4) + struct.pack(">I", 40_000)
+    curve += b"".join(struct.pack(">H", (i * 65535) // 39_999) for i in range(40_000))
+    desc = corpus._icc_mluc(corpus.IDENTITY.encode("utf-16-be"))
+    profile = corpus._icc_with({b"rTRC": curve, b"desc": desc})
+    assert len(profile) > 65_533
+
+    def build(path, text):
+        corpus._jpeg_icc(path, profile)
+
+    data, _ = lab_copy(tmp_path, "jpeg", build, "utf-8")
+    assert hits(data) == []
+    assert data.count(b"ICC_PROFILE\0") == 2
+    with Image.open(tmp_path / "shared") as im:
+        assert icc_tags(im.info["icc_profile"])[b"rTRC"] == curve
+    assert frames(tmp_path / "shared") == frames(tmp_path / "original")
