@@ -8,9 +8,14 @@ in parts. The decoded pixels (or the mesh) of the copy are compared with the ori
 
 from __future__ import annotations
 
+import string
+import tempfile
 import zlib
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageSequence
 
 from dentalbridge.files import anonymize as anon
@@ -379,3 +384,42 @@ def test_finding_4_a_profile_longer_than_one_jpeg_segment_is_reduced_and_split(t
     with Image.open(tmp_path / "shared") as im:
         assert icc_tags(im.info["icc_profile"])[b"rTRC"] == curve
     assert frames(tmp_path / "shared") == frames(tmp_path / "original")
+
+
+# --- Any name, any place ------------------------------------------------------------------------
+
+PLANTED = {
+    "jpeg": (corpus.PLANTED_JPEG, None),
+    "png": (corpus.PLANTED_PNG, png_view),
+    "tiff": (corpus.PLANTED_TIFF, None),
+    "stl-binary": (corpus.PLANTED_STL_BINARY, stl_attributes),
+    "stl-ascii": (corpus.PLANTED_STL_ASCII, None),
+    "ply": (corpus.PLANTED_PLY, spelled),
+    "obj": (corpus.PLANTED_OBJ, None),
+    "mtl": (corpus.PLANTED_MTL, None),
+}
+PLACES = [(fmt, place) for fmt, (places, _) in PLANTED.items() for place in sorted(places)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    where=st.sampled_from(PLACES),
+    encoding=st.sampled_from(ENCODINGS),
+    name=st.text(alphabet=string.ascii_letters, min_size=10, max_size=24),
+)
+def test_finding_4_any_name_planted_in_any_place_is_gone(where, encoding, name):
+    fmt, place = where
+    places, view = PLANTED[fmt]
+    if place in corpus.NUL_TERMINATED:
+        encoding = "utf-8"
+    planted = name.encode(encoding)
+    with tempfile.TemporaryDirectory() as folder:
+        source, out = Path(folder) / "original", Path(folder) / "shared"
+        places[place](source, planted)
+        original = source.read_bytes()
+        assert planted[:16] in original + (view(original) if view else b"")
+        anon.anonymize(source, out, fmt=fmt)
+        data = out.read_bytes()
+        data += view(data) if view else b""
+        for needle in {name.encode(e) for e in ENCODINGS}:
+            assert needle[:16] not in data
