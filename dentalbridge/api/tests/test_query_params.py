@@ -70,9 +70,9 @@ def test_finding_7_the_schema_documents_the_accepted_values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "page_size":
-                    assert parameter["schema"] | {"minimum": 1, "maximum": 200} == parameter[
-                        "schema"
-                    ], path
+                    assert (
+                        parameter["schema"] | {"minimum": 1, "maximum": 200} == parameter["schema"]
+                    ), path
                 if parameter["name"] == "page":
                     assert parameter["schema"]["minimum"] == 1, path
                 if parameter["name"] in {"view", "status", "stage"}:
