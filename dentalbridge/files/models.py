@@ -71,6 +71,9 @@ class AssetStatus(models.TextChoices):
     PROCESSING = "processing", _("Processing")
     READY = "ready", _("Ready")
     HELD = "held", _("Waiting for the practice to confirm")
+    # An original the upload protocol acknowledged but a later check refused or could not finish:
+    # kept, with the reason in ``error_message``; see ``report["unchecked"]`` (pipeline).
+    UNCHECKED = "unchecked", _("Stored — not checked")
     REFUSED = "refused", _("Refused")
     FAILED = "failed", _("Failed")
 

@@ -6,8 +6,15 @@ whose result exists are skipped, and derivative blobs have fixed names that a re
 Plaintext exists only in a private temporary folder for the duration of the run.
 
 * verify — decrypt the upload and compute its SHA-256; compare with the client's.
-* validate — what the file is, by content, in a sandbox (``intake.validate``); refused files are
-  deleted, with the reason shown to the uploader.
+* validate — what the file is, by content, in a sandbox (``intake.validate``).
+
+A file that reaches the pipeline was acknowledged by the upload protocol, so a refusal never
+deletes it (issue 13, finding 2): it is kept "stored — not checked" (``AssetStatus.UNCHECKED``)
+with the reason shown to the practice. If our analysis could not cope (``OUR_LIMITS``, or a
+sandboxed parser out of time or memory, or crashing), the copy for outside eyes is held until a
+dentist confirms it (the anonymized copy if one could be made, else the file as uploaded); if a
+check proved the file bad (a zip bomb, a path out of its folder, a disguised program, bytes that
+differ from those sent), nothing made from it is kept and it never leaves the practice.
 * anonymize — the copy everyone outside the practice receives (``anonymize.anonymize``); files
   that may show identity in their pixels are held until the practice confirms.
 * check / preview — for scans: the scan report, a compact web preview and a thumbnail; for photos,
@@ -25,6 +32,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import DomainError
 from dentalbridge.files import access, anonymize, blobs, formats, intake, keys, mesh, previews
@@ -114,6 +122,23 @@ def check_upload(upload, parts: list[dict]) -> dict:
     return {**info, "sha256": sha256}
 
 
+# Refusals that say our analysis could not cope, not that the file is bad (intake's parser ran out
+# of time or memory, or crashed): the file is kept "stored — not checked" and may leave the
+# practice once a dentist confirms. Every other code proves something wrong with the file.
+OUR_LIMITS = frozenset({"parser_limit"})
+NOT_CHECKED = "not_checked"  # the hold reason of a copy made from a file we could not check
+
+
+def _limit_message(error: SandboxError) -> str:
+    if error.reason == "malformed":
+        return str(error)
+    if error.reason == "timeout":
+        return str(_("This file took longer to check than the checker allows."))
+    if error.reason == "memory":
+        return str(_("This file needs more memory to check than the checker has."))
+    return str(_("The checker could not read this file."))
+
+
 CHECKSUM_MESSAGE = (
     "The file that arrived is not the file that was sent (its SHA-256 differs). Upload it again."
 )
@@ -188,32 +213,17 @@ class Intake:
         try:
             with workdir() as work:
                 plain = work / "original"
-                self.progress("verify", 5)
-                sha256 = decrypt_to(asset, plain)
-                if self.expected and sha256 != self.expected:
-                    raise intake.Refused(CHECKSUM_MESSAGE, code="checksum_mismatch")
-                asset.sha256 = sha256
-                asset.save(update_fields=["sha256", "updated_at"])
-                if not asset.report.get("validated"):
-                    self.progress("validate", 20)
-                    info = intake.validate(str(plain), asset.original_name or asset.filename)
-                    apply_validation(asset, info)
-                self.progress("anonymize", 40)
-                _shared, shared_path = self.anonymize(plain, work)
-                if asset.format in MESH_FORMATS:
-                    self.progress("check", 60)
-                    asset.report["check"] = mesh.inspect_mesh(
-                        str(shared_path), fmt=MESH_FORMATS[asset.format]
-                    )
-                    self.progress("preview", 80)
-                    self.mesh_previews(shared_path, work)
-                elif asset.format in formats.PHOTOS:
-                    self.progress("preview", 80)
-                    self.photo_thumbnail(shared_path, work)
-        except (intake.Refused, DomainError) as refusal:
-            return self.refuse(refusal.code, str(refusal.message))
-        except SandboxError as error:
-            return self.refuse("parser_limit", str(error))
+                try:
+                    self.steps(plain, work)
+                except (intake.Refused, DomainError) as refusal:
+                    ours = refusal.code in OUR_LIMITS
+                    return self.after_refusal(refusal.code, str(refusal.message), ours, plain, work)
+                except SandboxError as error:
+                    # A parser of ours stopped (time, memory, a crash, a library's exception);
+                    # only an anonymizer that proves the file is not what it claims is "malformed".
+                    ours = error.reason != "malformed"
+                    code = "parser_limit" if ours else "malformed"
+                    return self.after_refusal(code, _limit_message(error), ours, plain, work)
         except blobs.BlobCorrupt as error:
             return self.fail("corrupt", str(error))
         except keys.KeyUnavailable as error:
@@ -227,6 +237,37 @@ class Intake:
             ]
         )  # fmt: skip
         return {"asset": str(asset.public_id), "status": asset.status}
+
+    def steps(self, plain: Path, work: Path) -> None:
+        asset = self.asset
+        self.progress("verify", 5)
+        sha256 = decrypt_to(asset, plain)
+        if self.expected and sha256 != self.expected:
+            raise intake.Refused(CHECKSUM_MESSAGE, code="checksum_mismatch")
+        asset.sha256 = sha256
+        asset.save(update_fields=["sha256", "updated_at"])
+        if not asset.report.get("validated"):
+            self.progress("validate", 20)
+            info = intake.validate(
+                str(plain),
+                asset.original_name or asset.filename,
+                # Operators may raise them for big scans (FILES_VALIDATE_*, not set by default).
+                timeout=getattr(settings, "FILES_VALIDATE_TIMEOUT", intake.VALIDATE_TIMEOUT),
+                memory_mb=getattr(settings, "FILES_VALIDATE_MEMORY_MB", intake.VALIDATE_MEMORY_MB),
+            )
+            apply_validation(asset, info)
+        self.progress("anonymize", 40)
+        _shared, shared_path = self.anonymize(plain, work)
+        if asset.format in MESH_FORMATS:
+            self.progress("check", 60)
+            asset.report["check"] = mesh.inspect_mesh(
+                str(shared_path), fmt=MESH_FORMATS[asset.format]
+            )
+            self.progress("preview", 80)
+            self.mesh_previews(shared_path, work)
+        elif asset.format in formats.PHOTOS:
+            self.progress("preview", 80)
+            self.photo_thumbnail(shared_path, work)
 
     def anonymize(self, plain: Path, work: Path) -> tuple[Asset, Path]:
         asset = self.asset
@@ -273,8 +314,89 @@ class Intake:
             asset, png, role=AssetRole.THUMBNAIL, fmt="png", filename=f"{stem}-thumbnail.png"
         )
 
+    def after_refusal(self, code: str, message: str, ours: bool, plain: Path, work: Path) -> dict:
+        """A check refused the file, or could not finish (``ours``). An original the upload
+        protocol acknowledged is never deleted for it: it is kept, "stored — not checked"."""
+        if self.asset.role != AssetRole.ORIGINAL:
+            # Our own derivative (a repaired scan): its original stays whatever happens to it.
+            return self.refuse(code, message)
+        if ours:
+            return self.keep_unchecked(code, message, plain, work)
+        return self.keep_blocked(code, message)
+
+    def keep_unchecked(self, code: str, message: str, plain: Path, work: Path) -> dict:
+        """Our analysis could not cope (too big, too complex, a parser failing): the original stays
+        as uploaded, and what anyone outside would receive is held for a dentist's confirmation
+        (``services.release_held``), like other held copies. If no anonymized copy could be made,
+        the held copy is the file as uploaded, and the practice is told so."""
+        asset = self.asset
+        step = asset.step
+        shared = self.existing.get(AssetRole.SHARED)
+        anonymized = shared is not None
+        if shared is None and plain.exists() and step == "validate":
+            # Not checked, but the (streamed, sandboxed) anonymizer may still manage it.
+            try:
+                shared, _path = self.anonymize(plain, work)
+                anonymized = True
+            except SandboxError as error:
+                if error.reason == "malformed":
+                    return self.keep_blocked("malformed", str(error))
+            except ValueError:  # a format the anonymizer does not know: the copy below
+                pass
+        with transaction.atomic():
+            if shared is None and plain.exists():
+                report = {"held": True, "hold_reason": NOT_CHECKED, "anonymized": False}
+                shared = store_derivative(
+                    asset, plain, role=AssetRole.SHARED, fmt=asset.format,
+                    filename=asset.filename, status=AssetStatus.HELD, report=report,
+                )  # fmt: skip
+            elif shared is not None:
+                shared.status = AssetStatus.HELD
+                shared.report = {**shared.report, "held": True, "hold_reason": NOT_CHECKED}
+                shared.report["anonymized"] = anonymized
+                shared.save(update_fields=["status", "report", "updated_at"])
+            return self._keep(code, message, step=step, shareable=True)
+
+    def keep_blocked(self, code: str, message: str) -> dict:
+        """A check proved the file is not what it claims (a zip bomb, a path out of its folder, a
+        program disguised as a scan, bytes that differ from those sent): acknowledged, it is kept
+        for the practice, but nothing made from it is kept, and it never leaves the practice."""
+        asset = self.asset
+        step = asset.step
+        storage = blobs.region_storage(asset.region)
+        with transaction.atomic():
+            for derivative in access.derivatives_of(asset):
+                blobs.delete_parts(storage, derivative.parts)
+                derivative.delete()
+            self.existing = {}
+            return self._keep(code, message, step=step, shareable=False)
+
+    def _keep(self, code: str, message: str, *, step: str, shareable: bool) -> dict:
+        asset = self.asset
+        asset.status = AssetStatus.UNCHECKED
+        asset.step = "done"
+        asset.progress = 100
+        asset.error_code = code[:40]
+        asset.error_message = message[:500]
+        asset.report["unchecked"] = {"code": code, "step": step, "shareable": shareable}
+        asset.save(
+            update_fields=[
+                "status", "step", "progress", "error_code", "error_message", "format",
+                "media_type", "report", "updated_at",
+            ]
+        )  # fmt: skip
+        record(
+            AuditAction.FILE_REFUSED,
+            organization=asset.organization,
+            patient=asset.patient,
+            target=asset,
+            outcome=AuditOutcome.FAILURE,
+            data={"code": code, "kept": "not_checked" if shareable else "never_shared"},
+        )
+        return {"asset": str(asset.public_id), "status": asset.status, "code": code}
+
     def refuse(self, code: str, message: str) -> dict:
-        """Refused on intake: nothing is kept — the blob and any derivative are deleted."""
+        """A derivative of ours refused on intake: it is deleted, with any derivative of it."""
         asset = self.asset
         storage = blobs.region_storage(asset.region)
         with transaction.atomic():

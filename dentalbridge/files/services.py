@@ -24,10 +24,20 @@ from dentalbridge.privacy.principal import Principal, Purpose, SystemActor
 
 def release_held(*, actor: Principal, patient_id: UUID | str, asset_id: UUID | str) -> Asset:
     """The practice has looked at a copy held for possible identity in its pixels (burned-in
-    annotations) and confirms it may be shared outside the practice."""
+    annotations), or made from a file our checks could not finish ("stored — not checked"), and
+    confirms it may be shared outside the practice. A file a check proved bad is never shared."""
     asset, outside = access.asset_access(actor, patient_id, asset_id, Perm.PATIENT_EDIT)
     if outside:
         raise NotFound()
+    unchecked = asset.report.get("unchecked") if asset.status == AssetStatus.UNCHECKED else None
+    if unchecked is not None and not unchecked.get("shareable"):
+        raise Conflict(
+            _(
+                "This file failed its check: it stays in the record, but it cannot be shared "
+                "outside the practice."
+            ),
+            code="not_shareable",
+        )
     shared = asset if asset.role == AssetRole.SHARED else None
     if shared is None:
         shared = next((d for d in access.derivatives_of(asset) if d.role == AssetRole.SHARED), None)

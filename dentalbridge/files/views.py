@@ -195,11 +195,20 @@ def record_files_zip(request, patient_id):
 @require_POST
 def asset_release(request, patient_id, asset_id):
     try:
-        services.release_held(actor=request.principal, patient_id=patient_id, asset_id=asset_id)
+        shared = services.release_held(
+            actor=request.principal, patient_id=patient_id, asset_id=asset_id
+        )
     except Conflict as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("The anonymized copy can now be shared outside the practice."))
+        if shared.report.get("anonymized") is False:  # a file we could not check or clean
+            messages.success(
+                request, _("The file, as it was uploaded, can now be shared outside the practice.")
+            )
+        else:
+            messages.success(
+                request, _("The anonymized copy can now be shared outside the practice.")
+            )
     return _back(request, patient_id)
 
 
