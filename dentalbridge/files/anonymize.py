@@ -1023,11 +1023,29 @@ _STL_HEADER = 80
 STL_HEADER = b"Binary STL, anonymized".ljust(_STL_HEADER, b" ")  # never "solid": not ASCII
 _TRIANGLE = 50
 _TRIANGLES_PER_CHUNK = 20_000
+# One binary STL triangle: normal, three vertices, two attribute bytes (little-endian).
+_STL_RECORD_DTYPE = [("normal", "<f4", (3,)), ("vertices", "<f4", (3, 3)), ("attr", "<u2")]
+
+
+def _stl_normals(vertices: Any) -> Any:
+    """Each triangle's unit normal from its vertices (counter-clockwise, right-hand rule), zero
+    for a degenerate one: what a viewer computes anyway, and no room for anything else."""
+    import numpy as np
+
+    v = vertices.astype(np.float64)
+    normals = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+    lengths = np.linalg.norm(normals, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = np.where(lengths > 0, normals / lengths, 0.0)
+    return np.nan_to_num(unit, nan=0.0, posinf=0.0, neginf=0.0).astype("<f4")
 
 
 def _stl_binary(src: str, dst: str, report: _Report) -> None:
-    """The header replaced by a fixed text, each triangle's normal and vertices copied, its two
-    attribute bytes zeroed (they can spell anything), bytes after the last triangle dropped."""
+    """The header replaced by a fixed text, each triangle's vertices copied and its normal
+    recomputed from them (a stored normal is 12 bytes anyone could fill), its two attribute
+    bytes zeroed (they can spell anything), bytes after the last triangle dropped."""
+    import numpy as np
+
     size = os.path.getsize(src)
     with open(src, "rb") as fin:
         header = fin.read(_STL_HEADER)
@@ -1052,7 +1070,9 @@ def _stl_binary(src: str, dst: str, report: _Report) -> None:
                 for offset in (48, 49):
                     attributes += count - chunk[offset::_TRIANGLE].count(0)
                     chunk[offset::_TRIANGLE] = bytes(count)
-                fout.write(chunk)
+                records = np.frombuffer(chunk, dtype=_STL_RECORD_DTYPE)
+                records["normal"] = _stl_normals(records["vertices"])
+                fout.write(records.tobytes())
                 left -= count
         report.add("stl_attributes", attributes)
         if size > _STL_HEADER + 4 + body:

@@ -750,6 +750,16 @@ def _stl_binary_attributes(path: Path, text: bytes) -> None:
     path.write_bytes(bytes(data))
 
 
+def _stl_binary_normals(path: Path, text: bytes) -> None:
+    """The text spelled twelve bytes at a time in the normals of the first triangles."""
+    text += bytes(-len(text) % 12)
+    data = bytearray(stl_binary_bytes(len(text) // 12 + 1))
+    for index in range(len(text) // 12):
+        start = 84 + 50 * index
+        data[start : start + 12] = text[12 * index : 12 * index + 12]
+    path.write_bytes(bytes(data))
+
+
 def _stl_binary_trailing(path: Path, text: bytes) -> None:
     path.write_bytes(stl_binary_bytes(4) + text)
 
@@ -765,6 +775,7 @@ def _stl_ascii_replace(old: str, new: str) -> Callable[[Path, bytes], None]:
 PLANTED_STL_BINARY: dict[str, Callable[[Path, bytes], None]] = {
     "header": _stl_binary_header,
     "attribute_bytes": _stl_binary_attributes,
+    "normal_bytes": _stl_binary_normals,
     "trailing_data": _stl_binary_trailing,
 }
 PLANTED_STL_ASCII: dict[str, Callable[[Path, bytes], None]] = {

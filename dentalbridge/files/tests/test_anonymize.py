@@ -5,6 +5,7 @@ import io
 import struct
 import zipfile
 
+import numpy as np
 import pydicom
 import pytest
 from PIL import Image
@@ -317,9 +318,16 @@ def test_binary_stl_header_is_replaced_and_geometry_kept(tmp_path):
     assert len(data) == len(source.read_bytes())
     assert source.read_bytes()[84:] == samples.stl_triangles()
     before, after = samples.stl_triangles(), data[84:]
-    for offset in range(0, len(before), 50):  # normal and vertices byte for byte
-        assert after[offset : offset + 48] == before[offset : offset + 48]
+    for offset in range(0, len(before), 50):  # vertices byte for byte
+        assert after[offset + 12 : offset + 48] == before[offset + 12 : offset + 48]
         assert after[offset + 48 : offset + 50] == b"\0\0"  # the attribute bytes zeroed
+        # The normal is recomputed from the vertices: a unit vector (or zero), never bytes the
+        # file chose (12 of them per triangle could spell anything).
+        vertices = np.frombuffer(before[offset + 12 : offset + 48], "<f4").reshape(3, 3)
+        normal = np.frombuffer(after[offset : offset + 12], "<f4")
+        expected = np.cross(vertices[1] - vertices[0], vertices[2] - vertices[0])
+        length = np.linalg.norm(expected)
+        assert np.allclose(normal, expected / length if length else 0, atol=1e-6)
     assert data[80:84] == source.read_bytes()[80:84]
     assert_no_identity(data)
     assert codes(report) == {"stl_header": 1, "stl_attributes": 11}
