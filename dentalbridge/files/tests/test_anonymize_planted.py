@@ -404,7 +404,7 @@ PLANTED = {
     "jpeg": (corpus.PLANTED_JPEG, None),
     "png": (corpus.PLANTED_PNG, png_view),
     "tiff": (corpus.PLANTED_TIFF, None),
-    "stl-binary": (corpus.PLANTED_STL_BINARY, stl_attributes),
+    "stl-binary": (corpus.PLANTED_STL_BINARY, stl_hidden_bytes),
     "stl-ascii": (corpus.PLANTED_STL_ASCII, None),
     "ply": (corpus.PLANTED_PLY, spelled),
     "obj": (corpus.PLANTED_OBJ, None),
