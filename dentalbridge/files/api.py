@@ -52,7 +52,7 @@ class FileSerializer(serializers.Serializer):
 
 
 def file_data(principal, asset: Asset, outside: bool) -> dict:
-    downloadable = asset.status in (AssetStatus.READY, AssetStatus.HELD) and bool(asset.parts)
+    downloadable = delivery.fetchable(asset, outside=outside)
     if outside:
         downloadable = downloadable and asset.status == AssetStatus.READY
     return {

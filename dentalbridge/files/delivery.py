@@ -38,6 +38,17 @@ def display_name(asset: Asset, outside: bool) -> str:
     return asset.original_name
 
 
+def fetchable(asset: Asset, *, outside: bool) -> bool:
+    """May its reader fetch the file's bytes: a ready or held file (the access layer decides who
+    reaches it); an original stored without a completed check (issue 13, finding 2) only by its
+    own practice, never by anyone outside it."""
+    if not asset.parts:
+        return False
+    if asset.status in (AssetStatus.READY, AssetStatus.HELD):
+        return True
+    return asset.status == AssetStatus.UNCHECKED and not outside
+
+
 def link_for(principal: Principal, asset: Asset, *, inline: bool = False) -> str:
     """A link for the browser works only for the person it was made for, signed in; one made
     for an API client (``principal.via == "token"``) works for whoever holds it — a CAD program or
@@ -129,7 +140,7 @@ def open_link(
         raise NotFound()
     principal = _principal_from(payload, ip, user_agent)
     asset, outside = access.asset_access(principal, payload["p"], payload["a"], Perm.PATIENT_VIEW)
-    if asset.status not in (AssetStatus.READY, AssetStatus.HELD) or not asset.parts:
+    if not fetchable(asset, outside=outside):
         raise NotFound()
     byte_range = requested_range(range_header, asset.size, if_range=if_range, etag=etag_of(asset))
     data = {"role": asset.role, "size": asset.size, "inline": bool(payload["i"])}

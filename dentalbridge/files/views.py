@@ -117,9 +117,11 @@ def add_viewers(request, context) -> None:
             context["compare_version"] = other
     context["viewer_models"] = delivery.viewer_models(principal, context["files"], compare)
     context["has_preview"] = any(f.get("preview") for f in context["files"])
+    organization = principal.organization
+    outside = organization is None or organization.pk != item.patient.organization_id
     for entry in context["files"]:
         asset = entry["asset"]
-        if asset.status in (AssetStatus.READY, AssetStatus.HELD) and asset.parts:
+        if delivery.fetchable(asset, outside=outside):
             entry["download"] = delivery.link_for(principal, asset)
             if asset.format in formats.DICOM:
                 entry["dicom_url"] = delivery.link_for(principal, asset, inline=True)

@@ -161,3 +161,29 @@ def test_finding_2_a_file_checked_synchronously_is_unchanged(world, patient, loc
     asset = _upload(client_for(world.dentist), patient, tus.cube_stl(), "scan.stl")
     assert asset.status == AssetStatus.READY, (asset.error_code, asset.error_message)
     assert _derivatives(asset)[AssetRole.SHARED].status == AssetStatus.READY
+
+
+def test_finding_2_the_practice_downloads_its_unchecked_original_nobody_else_does(
+    world, patient, connected, checked_by_the_worker
+):
+    """Kept is not enough: the practice gets its file back (page link and API), byte for byte;
+    the lab, even with the item shared and released, never fetches the unchecked original."""
+    data = big_scan()
+    dentist = client_for(world.dentist)
+    asset = _upload(dentist, patient, data, "UpperJaw.stl")
+    assert asset.status == AssetStatus.UNCHECKED
+
+    page = dentist.get(
+        reverse("record_item_files", args=[patient.public_id, asset.item.public_id])
+    ).content.decode()
+    [link] = {
+        part.split('"')[0] for part in page.split('href="')[1:] if part.startswith("/files/d/")
+    }
+    download = dentist.get(link)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == data
+
+    assert delivery.fetchable(asset, outside=False)
+    assert not delivery.fetchable(asset, outside=True)
+    lab_link = delivery.link_for(acting(world.manager, world.lab), asset)
+    assert client_for(world.manager).get(lab_link).status_code == 404
