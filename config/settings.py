@@ -277,6 +277,11 @@ FILES_UPLOAD_EXPIRES_HOURS = env_int("FILES_UPLOAD_EXPIRES_HOURS", 24, minimum=1
 FILES_DOWNLOAD_LINK_SECONDS = env_int("FILES_DOWNLOAD_LINK_SECONDS", 300, minimum=10)
 # Uploads up to this size are checked before the last PATCH is answered (a refusal is a 4xx);
 # bigger ones by the intake task, which shows a refusal on the file.
+# The worker's deep check of a file (files.intake.validate in the sandbox): wall-clock seconds and
+# memory on top of what its process starts with. A file that needs more is kept, "stored — not
+# checked", and shared only after a dentist's confirmation: raise them for very large scans.
+FILES_VALIDATE_TIMEOUT = env_int("FILES_VALIDATE_TIMEOUT", 120, minimum=1)
+FILES_VALIDATE_MEMORY_MB = env_int("FILES_VALIDATE_MEMORY_MB", 2048, minimum=64)
 FILES_SYNC_CHECK_BYTES = env_int("FILES_SYNC_CHECK_BYTES", 512 * 1024**2, minimum=0)
 
 STORAGES = {

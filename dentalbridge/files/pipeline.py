@@ -251,9 +251,9 @@ class Intake:
             info = intake.validate(
                 str(plain),
                 asset.original_name or asset.filename,
-                # Operators may raise them for big scans (FILES_VALIDATE_*, not set by default).
-                timeout=getattr(settings, "FILES_VALIDATE_TIMEOUT", intake.VALIDATE_TIMEOUT),
-                memory_mb=getattr(settings, "FILES_VALIDATE_MEMORY_MB", intake.VALIDATE_MEMORY_MB),
+                # Operators may raise them for big scans (FILES_VALIDATE_*, in the settings).
+                timeout=settings.FILES_VALIDATE_TIMEOUT,
+                memory_mb=settings.FILES_VALIDATE_MEMORY_MB,
             )
             apply_validation(asset, info)
         self.progress("anonymize", 40)
