@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -227,22 +228,30 @@ def test_creating_and_revoking_a_token_is_audited(world):
 def test_guessing_tokens_is_throttled_per_address(world, settings):
     settings.API_TOKEN_FAILURES_PER_MINUTE = 5
     guesser = Client(REMOTE_ADDR="203.0.113.50")
-    statuses = [
-        guesser.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer dbp_guess{n}").status_code
-        for n in range(8)
-    ]
-    assert statuses[:5] == [401] * 5
-    assert statuses[5:] == [429] * 3
-    limited = guesser.get(reverse("api_me"), HTTP_AUTHORIZATION="Bearer dbp_guess")
-    assert 1 <= int(limited["Retry-After"]) <= 60  # the rest of the minute
-    assert limited.json()["error"]["code"] == "throttled"
-    # A valid token still works, from another address and from the guessing one (issue 13,
-    # finding 5: test_lockouts.py).
-    secret = api_token_create(
-        actor=Principal(user=world.owner, membership=Membership.objects.get(user=world.owner)),
-        name="ok",
-        valid_days=1,
-    ).secret
-    other = Client(REMOTE_ADDR="203.0.113.51")
-    assert other.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
-    assert guesser.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    # Counters live in one-minute windows: the clock stands at the start of one, so the guesses
+    # never straddle two, however slow the machine.
+    at_a_minutes_start = timezone.now().replace(second=1, microsecond=0)
+    with time_machine.travel(at_a_minutes_start, tick=False):
+        statuses = [
+            guesser.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer dbp_guess{n}").status_code
+            for n in range(8)
+        ]
+        assert statuses[:5] == [401] * 5
+        assert statuses[5:] == [429] * 3
+        limited = guesser.get(reverse("api_me"), HTTP_AUTHORIZATION="Bearer dbp_guess")
+        assert 1 <= int(limited["Retry-After"]) <= 60  # the rest of the minute
+        assert limited.json()["error"]["code"] == "throttled"
+        # A valid token still works, from another address and from the guessing one (issue 13,
+        # finding 5: test_lockouts.py).
+        secret = api_token_create(
+            actor=Principal(user=world.owner, membership=Membership.objects.get(user=world.owner)),
+            name="ok",
+            valid_days=1,
+        ).secret
+        other = Client(REMOTE_ADDR="203.0.113.51")
+        assert (
+            other.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+        )
+        assert (
+            guesser.get(reverse("api_me"), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+        )
