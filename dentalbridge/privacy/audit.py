@@ -236,17 +236,25 @@ def key_ring() -> tuple[tuple[str, bytes], ...]:
         path = Path(settings.AUDIT_KEY_FILE)
         with _key_file_lock:
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # Exclusive create: the web server, the worker and the scheduler may all start
-                # at once, and must not each keep a key of their own.
-                try:
-                    with open(path, "x", encoding="utf-8") as out:
-                        os.chmod(path, 0o600)
-                        out.write(new_key_entry() + "\n")
-                except FileExistsError:
-                    pass
+                _create_key_file(path)
         text = _read_key_file(str(path), path.stat().st_mtime_ns)
     return _parse_ring(text)
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key file whole, then link it into place: the web server, the worker and the
+    scheduler may all start at once, and none may read a half-written file or keep a key of its
+    own (the link fails for all but the first)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    draft.write_text(new_key_entry() + "\n", encoding="utf-8")
+    draft.chmod(0o600)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 @lru_cache(maxsize=4)

@@ -260,3 +260,21 @@ def test_finding_1_a_rotated_key_keeps_the_old_rows_verifiable(world, settings):
     assert {r.key_id for r in rows} == {old.split(":")[0], new.split(":")[0]}
     result = audit.verify()
     assert result.ok and result.checkpoint is not None and result.checkpoint.seq == 2
+
+
+def test_processes_starting_at_once_share_one_key_file(tmp_path):
+    """The web server, the worker and the scheduler start together on a fresh install: the key
+    file is written whole and linked into place once, so every process reads the same key and
+    none reads a half-written file."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from dentalbridge.privacy.tests.key_race import ring_id
+
+    path = str(tmp_path / "audit.key")
+    spawn = multiprocessing.get_context("spawn")  # no fork of this multi-threaded process
+    with ProcessPoolExecutor(max_workers=4, mp_context=spawn) as pool:
+        ids = set(pool.map(ring_id, [path] * 8))
+    assert len(ids) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["audit.key"]  # no drafts left
+    assert (tmp_path / "audit.key").stat().st_mode & 0o777 == 0o600
