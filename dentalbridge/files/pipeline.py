@@ -385,15 +385,7 @@ class Intake:
                 "media_type", "report", "updated_at",
             ]
         )  # fmt: skip
-        record(
-            AuditAction.FILE_REFUSED,
-            organization=asset.organization,
-            patient=asset.patient,
-            target=asset,
-            outcome=AuditOutcome.FAILURE,
-            data={"code": code, "kept": "not_checked" if shareable else "never_shared"},
-        )
-        return {"asset": str(asset.public_id), "status": asset.status, "code": code}
+        return _refused(asset, code, kept="not_checked" if shareable else "never_shared")
 
     def refuse(self, code: str, message: str) -> dict:
         """A derivative of ours refused on intake: it is deleted, with any derivative of it."""
@@ -414,15 +406,7 @@ class Intake:
                     "parts", "size", "status", "error_code", "error_message", "updated_at"
                 ]
             )  # fmt: skip
-            record(
-                AuditAction.FILE_REFUSED,
-                organization=asset.organization,
-                patient=asset.patient,
-                target=asset,
-                outcome=AuditOutcome.FAILURE,
-                data={"code": code},
-            )
-        return {"asset": str(asset.public_id), "status": asset.status, "code": code}
+            return _refused(asset, code)
 
     def fail(self, code: str, message: str) -> dict:
         log.error("intake of asset %s failed: %s", self.asset.public_id, message)
@@ -432,3 +416,16 @@ class Intake:
         asset.error_message = message[:500]
         asset.save(update_fields=["status", "error_code", "error_message", "updated_at"])
         return {"asset": str(asset.public_id), "status": asset.status, "code": code}
+
+
+def _refused(asset: Asset, code: str, **data: str) -> dict:
+    """Audit a refusal on intake (what was kept, if anything) and say it in the task's result."""
+    record(
+        AuditAction.FILE_REFUSED,
+        organization=asset.organization,
+        patient=asset.patient,
+        target=asset,
+        outcome=AuditOutcome.FAILURE,
+        data={"code": code, **data},
+    )
+    return {"asset": str(asset.public_id), "status": asset.status, "code": code}
