@@ -98,9 +98,11 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "rest_framework",
     "drf_spectacular",
+    # Before django_tasks_db: its ``db_worker`` command is core's, which registers the worker
+    # and cleans up after killed ones (core.workers).
+    "dentalbridge.core",
     "django_tasks_db",
     "crontask",
-    "dentalbridge.core",
     "dentalbridge.accounts",
     "dentalbridge.organizations",
     "dentalbridge.patients",
@@ -283,6 +285,13 @@ FILES_DOWNLOAD_LINK_SECONDS = env_int("FILES_DOWNLOAD_LINK_SECONDS", 300, minimu
 FILES_VALIDATE_TIMEOUT = env_int("FILES_VALIDATE_TIMEOUT", 120, minimum=1)
 FILES_VALIDATE_MEMORY_MB = env_int("FILES_VALIDATE_MEMORY_MB", 2048, minimum=64)
 FILES_SYNC_CHECK_BYTES = env_int("FILES_SYNC_CHECK_BYTES", 512 * 1024**2, minimum=0)
+# A file's intake holds a lease on it, renewed while it works (at least every third of the
+# lease); a lease left to expire (its worker was killed) lets the next sweep start it again.
+FILES_INTAKE_LEASE_SECONDS = env_int("FILES_INTAKE_LEASE_SECONDS", 120, minimum=1)
+# Task workers refresh their beat this often; one silent for WORKER_SILENT_SECONDS is gone and
+# its running tasks are marked failed (core.workers).
+WORKER_BEAT_SECONDS = env_int("WORKER_BEAT_SECONDS", 30, minimum=1)
+WORKER_SILENT_SECONDS = env_int("WORKER_SILENT_SECONDS", 120, minimum=2)
 
 STORAGES = {
     "default": _default_storage,

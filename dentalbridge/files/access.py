@@ -145,15 +145,42 @@ def derivatives_of(asset: Asset) -> list[Asset]:
         return list(Asset.objects.filter(source=asset).select_related("patient_key__tenant_key"))
 
 
-def assets_stalled(system: SystemActor, before) -> list:
-    """System use: assets still processing with no progress since ``before``."""
+def assets_stalled(system: SystemActor, now, unleased_before) -> list:
+    """System use: originals still processing whose intake stopped — its lease ran out (the
+    worker holding it died), or it never started and nothing happened since
+    ``unleased_before``."""
     system_only(system)
     with through_the_door():
         stalled = list(
-            Asset.objects.filter(status="processing", updated_at__lt=before, source=None)
+            Asset.objects.filter(status="processing", source=None).filter(
+                Q(lease_until__lt=now) | Q(lease_until=None, updated_at__lt=unleased_before)
+            )
         )
     record_system_read(system, "assets_stalled", count=len(stalled))
     return stalled
+
+
+def asset_lease(asset: Asset, owner: str, until) -> bool:
+    """Take or renew the intake's lease on ``asset`` (still processing) for ``owner`` until
+    ``until``; False if another run holds an unexpired lease or the file is done. One statement,
+    so two runs can never both hold it."""
+    now = timezone.now()
+    with through_the_door():
+        taken = (
+            Asset.objects.filter(pk=asset.pk, status="processing")
+            .filter(Q(lease_until=None) | Q(lease_until__lt=now) | Q(leased_by=owner))
+            .update(lease_until=until, leased_by=owner)
+        )
+    if taken:
+        asset.lease_until, asset.leased_by = until, owner
+    return bool(taken)
+
+
+def asset_lease_end(asset: Asset, owner: str) -> None:
+    """Give the lease back (the run finished, whatever its outcome)."""
+    with through_the_door():
+        Asset.objects.filter(pk=asset.pk, leased_by=owner).update(lease_until=None, leased_by="")
+    asset.lease_until, asset.leased_by = None, ""
 
 
 def patient_key_current(patient: Patient) -> PatientKey | None:

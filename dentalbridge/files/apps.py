@@ -15,6 +15,11 @@ class FilesConfig(AppConfig):
         # The purge and the patient's copy ask for the record's files (patients.record_files).
         record_files_register(RecordFiles())
         checks.register(check_master_keys, checks.Tags.security)
+        from dentalbridge.core.workers import worker_upkeep
+        from dentalbridge.files.tasks import worker_upkeep as files_upkeep
+
+        # Every task worker cleans up after killed runs on its machine (files.tasks).
+        worker_upkeep.connect(files_upkeep, dispatch_uid="files")
 
 
 def check_master_keys(app_configs=None, **kwargs):

@@ -106,6 +106,10 @@ class Asset(BaseModel):
     )
     step = models.CharField(max_length=32, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
+    # The intake run working on the file holds it until ``lease_until`` and renews it as it goes
+    # (files.pipeline); an expired lease means its worker died, and the file is taken over.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=64, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     report = models.JSONField(default=dict, blank=True)

@@ -23,21 +23,28 @@ differ from those sent), nothing made from it is kept and it never leaves the pr
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import math
+import os
 import shutil
 import tempfile
+import time
+import uuid
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dentalbridge.core.errors import DomainError
 from dentalbridge.files import access, anonymize, blobs, formats, intake, keys, mesh, previews
 from dentalbridge.files.models import Asset, AssetRole, AssetStatus
-from dentalbridge.files.sandbox import SandboxError
+from dentalbridge.files.sandbox import SandboxError, while_waiting
 from dentalbridge.privacy.audit import AuditAction, AuditOutcome, record
 from dentalbridge.privacy.principal import Purpose, SystemActor
 
@@ -56,37 +63,127 @@ def process_asset(asset_pk: int, expected_sha256: str = "") -> dict:
     asset = access.asset_for_pipeline(SystemActor(Purpose.INTAKE), asset_pk)
     if asset is None or asset.status != AssetStatus.PROCESSING:
         return {"skipped": True}
-    return Intake(asset, expected_sha256).run()
+    lease = Lease(asset)
+    if not lease.take():
+        return {"skipped": True, "why": "another run holds the file"}
+    try:
+        with while_waiting(lease.renew, every=lease.seconds / 4):
+            return Intake(asset, expected_sha256, lease=lease).run()
+    except LeaseLost:
+        log.warning("intake of asset %s lost its lease to another run", asset.public_id)
+        return {"skipped": True, "why": "lease lost"}
+    finally:
+        lease.end()
+
+
+class LeaseLost(Exception):
+    """Another run took the file over (this one was silent for longer than the lease)."""
+
+
+class Lease:
+    """The intake's hold on a file: one run at a time, and a run whose worker died is replaced
+    once its lease runs out (``FILES_INTAKE_LEASE_SECONDS``; ``files.tasks`` sweeps). Renewed
+    between steps, while a sandboxed check runs (``sandbox.while_waiting``) and while long
+    copies stream; renewals closer together than a quarter of the lease are skipped."""
+
+    def __init__(self, asset: Asset):
+        self.asset = asset
+        self.owner = uuid.uuid4().hex
+        self.seconds = settings.FILES_INTAKE_LEASE_SECONDS
+        self.renewed = -math.inf
+
+    def _extend(self) -> bool:
+        until = timezone.now() + timedelta(seconds=self.seconds)
+        if not access.asset_lease(self.asset, self.owner, until):
+            return False
+        self.renewed = time.monotonic()
+        return True
+
+    def take(self) -> bool:
+        return self._extend()
+
+    def renew(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self.renewed < self.seconds / 4:
+            return
+        if not self._extend():
+            raise LeaseLost()
+
+    def end(self) -> None:
+        access.asset_lease_end(self.asset, self.owner)
+
+
+class NoLease:
+    """For a run outside the task (tests, the synchronous check): holds nothing."""
+
+    seconds = math.inf
+
+    def renew(self, *, force: bool = False) -> None:
+        pass
+
+
+WORK = "work"
+LOCK = ".in-use"
 
 
 @contextmanager
 def workdir():
-    base = Path(settings.DATA_DIR) / "work"
+    """A private folder for plaintext, removed when the block ends however it ends. While in use
+    it holds a locked file (``flock``, released by the kernel when the process dies, even by
+    SIGKILL), so :func:`sweep_work` can tell a dead run's folder from a live one's."""
+    base = Path(settings.DATA_DIR) / WORK
     base.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = Path(tempfile.mkdtemp(dir=base, prefix="intake-"))
+    lock = os.open(path / LOCK, os.O_CREAT | os.O_RDWR, 0o600)
     try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+        os.close(lock)
 
 
-def sweep_work(older_than) -> int:
-    """Remove working folders a killed worker left behind: they hold decrypted plaintext."""
-    import time
+# A folder without its lock file is one being created this moment (or a broken one): left alone
+# for this long.
+UNLOCKED_GRACE = timedelta(minutes=1)
 
-    base = Path(settings.DATA_DIR) / "work"
+
+def sweep_work() -> int:
+    """Remove the working folders of runs whose process died (its lock is free): they hold
+    decrypted plaintext. Runs at every worker's start and beat (``core.workers``) and in
+    ``files.tasks.resume_stalled_assets``; returns how many were removed."""
+    base = Path(settings.DATA_DIR) / WORK
     if not base.exists():
         return 0
-    cutoff = time.time() - older_than.total_seconds()
     removed = 0
     for folder in base.glob("intake-*"):
-        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+        try:
+            lock = os.open(folder / LOCK, os.O_RDWR)
+        except FileNotFoundError:
+            try:
+                young = time.time() - folder.stat().st_mtime < UNLOCKED_GRACE.total_seconds()
+            except FileNotFoundError:
+                continue  # removed meanwhile
+            if not young:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+            continue
+        except NotADirectoryError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # in use by a live run
+        else:
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
+        finally:
+            os.close(lock)
+    if removed:
+        log.warning("removed %d working folder(s) a stopped run left behind", removed)
     return removed
 
 
-def decrypt_to(asset: Asset, path: Path) -> str:
+def decrypt_to(asset: Asset, path: Path, lease: Lease | NoLease | None = None) -> str:
     """Write the asset's plaintext to ``path``; returns its SHA-256 (verified if known)."""
     import hashlib
 
@@ -97,6 +194,8 @@ def decrypt_to(asset: Asset, path: Path) -> str:
         for chunk in blobs.read_blob(storage, asset.parts, identity, sha256=asset.sha256):
             digest.update(chunk)
             out.write(chunk)
+            if lease is not None:
+                lease.renew()
     return digest.hexdigest()
 
 
@@ -197,12 +296,16 @@ def apply_validation(asset: Asset, info: dict) -> None:
 
 
 class Intake:
-    def __init__(self, asset: Asset, expected_sha256: str = ""):
+    def __init__(
+        self, asset: Asset, expected_sha256: str = "", lease: Lease | NoLease | None = None
+    ):
         self.asset = asset
         self.expected = expected_sha256
+        self.lease = lease or NoLease()
         self.existing = {d.role: d for d in access.derivatives_of(asset)}
 
     def progress(self, step: str, percent: int) -> None:
+        self.lease.renew(force=True)
         self.asset.step = step
         self.asset.progress = percent
         self.asset.save(update_fields=["step", "progress", "report", "updated_at"])
@@ -228,6 +331,7 @@ class Intake:
             return self.fail("corrupt", str(error))
         except keys.KeyUnavailable as error:
             return self.fail("key_unavailable", str(error))
+        self.lease.renew(force=True)  # only the run holding the file says how it ended
         asset.status = AssetStatus.READY
         asset.step = "done"
         asset.progress = 100
@@ -241,7 +345,7 @@ class Intake:
     def steps(self, plain: Path, work: Path) -> None:
         asset = self.asset
         self.progress("verify", 5)
-        sha256 = decrypt_to(asset, plain)
+        sha256 = decrypt_to(asset, plain, self.lease)
         if self.expected and sha256 != self.expected:
             raise intake.Refused(CHECKSUM_MESSAGE, code="checksum_mismatch")
         asset.sha256 = sha256
@@ -372,6 +476,7 @@ class Intake:
             return self._keep(code, message, step=step, shareable=False)
 
     def _keep(self, code: str, message: str, *, step: str, shareable: bool) -> dict:
+        self.lease.renew(force=True)
         asset = self.asset
         asset.status = AssetStatus.UNCHECKED
         asset.step = "done"
@@ -389,6 +494,7 @@ class Intake:
 
     def refuse(self, code: str, message: str) -> dict:
         """A derivative of ours refused on intake: it is deleted, with any derivative of it."""
+        self.lease.renew(force=True)
         asset = self.asset
         storage = blobs.region_storage(asset.region)
         with transaction.atomic():
@@ -410,6 +516,7 @@ class Intake:
 
     def fail(self, code: str, message: str) -> dict:
         log.error("intake of asset %s failed: %s", self.asset.public_id, message)
+        self.lease.renew(force=True)
         asset = self.asset
         asset.status = AssetStatus.FAILED
         asset.error_code = code

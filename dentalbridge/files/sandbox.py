@@ -28,13 +28,16 @@ does not shrink the budget of any one of them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import multiprocessing
 import os
 import resource
 import signal
 import sys
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -70,6 +73,40 @@ START_METHOD = "forkserver"
 # Where this module was imported: in a child of the fork server, the server's pid (its parent).
 _IMPORTED_BY = os.getpid()
 _PR_SET_PDEATHSIG = 1
+
+
+# While a call waits for its child, the caller may have to show it is alive (the intake renews
+# its lease on the file, so no other worker takes it over): ``while_waiting`` sets a callable
+# that :func:`run_limited` calls every ``every`` seconds of waiting.
+_waiting: contextvars.ContextVar[tuple[Callable[[], None], float] | None] = contextvars.ContextVar(
+    "sandbox_waiting", default=None
+)
+
+
+@contextlib.contextmanager
+def while_waiting(callback: Callable[[], None], *, every: float) -> Iterator[None]:
+    """Call ``callback()`` every ``every`` seconds while a sandboxed call runs in this block."""
+    token = _waiting.set((callback, every))
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+
+
+def _wait(conn, timeout: float) -> bool:
+    """``conn.poll(timeout)``, calling the block's ``while_waiting`` callback on the way."""
+    waiting = _waiting.get()
+    if waiting is None:
+        return bool(conn.poll(timeout))
+    callback, every = waiting
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return bool(conn.poll(0))
+        if conn.poll(min(every, left)):
+            return True
+        callback()
 
 
 class SandboxError(Exception):
@@ -164,7 +201,7 @@ def run_limited(
     process.start()
     child.close()
     try:
-        if not parent.poll(timeout):
+        if not _wait(parent, timeout):
             raise SandboxError("The file took too long to read.", reason="timeout")
         try:
             status, payload, detail = parent.recv()
@@ -207,7 +244,6 @@ def _preloading_in_fork_server() -> bool:
 
 
 if _preloading_in_fork_server():
-    import contextlib
     import importlib
 
     for _name in PRELOAD:

@@ -9,8 +9,9 @@ from django.utils import timezone
 from dentalbridge.files import access, pipeline, uploads
 from dentalbridge.privacy.principal import Purpose, SystemActor
 
+# A file whose intake never started (no lease taken) is queued again after this long without
+# news; one whose run held a lease is taken over as soon as the lease runs out.
 STALLED_AFTER = timedelta(minutes=20)
-WORK_KEPT_FOR = timedelta(hours=2)  # longer than any intake task runs
 
 
 @cron("15 * * * *")  # hourly
@@ -20,14 +21,29 @@ def expire_uploads() -> dict:
     return {"expired": uploads.uploads_expire()}
 
 
-@cron("*/10 * * * *")
-@task(queue_name="files")
-def resume_stalled_assets() -> dict:
-    """Files whose intake stopped (a worker died mid-way) are processed again; every step is
-    idempotent, so the new run finishes what the old one left."""
+def stalled_assets_resume() -> int:
+    """Start the intake again for files whose run stopped (a worker died mid-way: its lease ran
+    out); every step is idempotent, so the new run finishes what the old one left, once."""
+    now = timezone.now()
     stalled = access.assets_stalled(
-        SystemActor(Purpose.STALLED_FILES), timezone.now() - STALLED_AFTER
+        SystemActor(Purpose.STALLED_FILES), now, unleased_before=now - STALLED_AFTER
     )
     for asset in stalled:
         pipeline.process_asset.enqueue(asset.pk, asset.report.get("expected_sha256", ""))
-    return {"resumed": len(stalled), "work_removed": pipeline.sweep_work(WORK_KEPT_FOR)}
+    return len(stalled)
+
+
+@cron("*/2 * * * *")
+@task(queue_name="files")
+def resume_stalled_assets() -> dict:
+    """Every two minutes (and when a worker starts): stalled intakes start again, and the
+    plaintext of runs that died on this machine is removed."""
+    return {"resumed": stalled_assets_resume(), "work_removed": pipeline.sweep_work()}
+
+
+def worker_upkeep(sender=None, *, starting: bool, **kwargs) -> None:
+    """A worker starting or beating (``core.workers``): remove the plaintext of runs that died on
+    this machine; at start, also take over the files whose run died with the previous worker."""
+    pipeline.sweep_work()
+    if starting:
+        stalled_assets_resume()

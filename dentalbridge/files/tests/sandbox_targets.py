@@ -84,3 +84,10 @@ def threads_and_sockets():
         if target.startswith("socket:["):
             sockets.add(int(target[len("socket:[") : -1]))
     return threads, sockets
+
+
+def nap(seconds):
+    import time
+
+    time.sleep(seconds)
+    return "rested"

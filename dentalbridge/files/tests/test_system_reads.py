@@ -62,7 +62,9 @@ CALLS = {
         "asset",
     ),
     "assets_stalled": (
-        lambda system, asset: access.assets_stalled(system, timezone.now() + LATER),
+        lambda system, asset: access.assets_stalled(
+            system, timezone.now() + LATER, unleased_before=timezone.now() + LATER
+        ),
         "count",
     ),
     "files_of_patient": (
