@@ -113,7 +113,7 @@ class Database:
             import psycopg
 
             with psycopg.connect(self.url, connect_timeout=10) as db:
-                return db.execute(sql, params).fetchall()  # type: ignore[arg-type]
+                return db.execute(sql, params).fetchall()
         with contextlib.closing(sqlite3.connect(self.path, timeout=30)) as db:
             return db.execute(sql.replace("%s", "?"), params).fetchall()
 
