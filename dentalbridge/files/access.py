@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dentalbridge.core.errors import Forbidden, NotFound
@@ -43,7 +43,14 @@ OUTSIDE_ROLES = ("shared", "preview", "thumbnail")
 
 
 def _files_seen_from_outside(assets):
-    return assets.filter(role__in=OUTSIDE_ROLES, status="ready")
+    """Ready copies for outside eyes; a preview or thumbnail only once the copy it was made from
+    is ready too — while that copy is held for a dentist's confirmation (identity in its pixels,
+    or a file our checks could not finish), so are the pictures of it."""
+    with through_the_door():
+        copy_ready = Asset.objects.filter(source=OuterRef("source"), role="shared", status="ready")
+    return assets.filter(role__in=OUTSIDE_ROLES, status="ready").filter(
+        Q(role="shared") | Exists(copy_ready)
+    )
 
 
 def files_of_items(patient: Patient, items, *, outside: bool) -> dict:

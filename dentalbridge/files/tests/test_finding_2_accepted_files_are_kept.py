@@ -187,3 +187,32 @@ def test_finding_2_the_practice_downloads_its_unchecked_original_nobody_else_doe
     assert not delivery.fetchable(asset, outside=True)
     lab_link = delivery.link_for(acting(world.manager, world.lab), asset)
     assert client_for(world.manager).get(lab_link).status_code == 404
+
+
+def test_finding_2_pictures_of_a_held_copy_wait_with_it(world, patient, local_files, tmp_path):
+    """A copy held for a dentist's confirmation keeps its preview and thumbnail from outside eyes
+    too (they show what the copy shows); released, all three are there."""
+    from dentalbridge.files import access, pipeline
+    from dentalbridge.files.tests.factories import stored_scan
+
+    asset = stored_scan(acting(world.dentist, world.practice), patient)
+    picture = tmp_path / "thumbnail.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n")
+    pipeline.store_derivative(
+        asset, picture, role=AssetRole.THUMBNAIL, fmt="png", filename="thumb.png"
+    )
+    shared = _derivatives(asset)[AssetRole.SHARED]
+    shared.status = AssetStatus.HELD
+    shared.save(update_fields=["status"])
+
+    def seen_outside() -> set[str]:
+        files = access.files_of_items(patient, [asset.item], outside=True)
+        return {a.role for a in files.get(asset.item_id, [])}
+
+    assert seen_outside() == set()
+    services.release_held(
+        actor=acting(world.dentist, world.practice),
+        patient_id=patient.public_id,
+        asset_id=asset.public_id,
+    )
+    assert seen_outside() == {AssetRole.SHARED, AssetRole.THUMBNAIL}
