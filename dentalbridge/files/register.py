@@ -42,8 +42,8 @@ NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
     "files.TenantKey": ("*", "wrapped encryption keys of an organization"),
     "files.PatientKey": (("key_id", "retired_at"), "key bookkeeping"),
     "files.Asset": (
-        ("status", "step", "progress", "error_code", "error_message"),
-        "processing state of a file",
+        ("status", "step", "progress", "error_code", "error_message", "lease_until", "leased_by"),
+        "processing state of a file (and which intake run holds it)",
     ),
     "files.Upload": (("status", "expires_at"), "upload state"),
 }

@@ -530,6 +530,10 @@ NOT_PERSONAL: dict[str, tuple[tuple[str, ...] | str, str]] = {
     "contenttypes.ContentType": ("*", "model names"),
     "admin.LogEntry": (("action_flag",), "kind of change"),
     "socialaccount.SocialApp": ("*", "sign-in provider configuration"),
+    "core.WorkerBeat": (
+        "*",
+        "which task worker runs where (host name, process id), and since when",
+    ),
     "django_tasks_database.DBTaskResult": (
         (
             "status",
