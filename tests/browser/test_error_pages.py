@@ -3,6 +3,7 @@ open when a colleague sends the order, and the next autosave says so where it sh
 the lab's manager accepts an order the practice cancelled meanwhile, and gets a 409 page that says
 what happened and leads back to the order — on a 390 px phone, accessible, under the CSP."""
 
+import math
 import re
 
 import pytest
@@ -76,3 +77,31 @@ def test_a_step_on_an_order_changed_meanwhile_answers_409_with_the_way_back(visi
     manager.check()
     page.get_by_role("link", name="Open the order").click()
     expect(page.get_by_text("Cancelled").first).to_be_visible()
+
+
+def test_a_sign_in_lock_out_says_when_to_come_back_on_a_phone(visitor, world):
+    """Issue 13, finding 5: after five wrong passwords for an account, the next sign-in answers
+    429 with Retry-After and a page that says how long to wait and how to reset the password —
+    readable on a 390 px phone, accessible."""
+    window = visitor()
+    window.page.set_viewport_size(PHONE)
+    page = window.goto("/accounts/login/")
+    for attempt in range(6):
+        page.get_by_label("Email").fill(world.owner.email)
+        page.get_by_label("Password").fill(f"not-the-password-{attempt}")
+        with page.expect_response(re.compile("/accounts/login/")) as answer:
+            page.get_by_role("button", name="Sign In").click()
+        if attempt < 5:
+            assert answer.value.status == 200  # the form again, with its message
+    assert answer.value.status == 429
+    # Five minutes from the first failure: a little less by the time the lock-out answers.
+    wait = int(answer.value.headers["retry-after"])
+    assert 0 < wait <= 300
+    expect(page.get_by_role("heading", name="Too many failed sign-in attempts")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(rf"Try again in {math.ceil(wait / 60)} minutes?\.")
+    )
+    window.check()
+    _fits(page)
+    page.get_by_role("link", name="Reset it").click()
+    expect(page).to_have_url(re.compile("/accounts/password/reset/$"))
