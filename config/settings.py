@@ -369,6 +369,12 @@ LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_ADAPTER = "dentalbridge.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# allauth's forms, with an e-mail field whose refusals say why (accounts.forms).
+ACCOUNT_FORMS = {
+    "signup": "dentalbridge.accounts.forms.SignupForm",
+    "add_email": "dentalbridge.accounts.forms.AddEmailForm",
+    "reset_password": "dentalbridge.accounts.forms.ResetPasswordForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False

@@ -3,7 +3,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dentalbridge.core.emails import normalized_email
+from dentalbridge.core.emails import normalized_email, validate_email_address
 from dentalbridge.core.text import Text
 from dentalbridge.organizations.models import ROLES_BY_KIND, Organization, OrganizationKind, Role
 from dentalbridge.organizations.services import EDITABLE_FIELDS
@@ -46,7 +46,9 @@ class OrganizationCreateForm(OrganizationForm):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254, validators=[validate_email_address]
+    )
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, organization: Organization, **kwargs):
