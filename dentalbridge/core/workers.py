@@ -123,7 +123,6 @@ class Heart:
         worker_started(self.worker_id)
         tasks_lost()
         upkeep(starting=True)
-        close_old_connections()
         self.thread.start()
 
     def stop(self) -> None:

@@ -121,6 +121,7 @@ def test_an_upkeep_that_fails_is_logged_and_the_others_still_run(caplog):
     assert "disk gone" in caplog.text
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
 def test_db_worker_is_ours_and_registers_while_it_runs(settings):
     """``manage.py db_worker`` (the operators' command, unchanged) is core's: a batch run with
     nothing to do registers, runs the upkeep and removes its row when it stops."""
