@@ -174,6 +174,98 @@ def test_the_report_is_json_serialisable(tmp_path):
     assert {f["severity"] for f in report["findings"]} <= {"info", "warning", "error"}
 
 
+# --- Reading and merging, lean (issue 13, finding 2) -------------------------------------------
+
+
+def _awkward_mesh():
+    """The tooth with 11 duplicate and 10 degenerate faces, a vertex with a NaN coordinate, and
+    a copy of a face whose vertex at x = 0.0 is replaced by a twin at x = -0.0: once merged, the
+    twin is that vertex and the copy a twelfth duplicate."""
+    vertices, faces = meshes.with_degenerate(*meshes.with_duplicates(*TOOTH, 11), 10)
+    vertices = vertices.copy()
+    vertices[0, 0] = 0.0
+    twin = vertices[0] * [-1.0, 1.0, 1.0]  # x is -0.0
+    vertices[7, 1] = np.nan
+    face = faces[np.flatnonzero((faces == 0).any(axis=1))[0]]
+    return np.vstack([vertices, twin]), np.vstack([faces, np.where(face == 0, len(vertices), face)])
+
+
+def _merge_as_before(vertices, faces):
+    """Vertex merging as it was before the lean rewrite: np.unique of the hash, checked."""
+    rounded = vertices.astype(np.float32) + np.float32(0)
+    key = mesh._hash(rounded.view(np.uint32))
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if not np.array_equal(rounded[first][inverse], rounded, equal_nan=True):  # hash collision
+        _, first, inverse = np.unique(rounded, axis=0, return_index=True, return_inverse=True)
+    return vertices[first], inverse.reshape(-1)[faces]
+
+
+def _same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.array_equal(a.view(np.uint8), b.view(np.uint8))
+
+
+def test_the_streamed_stl_reader_reads_what_trimesh_read(tmp_path):
+    path = str(stl(tmp_path, _awkward_mesh()))
+    count = mesh._binary_stl_count(path)
+    corners = mesh._read_binary_stl(path, count)
+    loaded = trimesh.load_mesh(path, file_type="stl", process=False)
+    assert corners.dtype == np.float32
+    assert _same_bits(corners.astype(np.float64), loaded.vertices)  # NaN and -0.0 included
+    assert np.array_equal(loaded.faces, np.arange(3 * count).reshape(-1, 3))
+
+    vertices, faces, fmt, stored = mesh._load(path, "stl")
+    before_vertices, before_faces = _merge_as_before(*mesh._load_with_trimesh(path, "stl"))
+    assert (fmt, stored) == ("stl", 3 * count)
+    assert faces.dtype == np.int32
+    assert _same_bits(vertices, before_vertices)
+    assert np.array_equal(faces, before_faces)
+    report = mesh._analyse(vertices, faces).report("stl")
+    assert report["vertices"] == len(TOOTH[0]) + 5  # the -0.0 twin merged, five sliver tips
+    assert report["duplicate_faces"] == 12
+    assert report["degenerate_faces"] > 10  # and the faces around the NaN vertex
+
+
+@pytest.mark.parametrize("hashing", ["as is", "shared prefixes", "collisions"])
+def test_vertex_merging_gives_what_np_unique_of_the_hash_gave(monkeypatch, hashing):
+    """The merge sorts the hashes' top bits with np.sort; a run of one prefix holding several
+    vertices is sorted again, and one hash for different coordinates falls back to comparing
+    them. Weakened hashes force both on a small mesh."""
+    strong = mesh._hash
+    bits = {"as is": 0, "shared prefixes": 34, "collisions": 56}[hashing]
+    monkeypatch.setattr(mesh, "_hash", lambda words: strong(words) >> np.uint64(bits))
+    vertices, faces = _awkward_mesh()
+    corners = vertices[faces].reshape(-1, 3).astype(np.float32)  # as a binary STL holds them
+    for raw, raw_faces in ((vertices, faces), (corners, None)):
+        merged, merged_faces = mesh._merge_vertices(raw, raw_faces)
+        stored_faces = np.arange(len(raw)).reshape(-1, 3) if raw_faces is None else raw_faces
+        before_vertices, before_faces = _merge_as_before(raw, stored_faces)
+        assert _same_bits(merged, np.asarray(before_vertices, dtype=np.float64))
+        assert np.array_equal(merged_faces, before_faces)
+    words = mesh._rounded(corners).view(np.uint32)
+    key, distinct = mesh._hash(words), len(np.unique(strong(words)))
+    prefixes = len(np.unique(key >> np.uint64((len(corners) - 1).bit_length())))
+    if hashing == "shared prefixes":  # runs of one prefix with several vertices were sorted
+        assert prefixes < len(np.unique(key)) == distinct
+    elif hashing == "collisions":  # one hash for different vertices
+        assert len(np.unique(key)) < distinct
+
+
+@pytest.mark.parametrize("hashing", ["packed key", "hash", "hash collisions"])
+def test_duplicates_are_found_the_same_way_on_big_meshes(tmp_path, monkeypatch, hashing):
+    """Beyond 2**21 vertices a face's three indices no longer fit one int64 key: they are hashed,
+    and a collision falls back to a lexsort. Forced here on a small mesh."""
+    path = str(stl(tmp_path, meshes.with_degenerate(*meshes.with_duplicates(*TOOTH, 11), 10)))
+    expected = mesh._inspect(path, None)
+    if hashing != "packed key":
+        monkeypatch.setattr(mesh, "_FACE_KEY_VERTICES", 0)
+    if hashing == "hash collisions":
+        strong = mesh._hash
+        monkeypatch.setattr(mesh, "_hash", lambda words: strong(words) >> np.uint64(58))
+    assert mesh._inspect(path, None) == expected
+    assert expected["duplicate_faces"] == 11
+
+
 # --- Empty and unreadable files -----------------------------------------------------------------
 
 
@@ -374,6 +466,42 @@ def test_a_huge_face_count_claim_fails_cleanly(tmp_path):
         mesh.inspect_mesh(str(path))
     assert caught.value.reason == "failed"
     assert "header" in caught.value.detail
+
+
+@pytest.mark.standalone
+def test_finding_2_a_scan_of_ten_million_triangles_gets_a_report_within_the_memory_limit(tmp_path):
+    """Issue 13, finding 2: a 300 MB binary STL (6 M triangles) was accepted, then its scan check
+    ran out of memory (it needed ~5.4 GB; 10 M triangles ~9 GB). Now the worker's calls, with
+    their default limits (``MEMORY_MB``, ``TIMEOUT``), inspect and preview a 10 M-triangle model
+    (a 500 MB STL, about the limit ``MAX_FACES``) with ~1.1 GB: the streamed STL reader, int32
+    indices, per-face geometry in blocks. Some faces are flipped so the heaviest path (the
+    winding check's extra graph) runs too. No clock is asserted: the sandbox's is the limit."""
+    around = along = 2236  # 9,999,392 triangles, 4,999,696 vertices
+    path = meshes.write_torus_stl(tmp_path / "model.stl", around, along, flip_every=1000)
+    faces = 2 * around * along
+    assert path.stat().st_size == 84 + 50 * faces
+
+    report = mesh.inspect_mesh(str(path), fmt="stl")
+    assert report["faces"] == faces <= mesh.MAX_FACES
+    assert report["vertices"] == around * along
+    assert report["bounds"] == pytest.approx([52.0, 52.0, 12.0], abs=1e-3)
+    assert report["units"] == "mm"
+    assert report["components"] == 1
+    assert report["debris_components"] == report["debris_faces"] == 0
+    assert report["watertight"] is True  # winding is not part of it
+    assert report["boundary_edges"] == report["boundary_loops"] == report["holes"] == 0
+    assert report["non_manifold_edges"] == 0
+    assert report["degenerate_faces"] == report["duplicate_faces"] == 0
+    assert report["inconsistent_normals"] == -(-faces // 1000)
+    assert codes(report) == {"inconsistent_normals": ("warning", -(-faces // 1000))}
+    assert report["status"] == "amber"
+
+    glb, png = tmp_path / "preview.glb", tmp_path / "thumbnail.png"
+    preview = mesh.make_preview(str(path), str(glb), str(png), fmt="stl")
+    assert preview["faces"] == faces
+    assert 0 < preview["preview_faces"] <= 150_000  # make_preview's default max_faces
+    assert len(trimesh.load(glb, force="mesh", process=False).faces) == preview["preview_faces"]
+    assert preview["png_size"] == [512, 512] == list(Image.open(png).size)
 
 
 def test_the_memory_limit_applies(tmp_path):
