@@ -170,6 +170,10 @@ def canvas_pixels(locator) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB"), dtype=np.int16)
 
 
+# Standalone: a minute of streaming 200 MB through the browser, the same on either database
+# (the upload's database work is tested on both by the tus and pipeline tests); `make test` runs
+# it once, in the SQLite run.
+@pytest.mark.standalone
 def test_a_200_mb_scan_survives_a_cut_connection_arrives_intact_and_shows_in_3d(
     visitor, world, patient, scan_200_mb
 ):
