@@ -8,8 +8,14 @@ directory and times, interleaved round-robin with the order rotated every round,
 ``preview`` on the same file, in this process. The sandbox adds a fixed cost per call (a spawned
 interpreter importing numpy, scipy, trimesh and pymeshlab); it is measured separately through the
 public functions on a 20-face mesh. Medians of ``rounds`` runs.
+
+Memory: after the timed rounds, each step runs once more in a sandbox child of its own (Linux),
+which reports how much its peak resident memory grew during the step (issue 13, finding 2: the
+check of a 6 M-triangle STL needed 5.4 GB, more than the sandbox's 4 GB). A child, because this
+process keeps the memory it freed and would show little growth.
 """
 
+import gc
 import statistics
 import sys
 import tempfile
@@ -63,6 +69,7 @@ def measure_size(target: int, rounds: int, work: Path) -> dict:
             steps[name]()
             times[name].append(time.perf_counter() - started)
     medians = {name: statistics.median(values) for name, values in times.items()}
+    peak_mb = {name: _peak_mb(name, path, work) for name in STEPS}
     report, repaired, preview = results["inspect"], results["repair"], results["preview"]
     return {
         "faces": report["faces"],
@@ -73,7 +80,38 @@ def measure_size(target: int, rounds: int, work: Path) -> dict:
         "after_status": repaired["after"]["status"],
         "preview_faces": preview["preview_faces"],
         "glb_bytes": preview["glb_bytes"],
+        "peak_mb": peak_mb,
     }
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    raise OSError(f"no {field} in /proc/self/status")
+
+
+def _peak_mb(step: str, path: Path, work: Path) -> float | None:
+    """The peak resident memory ``step`` adds to a fresh sandbox child, in MB (None but on
+    Linux)."""
+    from dentalbridge.files import mesh
+    from dentalbridge.files.sandbox import run_limited
+
+    if not Path("/proc/self/status").exists():
+        return None
+    return run_limited(
+        _grown_by, step, str(path), str(work), timeout=mesh.TIMEOUT, memory_mb=mesh.MEMORY_MB
+    )
+
+
+def _grown_by(step: str, path: str, work: str) -> float:
+    """In the child: how far the peak resident memory (VmHWM) rose above the memory in use
+    (VmRSS) before ``step``, in MB."""
+    gc.collect()
+    before = _status_kb("VmRSS")
+    _steps(Path(path), Path(work))[step]()
+    return (_status_kb("VmHWM") - before) / 1024
 
 
 def measure_sandbox(rounds: int, work: Path) -> dict:
@@ -122,6 +160,12 @@ def main(quick: bool) -> dict:
                 f"{row['preview_faces']} faces, {row['glb_bytes'] / 1e6:.2f} MB GLB",
                 flush=True,
             )
+            if all(mb is not None for mb in row["peak_mb"].values()):
+                print(
+                    "      peak memory added in a sandbox child  "
+                    + "  ".join(f"{name} {mb:.0f} MB" for name, mb in row["peak_mb"].items()),
+                    flush=True,
+                )
         sandbox = measure_sandbox(config["rounds"], work)
         result["sandbox_startup_seconds"] = sandbox
         print(
