@@ -223,7 +223,8 @@ def _repair(src: str, dst: str, fmt: str | None) -> dict[str, Any]:
     if len(keep) == 0:
         raise ValueError("no usable triangles are left after removing degenerate faces")
     kept_vertices, kept_faces = _compact(mesh.vertices, keep)
-    del keep
+    border_edges, boundary_edges = mesh.border_edges, mesh.boundary_edges
+    del keep, mesh  # pymeshlab's copy of a 10 M-face mesh takes ~2 GB
     ms = pymeshlab.MeshSet()
     ms.add_mesh(pymeshlab.Mesh(kept_vertices, kept_faces.astype(np.int32)))
     del kept_vertices, kept_faces
@@ -236,12 +237,14 @@ def _repair(src: str, dst: str, fmt: str | None) -> dict[str, Any]:
     seed = ms.current_mesh().face_matrix()
     ms.meshing_re_orient_faces_coherently()
     flipped = int((ms.current_mesh().face_matrix() != seed).any(axis=1).sum())
-    if flipped * 2 > len(seed):  # pymeshlab oriented to a minority face: keep the majority
+    seeded = len(seed)
+    del seed
+    if flipped * 2 > seeded:  # pymeshlab oriented to a minority face: keep the majority
         ms.meshing_invert_face_orientation()
-        flipped = len(seed) - flipped
+        flipped = seeded - flipped
 
     # Fill every hole shorter (in edges) than the scan's border, so an open scan keeps its border.
-    max_hole = mesh.border_edges - 1 if mesh.border_edges else mesh.boundary_edges + 1
+    max_hole = border_edges - 1 if border_edges else boundary_edges + 1
     if max_hole >= 3:
         closed = ms.meshing_close_holes(maxholesize=int(max_hole), selfintersection=False)
         act("close_holes", (closed or {}).get("closed_holes", 0))
@@ -249,13 +252,14 @@ def _repair(src: str, dst: str, fmt: str | None) -> dict[str, Any]:
 
     out = ms.current_mesh()
     out_vertices, out_faces = out.vertex_matrix(), out.face_matrix()
-    if mesh.border_edges == 0 and _signed_volume(out_vertices, out_faces) < 0:
+    del out, ms
+    if border_edges == 0 and _signed_volume(out_vertices, out_faces) < 0:
         out_faces = out_faces[:, ::-1]  # a closed mesh faces outwards
-        flipped = len(seed) - flipped
+        flipped = seeded - flipped
     act("reorient_faces", flipped)
 
     _write(dst, out_vertices, out_faces)
-    del mesh, ms, out, out_vertices, out_faces, seed
+    del out_vertices, out_faces
     after_vertices, after_faces, after_fmt, _stored = _load(dst, None)
     return {
         "before": before,
@@ -404,11 +408,34 @@ def _load_with_trimesh(src: str, fmt: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _write(dst: str, vertices: np.ndarray, faces: np.ndarray) -> None:
+    """Binary STL or binary PLY, by suffix: the bytes trimesh's export writes."""
     import trimesh
 
-    mesh = trimesh.Trimesh(vertices, faces, process=False)
     suffix = Path(dst).suffix.lower().lstrip(".")
-    Path(dst).write_bytes(cast(bytes, mesh.export(file_type=suffix)))  # binary STL / binary PLY
+    if suffix == "stl":
+        _write_binary_stl(dst, vertices, faces)
+        return
+    mesh = trimesh.Trimesh(vertices, faces, process=False)
+    Path(dst).write_bytes(cast(bytes, mesh.export(file_type=suffix)))  # binary PLY
+
+
+def _write_binary_stl(dst: str, vertices: np.ndarray, faces: np.ndarray) -> None:
+    """What ``trimesh.exchange.stl.export_stl`` writes (a zeroed header, unit face normals from
+    trimesh's own function, zero for a degenerate face), ``CHUNK`` faces at a time: trimesh holds
+    float64 corners, normals and the file's bytes twice (~2.7 GB at 10 M faces)."""
+    from trimesh.triangles import normals
+
+    vertices = np.asarray(vertices, dtype=np.float64)  # as trimesh holds them
+    with open(dst, "wb") as handle:
+        handle.write(bytes(80) + np.uint32(len(faces)).tobytes())
+        for start in range(0, len(faces), CHUNK):
+            corners = vertices[faces[start : start + CHUNK]]
+            unit, valid = normals(triangles=corners)
+            records = np.zeros(len(corners), dtype=_STL_RECORD)
+            records["normal"][valid] = unit
+            records["corners"] = corners
+            handle.write(records.tobytes())
+            del corners, unit, valid, records
 
 
 # --- Topology ------------------------------------------------------------------------------------
@@ -953,8 +980,14 @@ def _inconsistent(m: int, f: np.ndarray, g: np.ndarray, same_direction: np.ndarr
 
 
 def _signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
-    corners = vertices[faces]
-    return float(np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2])).sum())
+    """Six times the signed volume enclosed (positive when the faces face outwards)."""
+    per_face = np.empty(len(faces))
+    for start in range(0, len(faces), CHUNK):
+        corners = vertices[faces[start : start + CHUNK]]
+        per_face[start : start + CHUNK] = np.einsum(
+            "ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2])
+        )
+    return float(per_face.sum())
 
 
 # --- Preview -------------------------------------------------------------------------------------
