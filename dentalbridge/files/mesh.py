@@ -19,8 +19,8 @@ Limits: each call gets ``TIMEOUT`` (300 s of wall-clock and CPU time) and ``MEMO
 of address space on top of what the forked child already maps, see
 :mod:`~dentalbridge.files.sandbox`); a mesh may have up to ``MAX_FACES`` (10 M) triangles, a
 500 MB binary STL. Full-arch and model scans of that size get their report and preview (issue
-13, finding 2: a 6 M-triangle STL ran out of memory, the report needing ~5.4 GB and ~9 GB at 10
-M). Memory is kept down, and with it time, by:
+13, finding 2: the check of a 6 M-triangle STL ran out of memory; it needed ~5.4 GB, ~9 GB at
+10 M). Memory is kept down, and with it time, by:
 
 - reading a binary STL ``CHUNK`` records at a time into one float32 array of corners (trimesh
   holds the whole file, then a float64 copy of the corners);
@@ -33,11 +33,14 @@ M). Memory is kept down, and with it time, by:
   faces, column by column, never a whole ``vertices[faces]`` corner array.
 
 At 10 M triangles an inspection or a preview peaks at ~1.1 GB (it fits in ~1.3 GB of
-``MEMORY_MB``) and takes ~15 s on two cores. The report is what it was before, number for number,
-for every mesh: per-face geometry is still float64 and computed in the same order. ASCII STL, PLY
-and OBJ are still parsed whole by trimesh: a binary PLY or an OBJ of 10 M faces peaks at ~2.8 GB
-(it fits), but trimesh's ASCII STL parser takes ~2 GB per million faces, so an ASCII STL of more
-than about 2 M faces (~600 MB) runs out of memory (``SandboxError(reason="memory")``).
+``MEMORY_MB``) and takes ~15 s on two cores; a repair peaks at ~2.9 GB, mostly pymeshlab's own
+copy of the mesh (the analysis is dropped first, and the repaired STL is written a block of faces
+at a time, the bytes trimesh's export wrote), and takes ~100 s. The report is what it was before,
+number for number, for every mesh: per-face geometry is still float64 and computed in the same
+order. ASCII STL, PLY and OBJ are still parsed whole by trimesh: a binary PLY or an OBJ of 10 M
+faces peaks at ~2.8 GB (it fits), but trimesh's ASCII STL parser takes ~2 GB per million faces,
+so an ASCII STL of more than about 2 M faces (~600 MB) runs out of memory
+(``SandboxError(reason="memory")``).
 
 Unreadable and empty files: a file that cannot be parsed (not a mesh, truncated, a binary STL
 whose header claims more triangles than the file holds or more than ``MAX_FACES``) raises in the
