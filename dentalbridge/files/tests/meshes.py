@@ -196,10 +196,10 @@ def write_torus_stl(path, around: int, along: int, flip_every: int = 0) -> Path:
             rows = slice(first, min(first + 64, around))
             a, b = points[rows, :-1], points[rows.start + 1 : rows.stop + 1, :-1]
             c, d = points[rows.start + 1 : rows.stop + 1, 1:], points[rows, 1:]
-            block = np.zeros((a.shape[0], along, 2), dtype=record)
-            block["corners"][..., 0, :, :] = np.stack([a, b, c], axis=2)
-            block["corners"][..., 1, :, :] = np.stack([a, c, d], axis=2)
-            block = block.reshape(-1)
+            grid = np.zeros((a.shape[0], along, 2), dtype=record)
+            grid["corners"][..., 0, :, :] = np.stack([a, b, c], axis=2)
+            grid["corners"][..., 1, :, :] = np.stack([a, c, d], axis=2)
+            block = grid.reshape(-1)  # triangles in file order
             if flip_every:
                 start = 2 * first * along
                 flip = np.flatnonzero((start + np.arange(len(block))) % flip_every == 0)
