@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from bench.measure import process_tree, stop_process_tree
+from bench.measure import instance_environment, process_tree, stop_process_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 CEILING = 600  # seconds: far above what any step takes on a busy machine
@@ -129,28 +129,18 @@ def database(tmp_path):
     db.drop()
 
 
-def _env(data: Path, database_url: str) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST", "DATABASE_URL", "DENTALBRIDGE_", "DJANGO_", "FILES_"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DENTALBRIDGE_PROFILE": "embedded",
-            "DENTALBRIDGE_DATA_DIR": str(data),
-            "DATABASE_URL": database_url,
-            "TASKS_BACKEND": "database",
-            "STORAGE_BACKEND": "local",
-            "EMAIL_URL": "locmem://",
-            "FILES_INTAKE_LEASE_SECONDS": str(LEASE),
-            "WORKER_BEAT_SECONDS": str(BEAT),
-            "WORKER_SILENT_SECONDS": str(SILENT),
-            "PYTHONPATH": str(ROOT),
-        }
+def _env(tmp_path: Path, database_url: str) -> dict:
+    """A throwaway instance in ``tmp_path`` (data in ``tmp_path / "data"``) on the test's
+    database, its queue in the database, with short lease, beat and silence."""
+    return instance_environment(
+        tmp_path,
+        DATABASE_URL=database_url,
+        TASKS_BACKEND="database",
+        FILES_INTAKE_LEASE_SECONDS=str(LEASE),
+        WORKER_BEAT_SECONDS=str(BEAT),
+        WORKER_SILENT_SECONDS=str(SILENT),
+        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 def _worker(env: dict, log: Path, *extra: str) -> subprocess.Popen:
@@ -203,7 +193,7 @@ def test_finding_3_a_worker_killed_mid_check_leaves_nothing_and_the_file_finishe
     tmp_path, database
 ):
     data = tmp_path / "data"
-    env = _env(data, database.url)
+    env = _env(tmp_path, database.url)
     log = tmp_path / "worker.log"
     setup = subprocess.run(
         [sys.executable, "-c", SETUP],
