@@ -224,7 +224,7 @@ def test_finding_3_a_worker_killed_mid_check_leaves_nothing_and_the_file_finishe
         )
     finally:
         stop_process_tree(first, grace=5)
-    assert not _processes_of(data)
+    _until(lambda: not _processes_of(data), "no process of the killed worker left", 30)
     [(status, run_holder)] = database.rows(
         "SELECT status, leased_by FROM files_asset WHERE id = %s", asset
     )
@@ -240,7 +240,8 @@ def test_finding_3_a_worker_killed_mid_check_leaves_nothing_and_the_file_finishe
         stop_process_tree(second, grace=5)
 
     assert not list((data / "work").glob("intake-*")), "plaintext left in work/"
-    assert not _processes_of(data), "a process of the workers outlived them"
+    # The fork server notices its worker's exit by a closed pipe: gone within seconds.
+    _until(lambda: not _processes_of(data), "no process of the workers outliving them", 30)
     [(status, step, holder)] = database.rows(
         "SELECT status, step, leased_by FROM files_asset WHERE id = %s", asset
     )
